@@ -1,0 +1,206 @@
+import { z } from 'zod';
+
+/*
+ * The config file's schema: type, default and description side by side. Unknown keys (the
+ * original tool's "comment" entries, for instance) are accepted and ignored, so the Python tool's
+ * batch_config.json loads unchanged. Every key listed here is read somewhere; config/README in the
+ * project README says where.
+ */
+
+const positiveSeconds = z.number().finite().nonnegative();
+
+const regexString = z.string().refine(
+  (pattern) => {
+    try {
+      new RegExp(pattern);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour)');
+
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'unknown IANA time zone' },
+);
+
+const schedulingSchema = z.object({
+  run_time: timeOfDay.default('02:00').describe('Time of the nightly run (HH:MM), used by the schedule installer and status'),
+  timezone: timezone.default('America/New_York').describe('IANA time zone of run_time'),
+});
+
+const universeSchema = z.object({
+  source: z.enum(['sec', 'file']).default('sec').describe('"sec": SEC company_tickers_exchange.json; "file": the list in universe.file'),
+  exchanges: z
+    .array(z.string().min(1))
+    .min(1)
+    .default(['NYSE', 'Nasdaq'])
+    .describe('Exchanges whose listings make the universe (compared case-insensitively)'),
+  exclude_patterns: z
+    .array(regexString)
+    .default([])
+    .describe('Regular expressions; a symbol matching any of them is left out (e.g. "-P" for preferreds)'),
+  file: z.string().min(1).optional().describe('With source "file": one symbol a line, or a CSV with a "symbol" column'),
+});
+
+const edgarSchema = z.object({
+  www_url: z.url().default('https://www.sec.gov').describe('SEC web host (ticker files, archives)'),
+  data_url: z.url().default('https://data.sec.gov').describe('SEC data API host (companyfacts, submissions)'),
+  user_agent: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('"Name email" sent to SEC with every request (required by SEC; env SEC_USER_AGENT overrides)'),
+  timeout_seconds: z.number().positive().max(600).default(30).describe('Per-request timeout, body included'),
+  max_body_mb: z.number().positive().max(1024).default(32).describe('Largest response body accepted, in MiB'),
+  enabled: z.boolean().default(true).describe('false: no fundamentals or filings are fetched'),
+});
+
+const yahooSchema = z.object({
+  base_url: z.url().default('https://query1.finance.yahoo.com').describe('Yahoo Finance API host'),
+  timeout_seconds: z.number().positive().max(600).default(30).describe('Per-request timeout, body included'),
+  max_body_mb: z.number().positive().max(1024).default(4).describe('Largest response body accepted, in MiB'),
+  enabled: z.boolean().default(true).describe('false: no prices are fetched'),
+  symbols_per_request: z
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(20)
+    .describe('Symbols per batched price request (Yahoo answers HTTP 400 above 20)'),
+});
+
+const processingSchema = z.object({
+  batch_size: z.number().int().min(1).max(100_000).default(100).describe('Stocks per batch'),
+  delay_between_batches_seconds: positiveSeconds.max(3600).default(5).describe('Pause between batches'),
+  max_workers: z.number().int().min(1).max(64).default(1).describe('Stocks processed concurrently (rate ceilings still hold)'),
+  force_refresh: z
+    .boolean()
+    .default(true)
+    .describe('true: fetch everything for every stock; false: fundamentals only when filings changed or data is older than refetch_threshold_days'),
+  refetch_threshold_days: z.number().min(0).max(3650).default(30).describe('Age after which fundamentals are fetched again even without new filings'),
+  fetch_filing_sections: z.boolean().default(false).describe('Fetch 10-K sections (Items 1, 1A, 7, 7A)'),
+  max_runtime_minutes: z.number().positive().optional().describe('Time budget: no new stock is started after it'),
+  bulk_threshold: z.number().min(0).max(1).default(0.25).describe('Share of the universe changed above which a night rebuilds from bulk archives'),
+});
+
+const rateLimitingSchema = z.object({
+  edgar_requests_per_second: z.number().positive().max(10).default(9).describe('Ceiling on SEC requests per second across all workers (SEC allows 10)'),
+  yfinance_delay_seconds: positiveSeconds.max(60).default(0.5).describe('Minimum spacing of Yahoo requests across all workers'),
+});
+
+const logLevel = z
+  .string()
+  .transform((level) => level.toUpperCase())
+  .pipe(z.enum(['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR', 'CRITICAL']))
+  .transform((level) => (level === 'WARN' ? 'WARNING' : level === 'CRITICAL' ? 'ERROR' : level));
+
+const loggingSchema = z.object({
+  log_directory: z.string().min(1).default('logs').describe('Folder of the log file'),
+  log_file: z
+    .string()
+    .min(1)
+    .refine((name) => !/[\\/]/.test(name), 'a file name, not a path')
+    .default('batch_refresh.log')
+    .describe('Log file name'),
+  max_log_size_mb: z.number().positive().max(10_240).default(50).describe('Size at which the log rotates'),
+  backup_count: z.number().int().min(1).max(1000).default(10).describe('Rotated log files kept'),
+  log_level: logLevel.default('INFO').describe('DEBUG, INFO, WARNING or ERROR'),
+  console_output: z.boolean().default(true).describe('false: only errors on the console; the log file keeps everything'),
+  progress_interval_seconds: z.number().positive().max(3600).default(30).describe('Without a terminal: seconds between progress lines'),
+});
+
+const databaseSchema = z.object({
+  path: z.string().min(1).default('stocks.db').describe('SQLite database file'),
+  backup_before_run: z.boolean().default(true).describe('Copy the database before each run (online backup)'),
+  backup_directory: z.string().min(1).default('backups').describe('Folder for backups'),
+  keep_last_n_backups: z.number().int().min(1).max(10_000).default(7).describe('Backups kept; older ones are deleted'),
+  busy_timeout_ms: z.number().int().min(0).max(600_000).default(30_000).describe('How long a write waits for another writer'),
+});
+
+const errorHandlingSchema = z.object({
+  max_consecutive_failures: z.number().int().min(1).default(50).describe('Failed stocks in a row that abort the run (exit 3)'),
+  retry_failed_stocks: z.boolean().default(true).describe('Give failed stocks a second pass at the end of the run'),
+  max_retries_per_stock: z.number().int().min(0).max(20).default(2).describe('Retries of a transient failure, per request'),
+  continue_on_error: z.boolean().default(true).describe('false: stop at the first failed stock (exit 3)'),
+  retry_base_delay_seconds: positiveSeconds.max(600).default(1).describe('First retry delay; doubles each retry, with jitter'),
+  min_success_rate: z.number().min(0).max(1).default(0.9).describe('Success rate below which the run exits 1'),
+});
+
+const reportingSchema = z.object({
+  generate_summary: z.boolean().default(true).describe('Write the JSON summary report'),
+  summary_directory: z.string().min(1).default('reports').describe('Folder of the reports'),
+  keep_last_n_reports: z.number().int().min(1).max(100_000).default(30).describe('Reports kept; older ones are deleted'),
+});
+
+const emailSchema = z.object({
+  enabled: z.boolean().default(false),
+  smtp_server: z.string().default(''),
+  smtp_port: z.number().int().min(1).max(65_535).default(587),
+  from_address: z.string().default(''),
+  to_addresses: z.array(z.string()).default([]),
+  on_error_only: z.boolean().default(true),
+  use_tls: z.boolean().default(true),
+  username: z.string().optional(),
+  password_env: z.string().optional().describe('Name of the environment variable holding the SMTP password'),
+});
+
+const webhookSchema = z.object({
+  url: z.url(),
+  format: z.enum(['slack', 'discord', 'json']).default('json'),
+  on_error_only: z.boolean().default(true),
+});
+
+const notificationsSchema = z.object({
+  enabled: z.boolean().default(false),
+  email: emailSchema.prefault({}),
+  webhooks: z.array(webhookSchema).default([]),
+});
+
+const metricsSchema = z.object({
+  textfile_path: z.string().min(1).nullable().default(null).describe("Prometheus textfile for node_exporter's textfile collector"),
+});
+
+/** The whole config file. Sections may be omitted; every key has a default except the SEC User-Agent. */
+export const configSchema = z.object({
+  $schema: z.string().optional(),
+  enabled: z.boolean().default(true).describe('false: a run exits 0 at once, saying the job is disabled'),
+  description: z.string().optional().describe('Free text'),
+  scheduling: schedulingSchema.prefault({}),
+  universe: universeSchema.prefault({}),
+  sources: z
+    .object({
+      edgar: edgarSchema.prefault({}),
+      yahoo: yahooSchema.prefault({}),
+    })
+    .prefault({}),
+  processing: processingSchema.prefault({}),
+  rate_limiting: rateLimitingSchema.prefault({}),
+  logging: loggingSchema.prefault({}),
+  database: databaseSchema.prefault({}),
+  error_handling: errorHandlingSchema.prefault({}),
+  reporting: reportingSchema.prefault({}),
+  notifications: notificationsSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
+}).superRefine((config, ctx) => {
+  if (config.universe.source === 'file' && config.universe.file === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['universe', 'file'], message: 'required when universe.source is "file"' });
+  }
+  if (!config.sources.edgar.enabled && !config.sources.yahoo.enabled) {
+    ctx.addIssue({ code: 'custom', path: ['sources'], message: 'at least one of sources.edgar and sources.yahoo must be enabled' });
+  }
+});
+
+/** The config as the program uses it: defaults filled in, paths still as written in the file. */
+export type Config = z.output<typeof configSchema>;

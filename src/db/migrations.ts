@@ -1,0 +1,92 @@
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` holds how many have run. Never edit
+ * a released entry: add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE stocks (
+    symbol TEXT PRIMARY KEY,
+    cik INTEGER,
+    name TEXT,
+    exchange TEXT,
+    sic TEXT,
+    industry TEXT,
+    fiscal_year_end TEXT,
+    last_filing_accession TEXT,
+    fundamentals_updated_at TEXT,
+    last_refreshed_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX stocks_cik ON stocks(cik);
+
+  CREATE TABLE stock_metrics (
+    symbol TEXT PRIMARY KEY REFERENCES stocks(symbol) ON DELETE CASCADE,
+    price REAL,
+    market_cap REAL,
+    pe_ratio REAL,
+    fifty_two_week_high REAL,
+    fifty_two_week_low REAL,
+    currency TEXT,
+    price_time TEXT,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE earnings_history (
+    id INTEGER PRIMARY KEY,
+    symbol TEXT NOT NULL REFERENCES stocks(symbol) ON DELETE CASCADE,
+    fiscal_year INTEGER NOT NULL,
+    period TEXT NOT NULL CHECK (period IN ('FY', 'Q1', 'Q2', 'Q3', 'Q4')),
+    eps_diluted REAL,
+    revenue REAL,
+    net_income REAL,
+    period_start TEXT,
+    period_end TEXT,
+    form TEXT,
+    filed TEXT,
+    accession_number TEXT,
+    updated_at TEXT NOT NULL,
+    UNIQUE (symbol, fiscal_year, period)
+  );
+
+  CREATE TABLE sec_filings (
+    accession_number TEXT PRIMARY KEY,
+    symbol TEXT,
+    cik INTEGER NOT NULL,
+    form TEXT NOT NULL,
+    filing_date TEXT NOT NULL,
+    report_date TEXT,
+    acceptance_datetime TEXT,
+    primary_document TEXT,
+    primary_doc_description TEXT,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX sec_filings_cik ON sec_filings(cik, filing_date);
+  CREATE INDEX sec_filings_symbol ON sec_filings(symbol, filing_date);
+
+  CREATE TABLE filing_sections (
+    accession_number TEXT NOT NULL,
+    section TEXT NOT NULL,
+    content TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (accession_number, section)
+  );
+
+  CREATE TABLE sync_runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    completed_at TEXT,
+    status TEXT NOT NULL,
+    total_stocks INTEGER NOT NULL DEFAULT 0,
+    successful INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    duration_seconds REAL,
+    report_path TEXT,
+    error_message TEXT,
+    pid INTEGER,
+    host TEXT
+  );
+  `,
+];

@@ -1,0 +1,46 @@
+import type { QuoteRow } from './types.js';
+
+export type ChartExtract = { kind: 'quote'; quote: QuoteRow } | { kind: 'no_data'; reason: string };
+
+/**
+ * Reads Yahoo's v8 chart body. The price and the 52-week range come from `meta`; any of them may
+ * be missing (new listings, funds), which gives nulls rather than a failure. `chart.error` or an
+ * empty result means Yahoo has nothing for the symbol.
+ */
+export function extractChartQuote(chart: unknown): ChartExtract {
+  const root = record(record(chart).chart);
+  const error = record(root.error);
+  if (typeof error.code === 'string') {
+    return { kind: 'no_data', reason: `${error.code}: ${typeof error.description === 'string' ? error.description : ''}`.trim() };
+  }
+  const result = Array.isArray(root.result) ? root.result[0] : undefined;
+  if (result === undefined || result === null) return { kind: 'no_data', reason: 'empty chart result' };
+  const meta = record(record(result).meta);
+  const marketTime = finite(meta.regularMarketTime);
+  return {
+    kind: 'quote',
+    quote: {
+      price: positive(meta.regularMarketPrice),
+      fifty_two_week_high: positive(meta.fiftyTwoWeekHigh),
+      fifty_two_week_low: positive(meta.fiftyTwoWeekLow),
+      currency: typeof meta.currency === 'string' ? meta.currency : null,
+      price_time: marketTime === null ? null : new Date(marketTime * 1000).toISOString(),
+      long_name: typeof meta.longName === 'string' ? meta.longName : typeof meta.shortName === 'string' ? meta.shortName : null,
+      exchange_name: typeof meta.fullExchangeName === 'string' ? meta.fullExchangeName : null,
+    },
+  };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function finite(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** A price of zero or below is a placeholder, not a price. */
+function positive(value: unknown): number | null {
+  const number = finite(value);
+  return number !== null && number > 0 ? number : null;
+}

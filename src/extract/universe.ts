@@ -1,0 +1,104 @@
+/** One listing of the universe, in the source file's order. */
+export interface UniverseEntry {
+  symbol: string;
+  /** Null for symbols SEC does not know (a file universe may name them); they get prices only. */
+  cik: number | null;
+  name: string | null;
+  exchange: string | null;
+}
+
+export interface RejectedSymbol {
+  value: string;
+  reason: string;
+}
+
+/** Letters, digits and inner dashes: what SEC and Yahoo use for US listings (BRK-B, CTA-PA). */
+const SYMBOL_PATTERN = /^[A-Z0-9](?:[A-Z0-9-]{0,13}[A-Z0-9])?$/;
+
+/**
+ * Normalises a symbol to the SEC/Yahoo form (`BRK.B` and `brk/b` become `BRK-B`). Anything else is
+ * rejected: symbols end up in URLs and messages, never in paths or shells, but a symbol that no
+ * exchange could list is a data error worth naming.
+ */
+export function normalizeSymbol(raw: string): { ok: true; symbol: string } | { ok: false; reason: string } {
+  const symbol = raw.trim().toUpperCase().replace(/[./]/g, '-');
+  if (symbol === '') return { ok: false, reason: 'empty' };
+  if (!SYMBOL_PATTERN.test(symbol)) return { ok: false, reason: 'not a ticker symbol (letters, digits and inner "-", "." or "/" only, at most 15)' };
+  return { ok: true, symbol };
+}
+
+/**
+ * Reads SEC's company_tickers_exchange.json (`fields` names the columns of each `data` row).
+ * Real copies differ: `exchange` is null in one year and "" in another, `cik` a number.
+ */
+export function parseTickerExchangeFile(json: unknown): { entries: UniverseEntry[]; rejected: RejectedSymbol[] } {
+  const root = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  const fields = Array.isArray(root.fields) ? root.fields : [];
+  const rows = Array.isArray(root.data) ? root.data : [];
+  const at = (name: string): number => fields.indexOf(name);
+  const [cikAt, nameAt, tickerAt, exchangeAt] = [at('cik'), at('name'), at('ticker'), at('exchange')];
+  if (tickerAt < 0 || cikAt < 0) throw new Error('company_tickers_exchange.json has no "ticker"/"cik" fields');
+  const entries: UniverseEntry[] = [];
+  const rejected: RejectedSymbol[] = [];
+  for (const row of rows) {
+    if (!Array.isArray(row)) continue;
+    const ticker = row[tickerAt];
+    if (typeof ticker !== 'string') continue;
+    const normalized = normalizeSymbol(ticker);
+    if (!normalized.ok) {
+      rejected.push({ value: ticker, reason: normalized.reason });
+      continue;
+    }
+    const cik = Number(row[cikAt]);
+    const name = nameAt >= 0 ? row[nameAt] : null;
+    const exchange = exchangeAt >= 0 ? row[exchangeAt] : null;
+    entries.push({
+      symbol: normalized.symbol,
+      cik: Number.isInteger(cik) && cik > 0 ? cik : null,
+      name: typeof name === 'string' ? name : null,
+      exchange: typeof exchange === 'string' && exchange !== '' ? exchange : null,
+    });
+  }
+  return { entries, rejected };
+}
+
+/** Keeps listings on the given exchanges (case-insensitive), drops excluded patterns and repeats. */
+export function filterUniverse(entries: UniverseEntry[], exchanges: string[] | null, excludePatterns: string[]): UniverseEntry[] {
+  const wanted = exchanges === null ? null : new Set(exchanges.map((exchange) => exchange.toLowerCase()));
+  const excludes = excludePatterns.map((pattern) => new RegExp(pattern));
+  const seen = new Set<string>();
+  return entries.filter((entry) => {
+    if (wanted !== null && (entry.exchange === null || !wanted.has(entry.exchange.toLowerCase()))) return false;
+    if (excludes.some((pattern) => pattern.test(entry.symbol))) return false;
+    if (seen.has(entry.symbol)) return false;
+    seen.add(entry.symbol);
+    return true;
+  });
+}
+
+/**
+ * Reads a symbol list: one symbol a line, or a CSV whose header has a `symbol` (or `ticker`)
+ * column. Blank lines and `#` comments are skipped; repeats are kept once.
+ */
+export function parseSymbolList(text: string): { symbols: string[]; rejected: RejectedSymbol[] } {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  const header = (lines[0] ?? '').split(',').map((cell) => cell.trim().toLowerCase().replace(/^"|"$/g, ''));
+  const isCsv = header.length > 1 || header[0] === 'symbol' || header[0] === 'ticker';
+  const column = isCsv ? Math.max(header.indexOf('symbol'), header.indexOf('ticker')) : 0;
+  if (isCsv && column < 0) throw new Error('the CSV header has no "symbol" or "ticker" column');
+  const symbols: string[] = [];
+  const rejected: RejectedSymbol[] = [];
+  const seen = new Set<string>();
+  for (const line of isCsv ? lines.slice(1) : lines) {
+    const cell = (isCsv ? (line.split(',')[column] ?? '') : line).trim().replace(/^"|"$/g, '');
+    if (cell === '' || cell.startsWith('#')) continue;
+    const normalized = normalizeSymbol(cell);
+    if (!normalized.ok) {
+      rejected.push({ value: cell, reason: normalized.reason });
+    } else if (!seen.has(normalized.symbol)) {
+      seen.add(normalized.symbol);
+      symbols.push(normalized.symbol);
+    }
+  }
+  return { symbols, rejected };
+}

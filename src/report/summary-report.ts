@@ -1,0 +1,102 @@
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ErrorType } from '../sources/http.js';
+import type { SourceStats } from '../sources/source-client.js';
+import type { Outcome } from '../runner/outcome.js';
+
+const REPORT_PATTERN = /^batch_summary_\d{8}_\d{6}(?:_\d+)?\.json$/;
+
+/** The summary report: SPEC.md's fields first, then the detail that explains them. */
+export interface SummaryReport {
+  start_time: string;
+  end_time: string;
+  duration_seconds: number;
+  total_stocks: number;
+  successful: number;
+  failed: number;
+  skipped: number;
+  success_rate: string;
+  failed_symbols: string[];
+  error_types: Partial<Record<ErrorType, number>>;
+  status: 'completed' | 'aborted' | 'interrupted';
+  unchanged: number;
+  not_started: number;
+  error_message: string | null;
+  time_budget_exhausted: boolean;
+  failures: { symbol: string; error_type: ErrorType; source: string; message: string; attempts: number }[];
+  skipped_symbols: string[];
+  retried_symbols: string[];
+  requests: Record<string, number>;
+  retries: Record<string, number>;
+  bytes_downloaded: Record<string, number>;
+  universe_size: number;
+  backup: { path: string; bytes: number } | null;
+  database: string;
+  config: string;
+  exit_code: number;
+}
+
+/** `failed_symbols`, `error_types` and `failures` from the outcomes. */
+export function summarizeFailures(outcomes: Outcome[]): Pick<SummaryReport, 'failed_symbols' | 'error_types' | 'failures' | 'skipped_symbols'> {
+  const failures: SummaryReport['failures'] = [];
+  const errorTypes: Partial<Record<ErrorType, number>> = {};
+  const skipped: string[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.status === 'skipped') skipped.push(outcome.symbol);
+    if (outcome.status !== 'failed') continue;
+    errorTypes[outcome.errorType] = (errorTypes[outcome.errorType] ?? 0) + 1;
+    failures.push({ symbol: outcome.symbol, error_type: outcome.errorType, source: outcome.source, message: outcome.message, attempts: outcome.attempts });
+  }
+  return { failed_symbols: failures.map((failure) => failure.symbol), error_types: errorTypes, failures, skipped_symbols: skipped };
+}
+
+/** Requests, retries and bytes per source, as the report shows them. */
+export function sourceFigures(stats: Record<string, SourceStats>): Pick<SummaryReport, 'requests' | 'retries' | 'bytes_downloaded'> {
+  const pick = (key: keyof SourceStats): Record<string, number> => Object.fromEntries(Object.entries(stats).map(([name, value]) => [name, value[key]]));
+  return { requests: pick('requests'), retries: pick('retries'), bytes_downloaded: pick('bytes') };
+}
+
+/** "98.97%": the SPEC's string form of successful / (successful + failed). */
+export function formatRate(rate: number): string {
+  return `${(rate * 100).toFixed(2)}%`;
+}
+
+/**
+ * Writes the report as one line of JSON, atomically (a temp file renamed over the final name, so
+ * `tail -1 | jq` never sees half a report), then prunes the oldest beyond `keep`.
+ */
+export function writeReport(directory: string, stamp: string, report: SummaryReport, keep: number): string {
+  mkdirSync(directory, { recursive: true, mode: 0o750 });
+  let target = path.join(directory, `batch_summary_${stamp}.json`);
+  for (let n = 1; existsIn(directory, path.basename(target)); n += 1) target = path.join(directory, `batch_summary_${stamp}_${n}.json`);
+  const temp = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify(report)}\n`, { mode: 0o640 });
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  pruneFiles(directory, REPORT_PATTERN, keep);
+  return target;
+}
+
+function existsIn(directory: string, name: string): boolean {
+  return readdirSync(directory).includes(name);
+}
+
+/** Deletes the oldest files matching `pattern` (names sort by time) beyond the newest `keep`. */
+export function pruneFiles(directory: string, pattern: RegExp, keep: number): string[] {
+  const names = readdirSync(directory)
+    .filter((name) => pattern.test(name))
+    .sort(compareStamped);
+  const doomed = names.slice(0, Math.max(0, names.length - keep));
+  for (const name of doomed) rmSync(path.join(directory, name), { force: true });
+  return doomed;
+}
+
+/** Name order, with `_N` suffixes of same-second files after the plain name. */
+function compareStamped(a: string, b: string): number {
+  const key = (name: string): string => name.replace(/(\d{8}_\d{6})(?:_(\d+))?/, (_m, stamp: string, n?: string) => `${stamp}_${(n ?? '0').padStart(6, '0')}`);
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}

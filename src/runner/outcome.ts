@@ -1,0 +1,29 @@
+import type { ErrorType } from '../sources/http.js';
+
+/** What became of one stock. A failure is data, not an exception. */
+export type Outcome =
+  | { status: 'successful'; symbol: string; unchanged: boolean; notes: string[] }
+  | { status: 'failed'; symbol: string; errorType: ErrorType; message: string; attempts: number; source: string }
+  | { status: 'skipped'; symbol: string; reason: string };
+
+export interface OutcomeCounts {
+  successful: number;
+  failed: number;
+  skipped: number;
+  unchanged: number;
+}
+
+export function countOutcomes(outcomes: Iterable<Outcome>): OutcomeCounts {
+  const counts: OutcomeCounts = { successful: 0, failed: 0, skipped: 0, unchanged: 0 };
+  for (const outcome of outcomes) {
+    counts[outcome.status] += 1;
+    if (outcome.status === 'successful' && outcome.unchanged) counts.unchanged += 1;
+  }
+  return counts;
+}
+
+/** successful / (successful + failed): skipped stocks have no data anywhere and do not count. */
+export function successRate(counts: OutcomeCounts): number {
+  const attempted = counts.successful + counts.failed;
+  return attempted === 0 ? 1 : counts.successful / attempted;
+}

@@ -1,0 +1,60 @@
+import type { StoredStockState } from '../db/stock-store.js';
+import type { UniverseEntry } from '../extract/universe.js';
+
+export interface PlanOptions {
+  limit: number | undefined;
+  forceRefresh: boolean;
+  batchSize: number;
+  /** Stored state per symbol; only read when `forceRefresh` is false. */
+  states: Map<string, StoredStockState>;
+  edgarEnabled: boolean;
+  yahooEnabled: boolean;
+  edgarRequestsPerSecond: number;
+  yahooDelaySeconds: number;
+  delayBetweenBatchesSeconds: number;
+}
+
+export interface RefreshPlan {
+  entries: UniverseEntry[];
+  batches: UniverseEntry[][];
+  /** Distinct companies among the entries: SEC is asked once per CIK. */
+  companies: number;
+  /** The rate-limit floor of the run plus the pauses between batches. */
+  estimatedSeconds: number;
+}
+
+/**
+ * Orders and cuts the universe. A full refresh keeps the source file's order; an incremental one
+ * (force_refresh false) puts never-refreshed stocks first, then the stalest, so a run cut short by
+ * --limit or a time budget always spends itself where data is oldest.
+ */
+export function buildPlan(universe: UniverseEntry[], options: PlanOptions): RefreshPlan {
+  const ordered = options.forceRefresh ? universe : orderByStaleness(universe, options.states);
+  const entries = options.limit === undefined ? ordered : ordered.slice(0, options.limit);
+  const batches: UniverseEntry[][] = [];
+  for (let start = 0; start < entries.length; start += options.batchSize) {
+    batches.push(entries.slice(start, start + options.batchSize));
+  }
+  const companies = new Set(entries.flatMap((entry) => (entry.cik === null ? [] : [entry.cik]))).size;
+  const secSeconds = options.edgarEnabled ? (2 * companies) / options.edgarRequestsPerSecond : 0;
+  const yahooSeconds = options.yahooEnabled ? entries.length * options.yahooDelaySeconds : 0;
+  const pauses = Math.max(0, batches.length - 1) * options.delayBetweenBatchesSeconds;
+  return { entries, batches, companies, estimatedSeconds: Math.ceil(Math.max(secSeconds, yahooSeconds) + pauses) };
+}
+
+function orderByStaleness(universe: UniverseEntry[], states: Map<string, StoredStockState>): UniverseEntry[] {
+  const refreshedAt = (entry: UniverseEntry): number => {
+    const value = states.get(entry.symbol)?.last_refreshed_at;
+    const time = value === null || value === undefined ? Number.NaN : Date.parse(value);
+    return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+  };
+  // Array.prototype.sort is stable: equal staleness keeps the universe order.
+  return [...universe].sort((a, b) => refreshedAt(a) - refreshedAt(b));
+}
+
+/** The first listing of each CIK in plan order: the one that owns the company's filings rows. */
+export function filingsOwners(entries: UniverseEntry[]): Map<number, string> {
+  const owners = new Map<number, string>();
+  for (const entry of entries) if (entry.cik !== null && !owners.has(entry.cik)) owners.set(entry.cik, entry.symbol);
+  return owners;
+}

@@ -1,0 +1,127 @@
+import { extractChartQuote } from '../extract/chart.js';
+import type { UniverseEntry } from '../extract/universe.js';
+import type { QuoteRow } from '../extract/types.js';
+import type { StockStore, StockUpdate } from '../db/stock-store.js';
+import { SourceError } from '../sources/http.js';
+import type { YahooSource } from '../sources/yahoo.js';
+import type { CompanyCache, CompanyData } from './company-data.js';
+import type { Outcome } from './outcome.js';
+
+/** A source failure that must stop the whole run (SEC 403: every further request would fail too). */
+export class FatalSourceError extends Error {
+  override readonly name = 'FatalSourceError';
+  constructor(readonly sourceError: SourceError) {
+    super(sourceError.message);
+  }
+}
+
+export interface StockPipeline {
+  companies: CompanyCache | null;
+  yahoo: YahooSource | null;
+  store: StockStore;
+  now: () => Date;
+  /** The listing under which a company's filings are stored (the first of its CIK in the plan). */
+  filingsOwner: (cik: number) => string | undefined;
+}
+
+type Part<T> = { kind: 'data'; value: T } | { kind: 'no_data'; reason: string } | { kind: 'error'; source: string; error: SourceError };
+
+/**
+ * Refreshes one stock: EDGAR first (shared per CIK), Yahoo for the price, then one transaction.
+ * Classifies the result as SPEC.md defines: successful when every enabled source answered with
+ * data or a definite "no data", skipped when none had anything, failed when a source still failed
+ * after its retries (what the others returned is stored all the same).
+ */
+export async function processStock(entry: UniverseEntry, pipeline: StockPipeline): Promise<Outcome> {
+  const [sec, price] = await Promise.all([secPart(entry, pipeline), pricePart(entry, pipeline)]);
+  const parts: Part<unknown>[] = [];
+  if (sec !== null) parts.push(sec);
+  if (price !== null) parts.push(price);
+  const failure = parts.find((part): part is Extract<Part<unknown>, { kind: 'error' }> => part.kind === 'error');
+  const hasData = parts.some((part) => part.kind === 'data');
+  if (!hasData && failure === undefined) {
+    const reasons = parts.map((part) => (part.kind === 'no_data' ? part.reason : '')).filter(Boolean);
+    return { status: 'skipped', symbol: entry.symbol, reason: reasons.join('; ') || 'no source has data' };
+  }
+  if (hasData) {
+    const storageFailure = store(entry, sec?.kind === 'data' ? sec.value : undefined, price?.kind === 'data' ? price.value : undefined, pipeline);
+    if (storageFailure !== null && failure === undefined) return storageFailure;
+  }
+  if (failure !== undefined) {
+    return {
+      status: 'failed',
+      symbol: entry.symbol,
+      errorType: failure.error.type,
+      message: `${failure.source}: ${failure.error.message}`,
+      attempts: failure.error.attempts,
+      source: failure.source,
+    };
+  }
+  const notes = parts.flatMap((part) => (part.kind === 'no_data' ? [part.reason] : []));
+  const unchanged = sec?.kind === 'data' && sec.value.unchanged;
+  return { status: 'successful', symbol: entry.symbol, unchanged, notes };
+}
+
+async function secPart(entry: UniverseEntry, pipeline: StockPipeline): Promise<Part<CompanyData> | null> {
+  if (pipeline.companies === null) return null;
+  if (entry.cik === null) return { kind: 'no_data', reason: 'sec: no CIK for this symbol' };
+  try {
+    const data = await pipeline.companies.get(entry.cik);
+    return data.noData ? { kind: 'no_data', reason: 'sec: no submissions or facts (404)' } : { kind: 'data', value: data };
+  } catch (error) {
+    return failedPart('sec', error);
+  } finally {
+    pipeline.companies.release(entry.cik);
+  }
+}
+
+async function pricePart(entry: UniverseEntry, pipeline: StockPipeline): Promise<Part<QuoteRow> | null> {
+  if (pipeline.yahoo === null) return null;
+  try {
+    const response = await pipeline.yahoo.fetchChart(entry.symbol);
+    if (response.kind === 'not_found') return { kind: 'no_data', reason: 'yahoo: symbol not found (404)' };
+    const chart = extractChartQuote(response.json);
+    return chart.kind === 'quote' ? { kind: 'data', value: chart.quote } : { kind: 'no_data', reason: `yahoo: ${chart.reason}` };
+  } catch (error) {
+    return failedPart('yahoo', error);
+  }
+}
+
+function failedPart(source: string, error: unknown): Part<never> {
+  if (error instanceof SourceError) {
+    if (error.fatal) throw new FatalSourceError(error);
+    return { kind: 'error', source, error };
+  }
+  // A bug in extraction must not take the run down: it is this stock's failure, with the message.
+  return { kind: 'error', source, error: new SourceError('internal', (error as Error)?.message ?? String(error)) };
+}
+
+/** Writes what arrived in one transaction; a storage failure is this stock's failure. */
+function store(entry: UniverseEntry, company: CompanyData | undefined, quote: QuoteRow | undefined, pipeline: StockPipeline): Outcome | null {
+  const isPrimaryListing = entry.cik !== null && pipeline.filingsOwner(entry.cik) === entry.symbol;
+  const update: StockUpdate = {
+    symbol: entry.symbol,
+    cik: entry.cik,
+    name: entry.name,
+    exchange: entry.exchange,
+    fundamentalsRefreshed: company?.fundamentalsRefreshed ?? false,
+    ...(company?.profile ? { profile: company.profile } : {}),
+    ...(company?.earnings ? { earnings: company.earnings } : {}),
+    ...(company?.filings && isPrimaryListing ? { filings: company.filings } : {}),
+    ...(company ? { latestAccession: company.latestAccession } : {}),
+    ...(quote ? { quote } : {}),
+  };
+  try {
+    pipeline.store.save(update, pipeline.now().toISOString());
+    return null;
+  } catch (error) {
+    return {
+      status: 'failed',
+      symbol: entry.symbol,
+      errorType: 'storage',
+      message: `database: ${(error as Error).message}`,
+      attempts: 1,
+      source: 'database',
+    };
+  }
+}

@@ -1,0 +1,291 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { backupDatabase, type BackupResult } from '../backup/backup-database.js';
+import type { ResolvedConfig } from '../config/load-config.js';
+import { openDatabase, type Db } from '../db/open-database.js';
+import { StockStore, type StoredStockState } from '../db/stock-store.js';
+import { finishSyncRun, startSyncRun } from '../db/sync-runs.js';
+import type { Logger } from '../logging/logger.js';
+import { formatRate, sourceFigures, summarizeFailures, writeReport, type SummaryReport } from '../report/summary-report.js';
+import type { FetchFn } from '../sources/http.js';
+import { SecSource } from '../sources/sec.js';
+import type { SourceDeps, SourceStats } from '../sources/source-client.js';
+import { YahooSource } from '../sources/yahoo.js';
+import { fileStamp, formatLocalIso } from '../util/time.js';
+import { CompanyCache, fetchCompanyData } from './company-data.js';
+import { countOutcomes, successRate } from './outcome.js';
+import { buildPlan, filingsOwners, type RefreshPlan } from './plan.js';
+import { runRefresh, type RefreshEvents, type RefreshResult } from './run-refresh.js';
+import { loadUniverse, UniverseError, type Universe } from './universe.js';
+
+export interface JobOptions {
+  config: ResolvedConfig;
+  dryRun: boolean;
+  limit?: number;
+  /** Only these symbols of the universe (--symbols). */
+  symbols?: string[];
+  userAgent: string;
+}
+
+/** Everything with a side effect, injected (tests pass a local fetch target and an instant sleep). */
+export interface JobDeps {
+  fetch: FetchFn;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  log: Logger;
+  events?: RefreshEvents & { onPlan?: (plan: RefreshPlan) => void };
+  signal?: AbortSignal;
+}
+
+/** The dry run's answer: what a run would do. */
+export interface DryRunPlan {
+  total_stocks: number;
+  batches: number;
+  symbols: string[];
+  estimated_seconds: number;
+}
+
+export type JobResult =
+  | { kind: 'disabled' }
+  | { kind: 'dry-run'; plan: DryRunPlan }
+  | { kind: 'run'; report: SummaryReport; reportPath: string | null; exitCode: number };
+
+/**
+ * One refresh, start to finish: backup, universe, plan, the batch loop, the report and the
+ * sync_runs row. Returns the exit code for the shell instead of exiting.
+ */
+export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobResult> {
+  const { config } = options;
+  if (!config.enabled) return { kind: 'disabled' };
+  const sourceDeps: SourceDeps = {
+    fetch: deps.fetch,
+    now: deps.now,
+    sleep: deps.sleep,
+    log: (level, message) => (level === 'warn' ? deps.log.warn(message) : deps.log.debug(message)),
+  };
+  const sec = createSec(options, sourceDeps);
+  const yahoo = config.sources.yahoo.enabled ? createYahoo(config, sourceDeps) : null;
+
+  if (options.dryRun) return { kind: 'dry-run', plan: await dryRun(options, sec, deps) };
+
+  const startedAt = deps.now();
+  const stamp = fileStamp(startedAt);
+  let backup: BackupResult | null = null;
+  if (config.database.backup_before_run) {
+    backup = await backupDatabase(config.database.path, config.database.backup_directory, stamp, config.database.keep_last_n_backups);
+    deps.log.info(backup === null ? 'no database yet: nothing to back up' : `backup: ${backup.path} (${backup.bytes} bytes, integrity ok)`);
+  }
+
+  const db = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
+  try {
+    const runId = startSyncRun(db, startedAt.toISOString(), 0, process.pid, hostname());
+    const store = new StockStore(db);
+    // Incremental nights order and skip by what is stored; a full refresh needs none of it.
+    const states = config.processing.force_refresh ? new Map<string, StoredStockState>() : store.loadStates();
+    let universe: Universe;
+    let plan: RefreshPlan;
+    let result: RefreshResult;
+    try {
+      universe = await loadUniverse(config, sec, options.symbols);
+      reportRejected(universe, deps.log);
+      plan = makePlan(universe, options, states);
+      deps.log.info(`universe: ${universe.entries.length} stocks from ${universe.origin}; this run: ${plan.entries.length} stocks, ${plan.companies} companies, ${plan.batches.length} batches`);
+      deps.events?.onPlan?.(plan);
+      result = await refresh(plan, { store, states, sec, yahoo }, options, deps);
+    } catch (error) {
+      if (!(error instanceof UniverseError)) throw error;
+      deps.log.error(error.message);
+      universe = { entries: [], rejected: [], origin: 'unavailable' };
+      plan = { entries: [], batches: [], companies: 0, estimatedSeconds: 0 };
+      result = { outcomes: [], status: 'aborted', abortReason: error.message, abortKind: 'fatal', budgetExhausted: false, notStarted: 0, retried: [] };
+    }
+    const stats: Record<string, SourceStats> = {};
+    if (sec !== null) stats.sec = sec.client.stats;
+    if (yahoo !== null) stats.yahoo = yahoo.client.stats;
+    return finish({ db, runId, config, startedAt, stamp, universe, plan, result, stats, backup, deps });
+  } finally {
+    db.close();
+  }
+}
+
+function createSec(options: JobOptions, deps: SourceDeps): SecSource | null {
+  const { config } = options;
+  if (!config.sources.edgar.enabled && config.universe.source !== 'sec') return null;
+  const edgar = config.sources.edgar;
+  return new SecSource(
+    {
+      wwwUrl: edgar.www_url,
+      dataUrl: edgar.data_url,
+      userAgent: options.userAgent,
+      requestsPerSecond: config.rate_limiting.edgar_requests_per_second,
+      timeoutMs: edgar.timeout_seconds * 1000,
+      maxBytes: edgar.max_body_mb * 1048576,
+      retries: config.error_handling.max_retries_per_stock,
+      retryBaseDelayMs: config.error_handling.retry_base_delay_seconds * 1000,
+    },
+    deps,
+  );
+}
+
+function createYahoo(config: ResolvedConfig, deps: SourceDeps): YahooSource {
+  const yahoo = config.sources.yahoo;
+  return new YahooSource(
+    {
+      baseUrl: yahoo.base_url,
+      delaySeconds: config.rate_limiting.yfinance_delay_seconds,
+      timeoutMs: yahoo.timeout_seconds * 1000,
+      maxBytes: yahoo.max_body_mb * 1048576,
+      retries: config.error_handling.max_retries_per_stock,
+      retryBaseDelayMs: config.error_handling.retry_base_delay_seconds * 1000,
+    },
+    deps,
+  );
+}
+
+function makePlan(universe: Universe, options: JobOptions, states: Map<string, StoredStockState>): RefreshPlan {
+  const { config } = options;
+  return buildPlan(universe.entries, {
+    limit: options.limit,
+    forceRefresh: config.processing.force_refresh,
+    batchSize: config.processing.batch_size,
+    states,
+    edgarEnabled: config.sources.edgar.enabled,
+    yahooEnabled: config.sources.yahoo.enabled,
+    edgarRequestsPerSecond: config.rate_limiting.edgar_requests_per_second,
+    yahooDelaySeconds: config.rate_limiting.yfinance_delay_seconds,
+    delayBetweenBatchesSeconds: config.processing.delay_between_batches_seconds,
+  });
+}
+
+/** The plan without a single per-stock request; the database is read (for ordering) but never written. */
+async function dryRun(options: JobOptions, sec: SecSource | null, deps: JobDeps): Promise<DryRunPlan> {
+  const universe = await loadUniverse(options.config, sec, options.symbols);
+  reportRejected(universe, deps.log);
+  let states = new Map<string, StoredStockState>();
+  const dbFile = options.config.database.path;
+  if (!options.config.processing.force_refresh && existsSync(dbFile)) {
+    const db = openDatabase(dbFile, { busyTimeoutMs: options.config.database.busy_timeout_ms, readonly: true });
+    try {
+      states = new StockStore(db).loadStates();
+    } finally {
+      db.close();
+    }
+  }
+  const plan = makePlan(universe, options, states);
+  return { total_stocks: plan.entries.length, batches: plan.batches.length, symbols: plan.entries.map((entry) => entry.symbol), estimated_seconds: plan.estimatedSeconds };
+}
+
+interface RefreshParts {
+  store: StockStore;
+  states: Map<string, StoredStockState>;
+  sec: SecSource | null;
+  yahoo: YahooSource | null;
+}
+
+async function refresh(plan: RefreshPlan, { store, states, sec, yahoo }: RefreshParts, options: JobOptions, deps: JobDeps): Promise<RefreshResult> {
+  const { config } = options;
+  const owners = filingsOwners(plan.entries);
+  const fetchOptions = {
+    forceRefresh: config.processing.force_refresh,
+    refetchThresholdMs: config.processing.refetch_threshold_days * 86_400_000,
+    now: deps.now,
+  };
+  const companies =
+    sec !== null && config.sources.edgar.enabled
+      ? new CompanyCache((cik) => fetchCompanyData(sec, cik, states.get(owners.get(cik) ?? ''), fetchOptions))
+      : null;
+  const budgetMinutes = config.processing.max_runtime_minutes;
+  return runRefresh(
+    plan.batches,
+    { companies, yahoo, store, now: deps.now, filingsOwner: (cik) => owners.get(cik) },
+    {
+      maxWorkers: config.processing.max_workers,
+      delayBetweenBatchesMs: config.processing.delay_between_batches_seconds * 1000,
+      maxConsecutiveFailures: config.error_handling.max_consecutive_failures,
+      continueOnError: config.error_handling.continue_on_error,
+      retryFailedStocks: config.error_handling.retry_failed_stocks,
+      deadline: budgetMinutes === undefined ? null : new Date(deps.now().getTime() + budgetMinutes * 60_000),
+    },
+    { now: deps.now, sleep: deps.sleep, ...(deps.signal ? { signal: deps.signal } : {}) },
+    deps.events,
+  );
+}
+
+interface FinishInput {
+  db: Db;
+  runId: number;
+  config: ResolvedConfig;
+  startedAt: Date;
+  stamp: string;
+  universe: Universe;
+  plan: RefreshPlan;
+  result: RefreshResult;
+  stats: Record<string, SourceStats>;
+  backup: BackupResult | null;
+  deps: JobDeps;
+}
+
+/** The report (also on aborts), the sync_runs row and the exit code. */
+function finish(input: FinishInput): JobResult {
+  const { config, result, deps } = input;
+  const endedAt = deps.now();
+  const counts = countOutcomes(result.outcomes);
+  const rate = successRate(counts);
+  const interruptedCode = deps.signal?.reason === 'SIGTERM' ? 143 : 130;
+  let exitCode = result.status === 'aborted' ? 3 : result.status === 'interrupted' ? interruptedCode : rate >= config.error_handling.min_success_rate ? 0 : 1;
+  const durationSeconds = Math.round((endedAt.getTime() - input.startedAt.getTime()) / 10) / 100;
+  const report: SummaryReport = {
+    start_time: formatLocalIso(input.startedAt),
+    end_time: formatLocalIso(endedAt),
+    duration_seconds: durationSeconds,
+    total_stocks: input.plan.entries.length,
+    successful: counts.successful,
+    failed: counts.failed,
+    skipped: counts.skipped,
+    success_rate: formatRate(rate),
+    ...summarizeFailures(result.outcomes),
+    status: result.status,
+    unchanged: counts.unchanged,
+    not_started: result.notStarted,
+    error_message: result.abortReason,
+    time_budget_exhausted: result.budgetExhausted,
+    retried_symbols: result.retried,
+    ...sourceFigures(input.stats),
+    universe_size: input.universe.entries.length,
+    backup: input.backup === null ? null : { path: input.backup.path, bytes: input.backup.bytes },
+    database: config.database.path,
+    config: config.configPath,
+    exit_code: exitCode,
+  };
+  let reportPath: string | null = null;
+  let reportError: string | null = null;
+  if (config.reporting.generate_summary) {
+    try {
+      reportPath = writeReport(config.reporting.summary_directory, input.stamp, report, config.reporting.keep_last_n_reports);
+    } catch (error) {
+      reportError = `cannot write the summary report to ${config.reporting.summary_directory}: ${(error as Error).message}`;
+      deps.log.error(reportError);
+      if (exitCode === 0) exitCode = 1;
+      report.exit_code = exitCode;
+    }
+  }
+  finishSyncRun(input.db, input.runId, {
+    completed_at: endedAt.toISOString(),
+    status: result.status,
+    total_stocks: report.total_stocks,
+    successful: counts.successful,
+    failed: counts.failed,
+    skipped: counts.skipped,
+    unchanged: counts.unchanged,
+    duration_seconds: durationSeconds,
+    report_path: reportPath,
+    error_message: result.abortReason ?? reportError,
+  });
+  return { kind: 'run', report, reportPath, exitCode };
+}
+
+function reportRejected(universe: Universe, log: Logger): void {
+  if (universe.rejected.length === 0) return;
+  const shown = universe.rejected.slice(0, 10).map((item) => `${JSON.stringify(item.value)} (${item.reason})`);
+  log.warn(`${universe.rejected.length} symbols rejected from ${universe.origin}: ${shown.join(', ')}${universe.rejected.length > 10 ? ', …' : ''}`);
+}

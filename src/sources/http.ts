@@ -1,0 +1,153 @@
+/**
+ * One HTTP GET with the guarantees every source needs: a timeout that covers the body, a cap on
+ * the body size, the status checked before any parsing (SEC error pages are HTML or XML), and
+ * every failure turned into a classified `SourceError`.
+ */
+
+/** Failure classes, as counted in the report's `error_types`. */
+export type ErrorType =
+  | 'timeout'
+  | 'network'
+  | 'http_5xx'
+  | 'rate_limited'
+  | 'http_4xx'
+  | 'forbidden'
+  | 'invalid_json'
+  | 'body_too_large'
+  | 'unexpected_response'
+  | 'storage'
+  | 'internal';
+
+/** Classes worth another attempt: the next try may well succeed. */
+const TRANSIENT_TYPES: ReadonlySet<ErrorType> = new Set(['timeout', 'network', 'http_5xx', 'rate_limited', 'invalid_json']);
+
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  readonly transient: boolean;
+  /** How many attempts were made before giving up (set by the retrying client). */
+  attempts = 1;
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    readonly details: { status?: number; retryAfterMs?: number; fatal?: boolean } = {},
+  ) {
+    super(message);
+    this.transient = TRANSIENT_TYPES.has(type);
+  }
+  get fatal(): boolean {
+    return this.details.fatal === true;
+  }
+}
+
+export type FetchFn = typeof fetch;
+
+export interface GetOptions {
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxBytes: number;
+  fetch: FetchFn;
+  /** The time now in ms, to turn an HTTP-date Retry-After into a delay. */
+  nowMs: () => number;
+}
+
+/** A response whose status was 2xx or 404 (a definite "no data"), body read in full. */
+export interface HttpBody {
+  status: number;
+  body: Buffer;
+  headers: Headers;
+}
+
+/** GETs `url`; resolves for 2xx and 404, throws `SourceError` for everything else. */
+export async function httpGet(url: string, options: GetOptions): Promise<HttpBody> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  let response: Response;
+  try {
+    response = await options.fetch(url, { headers: options.headers, signal, redirect: 'follow' });
+  } catch (error) {
+    throw classifyFetchError(error, url, options.timeoutMs);
+  }
+  const { status } = response;
+  if (status === 404 || (status >= 200 && status < 300)) {
+    const body = await readCapped(response, url, options);
+    return { status, body, headers: response.headers };
+  }
+  // Error bodies are not needed (and may be large HTML pages): release the connection.
+  await response.body?.cancel().catch(() => undefined);
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), options.nowMs());
+    throw new SourceError('rate_limited', `HTTP 429 Too Many Requests from ${hostOf(url)}`, { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  }
+  if (status >= 500) throw new SourceError('http_5xx', `HTTP ${status} from ${hostOf(url)}`, { status });
+  if (status === 403) throw new SourceError('forbidden', `HTTP 403 Forbidden from ${hostOf(url)}`, { status });
+  throw new SourceError('http_4xx', `HTTP ${status} from ${hostOf(url)}`, { status });
+}
+
+/** Parses a body as JSON; HTML or XML error pages served with 200 become `invalid_json`. */
+export function parseJsonBody(body: Buffer, url: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    const start = body.subarray(0, 64).toString('utf8').trimStart();
+    const kind = start.startsWith('<') ? 'an HTML/XML page' : 'malformed or truncated JSON';
+    throw new SourceError('invalid_json', `${hostOf(url)} sent ${kind} (${body.length} bytes) instead of JSON`);
+  }
+}
+
+async function readCapped(response: Response, url: string, options: GetOptions): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > options.maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(url, options.maxBytes);
+  }
+  if (response.body === null) return Buffer.alloc(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > options.maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(url, options.maxBytes);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    throw classifyFetchError(error, url, options.timeoutMs);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function tooLarge(url: string, maxBytes: number): SourceError {
+  return new SourceError('body_too_large', `${hostOf(url)} sent a body over the ${(maxBytes / 1048576).toFixed(0)} MiB cap`);
+}
+
+/** Undici wraps the real cause (ECONNREFUSED, socket closed, abort) in a TypeError. */
+function classifyFetchError(error: unknown, url: string, timeoutMs: number): SourceError {
+  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.cause?.name === 'TimeoutError') {
+    return new SourceError('timeout', `no complete answer from ${hostOf(url)} within ${timeoutMs / 1000}s`);
+  }
+  const cause = err.cause?.code ?? err.cause?.message ?? err.message ?? String(error);
+  return new SourceError('network', `network error talking to ${hostOf(url)}: ${cause}`);
+}
+
+/** Retry-After is either delta-seconds or an HTTP-date. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,69 @@
+import { SourceClient, type JsonResult, type SourceDeps } from './source-client.js';
+
+export interface SecSourceOptions {
+  wwwUrl: string;
+  dataUrl: string;
+  userAgent: string;
+  requestsPerSecond: number;
+  timeoutMs: number;
+  maxBytes: number;
+  retries: number;
+  retryBaseDelayMs: number;
+}
+
+/** SEC's 10-digit, zero-padded CIK as used in data.sec.gov paths. */
+export function padCik(cik: number): string {
+  return String(cik).padStart(10, '0');
+}
+
+const FORBIDDEN_HINT =
+  'SEC refuses requests without a descriptive User-Agent ("Name email"); set sources.edgar.user_agent or SEC_USER_AGENT, and stay under 10 requests/s';
+
+/** SEC EDGAR: the ticker file, companyfacts and submissions, all under one rate ceiling. */
+export class SecSource {
+  readonly client: SourceClient;
+
+  constructor(
+    private readonly options: SecSourceOptions,
+    deps: SourceDeps,
+  ) {
+    // SEC's limit is per second; a whole number of requests per window keeps p-throttle exact.
+    const perSecond = options.requestsPerSecond;
+    const limit = Number.isInteger(perSecond) ? perSecond : 1;
+    const intervalMs = Number.isInteger(perSecond) ? 1000 : Math.ceil(1000 / perSecond);
+    this.client = new SourceClient(
+      {
+        name: 'sec',
+        limit,
+        intervalMs,
+        timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes,
+        headers: { 'User-Agent': options.userAgent, Accept: 'application/json', 'Accept-Encoding': 'gzip, deflate' },
+        retries: options.retries,
+        retryBaseDelayMs: options.retryBaseDelayMs,
+        fatalOnForbidden: FORBIDDEN_HINT,
+      },
+      deps,
+    );
+  }
+
+  tickerFileUrl(): string {
+    return `${trimSlash(this.options.wwwUrl)}/files/company_tickers_exchange.json`;
+  }
+
+  fetchTickerFile(): Promise<JsonResult> {
+    return this.client.getJson(this.tickerFileUrl());
+  }
+
+  fetchCompanyFacts(cik: number): Promise<JsonResult> {
+    return this.client.getJson(`${trimSlash(this.options.dataUrl)}/api/xbrl/companyfacts/CIK${padCik(cik)}.json`);
+  }
+
+  fetchSubmissions(cik: number): Promise<JsonResult> {
+    return this.client.getJson(`${trimSlash(this.options.dataUrl)}/submissions/CIK${padCik(cik)}.json`);
+  }
+}
+
+export function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

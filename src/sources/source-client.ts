@@ -1,0 +1,128 @@
+import pRetry from 'p-retry';
+import pThrottle from 'p-throttle';
+import { httpGet, parseJsonBody, SourceError, type FetchFn } from './http.js';
+
+/** Retry-After beyond this is capped: a nightly job should not stall for hours on one header. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/** Longest backoff between two attempts, whatever the base delay. */
+const MAX_BACKOFF_MS = 60_000;
+
+export interface SourceClientOptions {
+  /** Name used in the report's `requests` and in messages: "sec", "yahoo". */
+  name: string;
+  /** Requests allowed per `intervalMs`, across every worker sharing this client. */
+  limit: number;
+  intervalMs: number;
+  timeoutMs: number;
+  maxBytes: number;
+  headers: Record<string, string>;
+  retries: number;
+  retryBaseDelayMs: number;
+  /** Turns a 403 into a fatal error (SEC refuses requests without a proper User-Agent). */
+  fatalOnForbidden?: string;
+}
+
+export interface SourceDeps {
+  fetch: FetchFn;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  log: (level: 'debug' | 'warn', message: string) => void;
+}
+
+/** Counters per source, for the report and metrics. */
+export interface SourceStats {
+  requests: number;
+  retries: number;
+  bytes: number;
+  rate_limited: number;
+}
+
+export type JsonResult = { kind: 'data'; json: unknown } | { kind: 'not_found' };
+
+/**
+ * A rate-limited, retrying JSON client for one service. The ceiling is a sliding window
+ * (p-throttle strict mode), so no second ever holds more than `limit` requests; a 429 pauses the
+ * whole source, not just the worker that saw it.
+ */
+export class SourceClient {
+  readonly stats: SourceStats = { requests: 0, retries: 0, bytes: 0, rate_limited: 0 };
+  private pausedUntilMs = 0;
+  private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
+
+  constructor(
+    private readonly options: SourceClientOptions,
+    private readonly deps: SourceDeps,
+  ) {
+    const throttle = pThrottle({ limit: options.limit, interval: options.intervalMs, strict: true });
+    const gate = throttle(async <T>(task: () => Promise<T>) => task());
+    this.throttled = <T>(task: () => Promise<T>) => gate(task) as Promise<T>;
+  }
+
+  /** GETs JSON; `not_found` for a 404, a `SourceError` after the retries for anything else. */
+  async getJson(url: string): Promise<JsonResult> {
+    const response = await this.get(url);
+    if (response.status === 404) return { kind: 'not_found' };
+    return { kind: 'data', json: parseJsonBody(response.body, url) };
+  }
+
+  /** GETs raw bytes under the same ceiling and retries (2xx and 404 resolve). */
+  async get(url: string): Promise<{ status: number; body: Buffer }> {
+    return pRetry(() => this.attempt(url), {
+      retries: this.options.retries,
+      factor: 2,
+      minTimeout: this.options.retryBaseDelayMs,
+      maxTimeout: MAX_BACKOFF_MS,
+      randomize: true,
+      shouldRetry: ({ error }) => error instanceof SourceError && error.transient && !error.fatal,
+      onFailedAttempt: async ({ error, retriesLeft, attemptNumber }) => {
+        if (error instanceof SourceError) error.attempts = attemptNumber;
+        if (!(error instanceof SourceError) || !error.transient || retriesLeft === 0) return;
+        this.stats.retries += 1;
+        this.deps.log('debug', `${this.options.name}: ${error.message}; retrying (${retriesLeft} left)`);
+        if (error.type === 'rate_limited') this.pause(error.details.retryAfterMs);
+      },
+    });
+  }
+
+  private async attempt(url: string): Promise<{ status: number; body: Buffer }> {
+    await this.waitWhilePaused();
+    return this.throttled(async () => {
+      this.stats.requests += 1;
+      try {
+        const response = await httpGet(url, {
+          headers: this.options.headers,
+          timeoutMs: this.options.timeoutMs,
+          maxBytes: this.options.maxBytes,
+          fetch: this.deps.fetch,
+          nowMs: () => this.deps.now().getTime(),
+        });
+        this.stats.bytes += response.body.length;
+        return response;
+      } catch (error) {
+        if (error instanceof SourceError && error.type === 'rate_limited') this.stats.rate_limited += 1;
+        if (error instanceof SourceError && error.type === 'forbidden' && this.options.fatalOnForbidden !== undefined) {
+          throw new SourceError('forbidden', `${error.message}: ${this.options.fatalOnForbidden}`, { status: 403, fatal: true });
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** Every worker of this source waits out a 429's Retry-After (or one base delay when absent). */
+  private pause(retryAfterMs: number | undefined): void {
+    const delay = Math.min(retryAfterMs ?? this.options.retryBaseDelayMs, MAX_RETRY_AFTER_MS);
+    const until = this.deps.now().getTime() + delay;
+    if (until > this.pausedUntilMs) {
+      this.pausedUntilMs = until;
+      this.deps.log('warn', `${this.options.name}: rate limited (HTTP 429); pausing all requests for ${(delay / 1000).toFixed(1)}s`);
+    }
+  }
+
+  private async waitWhilePaused(): Promise<void> {
+    for (;;) {
+      const wait = this.pausedUntilMs - this.deps.now().getTime();
+      if (wait <= 0) return;
+      await this.deps.sleep(wait);
+    }
+  }
+}

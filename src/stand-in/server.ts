@@ -1,0 +1,196 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+/**
+ * A local stand-in for SEC EDGAR and Yahoo Finance on 127.0.0.1, serving real-format bodies
+ * (recorded real ones where we have them) with faults injected on demand. Used by the tests, the
+ * demo and the benchmark; it never talks to the internet.
+ */
+
+/** A body as served: bytes of JSON (optionally stored gzipped, as SEC sends them). */
+export interface Body {
+  data: Buffer;
+  gzipped: boolean;
+}
+
+export interface StandInData {
+  tickerFile?: Body;
+  companyFacts: Map<number, Body>;
+  submissions: Map<number, Body>;
+  charts: Map<string, Body>;
+}
+
+/** What a matching request gets instead of the normal answer. */
+export type Fault =
+  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
+  | { kind: 'hang' }
+  | { kind: 'malformed' }
+  | { kind: 'html' }
+  | { kind: 'reset' }
+  | { kind: 'huge'; bytes: number }
+  | { kind: 'delay'; ms: number };
+
+export interface RequestRecord {
+  /** Milliseconds since the stand-in started (monotonic). */
+  at: number;
+  path: string;
+  source: 'sec' | 'yahoo';
+  userAgent: string | undefined;
+  status: number;
+}
+
+export interface StandIn {
+  url: string;
+  requests: RequestRecord[];
+  /** The next `times` requests whose path matches get `fault` (checked in the order added). */
+  addFault(match: string | RegExp, fault: Fault, times?: number): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+export interface StandInOptions {
+  data: StandInData;
+  /** Added before every answer, to model the internet's latency. */
+  latencyMs?: number;
+  port?: number;
+}
+
+const SEC_404 = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>';
+const SEC_403 =
+  '<!DOCTYPE html><html><head><title>SEC.gov | Request Rate Threshold Exceeded</title></head><body><h1>Your Request Originates from an Undeclared Automated Tool</h1></body></html>';
+const YAHOO_404 = '{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}';
+
+export function jsonBody(value: unknown): Body {
+  return { data: Buffer.from(JSON.stringify(value)), gzipped: false };
+}
+
+export async function startStandIn(options: StandInOptions): Promise<StandIn> {
+  const started = performance.now();
+  const requests: RequestRecord[] = [];
+  const faults: { match: string | RegExp; fault: Fault; remaining: number }[] = [];
+  const hanging = new Set<ServerResponse>();
+
+  const takeFault = (path: string): Fault | undefined => {
+    const index = faults.findIndex((entry) => entry.remaining > 0 && (typeof entry.match === 'string' ? path.includes(entry.match) : entry.match.test(path)));
+    if (index < 0) return undefined;
+    const entry = faults[index] as (typeof faults)[number];
+    entry.remaining -= 1;
+    return entry.fault;
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const path = request.url ?? '/';
+    const source: RequestRecord['source'] = path.startsWith('/v8/') || path.startsWith('/v7/') ? 'yahoo' : 'sec';
+    const record: RequestRecord = { at: performance.now() - started, path, source, userAgent: request.headers['user-agent'], status: 0 };
+    requests.push(record);
+    const send = (status: number, body: string | Buffer, headers: Record<string, string> = {}): void => {
+      record.status = status;
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      response.end(body);
+    };
+    if (options.latencyMs) await delay(options.latencyMs);
+    const fault = takeFault(path);
+    if (fault?.kind === 'delay') await delay(fault.ms);
+    if (fault !== undefined && fault.kind !== 'delay') return applyFault(fault, record, response, hanging);
+    // SEC refuses requests without a declared User-Agent, as the real one does.
+    if (source === 'sec' && !request.headers['user-agent']?.includes('@')) return send(403, SEC_403, { 'content-type': 'text/html' });
+    const body = route(options.data, path);
+    if (body === undefined) {
+      return source === 'sec' ? send(404, SEC_404, { 'content-type': 'application/xml' }) : send(404, YAHOO_404);
+    }
+    const acceptsGzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+    if (body.gzipped && acceptsGzip) return send(200, body.data, { 'content-encoding': 'gzip' });
+    if (body.gzipped) return send(200, gunzipSync(body.data));
+    if (acceptsGzip && body.data.length > 4096) return send(200, gzipSync(body.data), { 'content-encoding': 'gzip' });
+    return send(200, body.data);
+  };
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500);
+      response.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    addFault: (match, fault, times = 1) => faults.push({ match, fault, remaining: times }),
+    clearFaults: () => faults.splice(0),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const response of hanging) response.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function route(data: StandInData, path: string): Body | undefined {
+  const url = new URL(path, 'http://stand-in');
+  const pathname = url.pathname;
+  if (pathname === '/files/company_tickers_exchange.json') return data.tickerFile;
+  const facts = /^\/api\/xbrl\/companyfacts\/CIK(\d{10})\.json$/.exec(pathname);
+  if (facts) return data.companyFacts.get(Number(facts[1]));
+  const submissions = /^\/submissions\/CIK(\d{10})\.json$/.exec(pathname);
+  if (submissions) return data.submissions.get(Number(submissions[1]));
+  const chart = /^\/v8\/finance\/chart\/([^/]+)$/.exec(pathname);
+  if (chart) return data.charts.get(decodeURIComponent(chart[1] as string));
+  return undefined;
+}
+
+function applyFault(fault: Exclude<Fault, { kind: 'delay' }>, record: RequestRecord, response: ServerResponse, hanging: Set<ServerResponse>): void {
+  switch (fault.kind) {
+    case 'status':
+      record.status = fault.status;
+      response.writeHead(fault.status, { 'content-type': 'text/html', ...fault.headers });
+      response.end(fault.body ?? `<html><body>HTTP ${fault.status}</body></html>`);
+      return;
+    case 'hang':
+      // Headers never come; the client's timeout has to end it.
+      record.status = -1;
+      hanging.add(response);
+      return;
+    case 'malformed':
+      record.status = 200;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"cik":320193,"entityName":"Apple Inc.","facts":{"us-gaap":{"EarningsPerShareDiluted":{"units":{"USD/shares":[{"end":"2024-09-28","val":6.0');
+      return;
+    case 'html':
+      record.status = 200;
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<!DOCTYPE html><html><body>Service temporarily unavailable</body></html>');
+      return;
+    case 'reset':
+      record.status = -2;
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100000' });
+      response.write('{"facts":{');
+      setTimeout(() => response.destroy(), 5);
+      return;
+    case 'huge': {
+      record.status = 200;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < fault.bytes) {
+          sent += chunk.length;
+          if (!response.write(chunk)) {
+            response.once('drain', pump);
+            return;
+          }
+        }
+        response.end();
+      };
+      response.on('close', () => (sent = fault.bytes));
+      pump();
+      return;
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
