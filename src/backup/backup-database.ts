@@ -30,8 +30,11 @@ export async function backupDatabase(databaseFile: string, directory: string, st
   } finally {
     source.close();
   }
-  const copy = new Database(target, { readonly: true, fileMustExist: true });
+  // The copy inherits WAL mode; switch it to a plain rollback journal so the backup is one
+  // self-contained file (no -wal/-shm beside it), then check it.
+  const copy = new Database(target, { fileMustExist: true });
   try {
+    copy.pragma('journal_mode = DELETE');
     const result = copy.pragma('integrity_check', { simple: true });
     if (result !== 'ok') throw new Error(`backup ${target} failed its integrity check: ${String(result)}`);
   } catch (error) {

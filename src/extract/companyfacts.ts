@@ -9,16 +9,13 @@ import type { EarningsRow, PeriodName } from './types.js';
  *   adjustments): the last-filed value wins.
  * - Companies move between concepts (Apple: SalesRevenueNet until 2018, then
  *   RevenueFromContractWithCustomerExcludingAssessedTax), so a concept is chosen per period.
- * - 10-Qs carry 3-month and year-to-date durations with the same `end`, and no Q4 at all.
+ * - 10-Qs carry 3-month and year-to-date durations with the same `end`, and no Q4 at all;
+ *   some carry trailing-twelve-month figures too (Amazon), so years come from annual reports only.
  */
 
 type MetricKey = 'eps_diluted' | 'revenue' | 'net_income';
 type Taxonomy = 'us-gaap' | 'ifrs-full';
-
-interface ConceptRef {
-  taxonomy: Taxonomy;
-  name: string;
-}
+type ConceptRef = { taxonomy: Taxonomy; name: string };
 
 interface MetricSpec {
   key: MetricKey;
@@ -221,15 +218,16 @@ function keepLastFiled(rows: readonly EarningsRow[]): Map<string, EarningsRow> {
   return kept;
 }
 
-/** Annual rows: 350–380 day periods from annual reports only (Amazon's 10-Qs tag trailing-twelve-month net income). */
+/** Annual rows: 350–380 day periods from annual reports (Amazon's 10-Qs tag trailing-12-month net income). */
 function annualRows(companyfacts: unknown): EarningsRow[] {
   const periods = collectPeriods(companyfacts, (f) => ANNUAL_FORMS.has(baseForm(f.form)) && isAnnualPeriod(f.start, f.end));
   return [...keepLastFiled(periods.map((p) => toRow(p, fiscalYearOfEnd(p.end), 'FY'))).values()];
 }
 
 /**
- * Q1..Q3 as filed, Q4 as filed by the 10-K when tagged, else FY minus Q1..Q3. Quarters are placed
- * by the fiscal year start they follow: an annual period's start, or the day after the last one.
+ * Q1..Q3 as filed (3-month facts, last filed wins), Q4 as FY minus Q1..Q3: 10-Qs have no Q4, and
+ * deriving it keeps the four quarters summing to the year. Quarters are placed by the fiscal year
+ * start they follow: an annual period's start, or the day after the last one (the current year).
  */
 function quarterRows(companyfacts: unknown, years: readonly EarningsRow[]): EarningsRow[] {
   const starts = new Map<number, number>(); // start time -> fiscal year
@@ -242,18 +240,17 @@ function quarterRows(companyfacts: unknown, years: readonly EarningsRow[]): Earn
     const yearStart = Math.max(...[...starts.keys()].filter((start) => start <= Date.parse(period.start)));
     const quarter = Math.round((Date.parse(period.end) - yearStart) / DAY_MS / 91);
     const fiscalYear = starts.get(yearStart);
-    if (fiscalYear !== undefined && quarter >= 1 && quarter <= 4) rows.push(toRow(period, fiscalYear, `Q${quarter}` as PeriodName));
+    if (fiscalYear !== undefined && quarter >= 1 && quarter <= 3) rows.push(toRow(period, fiscalYear, `Q${quarter}` as PeriodName));
   }
   const kept = keepLastFiled(rows);
   for (const fy of years) {
-    const q = (n: number) => kept.get(`${fy.fiscal_year}Q${n}`);
-    const [q1, q2, q3] = [q(1), q(2), q(3)];
-    if (q1 && q2 && q3) kept.set(`${fy.fiscal_year}Q4`, mergeQ4(q(4), deriveQ4(fy, [q1, q2, q3])));
+    const [q1, q2, q3] = [1, 2, 3].map((n) => kept.get(`${fy.fiscal_year}Q${n}`));
+    if (q1 && q2 && q3) kept.set(`${fy.fiscal_year}Q4`, deriveQ4(fy, [q1, q2, q3]));
   }
   return [...kept.values()];
 }
 
-/** Q4 as the remainder of the year; EPS only when all four figures share one share count. */
+/** Q4 as the remainder of the year, rounded to the precision of its inputs. */
 function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[]): EarningsRow {
   const all = [fy, ...quarters];
   const remainder = (key: MetricKey): number | null => {
@@ -267,10 +264,10 @@ function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[]): EarningsRo
   const q3End = quarters.at(-1)?.period_end ?? fy.period_end;
   return {
     ...source,
-    period: 'Q4',
     fiscal_year: fy.fiscal_year,
-    // A split between the filings makes the per-share figures incompatible (Apple FY2019).
-    eps_diluted: sameShareBasis(all) ? remainder('eps_diluted') : null,
+    period: 'Q4',
+    // Quarters last filed before a split and a year filed after it do not subtract (Tesla 2021).
+    eps_diluted: sameShareBasis(fy, quarters) ? remainder('eps_diluted') : null,
     revenue: remainder('revenue'),
     net_income: remainder('net_income'),
     period_start: new Date(Date.parse(q3End) + DAY_MS).toISOString().slice(0, 10),
@@ -278,21 +275,18 @@ function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[]): EarningsRo
   };
 }
 
-/** True when net income / EPS implies share counts within 1.5x of each other in every row. */
-function sameShareBasis(rows: readonly EarningsRow[]): boolean {
-  const shares = rows.map((r) => (r.net_income !== null && r.eps_diluted ? r.net_income / r.eps_diluted : NaN));
-  return shares.every((s) => s > 0) && Math.max(...shares) / Math.min(...shares) < 1.5;
-}
-
-/** A Q4 tagged by the 10-K wins metric by metric; derived figures fill its gaps. */
-function mergeQ4(tagged: EarningsRow | undefined, derived: EarningsRow): EarningsRow {
-  if (tagged === undefined) return derived;
-  return {
-    ...tagged,
-    eps_diluted: tagged.eps_diluted ?? derived.eps_diluted,
-    revenue: tagged.revenue ?? derived.revenue,
-    net_income: tagged.net_income ?? derived.net_income,
-  };
+/**
+ * True when each quarter's EPS is its net income at the year's EPS per unit of net income, within
+ * half (share counts drift within a year, a split multiplies by 2 or more) plus 0.02 of rounding.
+ */
+function sameShareBasis(fy: EarningsRow, quarters: readonly EarningsRow[]): boolean {
+  if (fy.eps_diluted === null || !fy.net_income) return false;
+  const perUnit = fy.eps_diluted / fy.net_income;
+  return quarters.every((q) => {
+    if (q.eps_diluted === null || q.net_income === null) return false;
+    const expected = q.net_income * perUnit;
+    return Math.abs(q.eps_diluted - expected) <= 0.5 * Math.abs(expected) + 0.02;
+  });
 }
 
 const PERIOD_ORDER: Record<PeriodName, number> = { Q1: 1, Q2: 2, Q3: 3, Q4: 4, FY: 5 };

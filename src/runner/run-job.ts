@@ -63,6 +63,9 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     sleep: deps.sleep,
     log: (level, message) => (level === 'warn' ? deps.log.warn(message) : deps.log.debug(message)),
   };
+  // Node compiles its fetch implementation on first use (tens of ms). Doing that before the first
+  // rate-limited request keeps that request's real send time inside the slot the throttle gave it.
+  await deps.fetch('data:application/json,{}').catch(() => undefined);
   const sec = createSec(options, sourceDeps);
   const yahoo = config.sources.yahoo.enabled ? createYahoo(config, sourceDeps) : null;
 

@@ -1,0 +1,313 @@
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
+import { runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+
+let standIn: StandIn;
+let data: StandInData;
+let companies: SyntheticCompany[];
+let dir: string;
+
+beforeEach(async () => {
+  companies = syntheticCompanies(12);
+  data = syntheticDataset(companies);
+  standIn = await startStandIn({ data });
+  dir = tempDir();
+});
+
+afterEach(async () => {
+  await standIn.close();
+});
+
+const sym = (index: number): string => (companies[index] as SyntheticCompany).symbol;
+const cik = (index: number): string => String((companies[index] as SyntheticCompany).cik).padStart(10, '0');
+
+function readReports(): { name: string; text: string }[] {
+  const reports = path.join(dir, 'reports');
+  return readdirSync(reports)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => ({ name, text: readFileSync(path.join(reports, name), 'utf8') }));
+}
+
+function lastReport(): Record<string, any> {
+  const reports = readReports();
+  const text = (reports.at(-1) as { text: string }).text;
+  // One line of JSON, so `cat … | tail -1 | jq .` works.
+  expect(text.trimEnd().split('\n')).toHaveLength(1);
+  return JSON.parse(text.trim().split('\n').at(-1) as string);
+}
+
+function query<T>(sql: string, ...params: unknown[]): T[] {
+  const db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Most SEC requests that arrived within any window of `windowMs`. */
+function peakInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end += 1) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start += 1;
+    peak = Math.max(peak, end - start + 1);
+  }
+  return peak;
+}
+
+describe('a refresh against the stand-in', () => {
+  it('stores every source\'s data for a clean universe, exits 0 and writes a one-line report', async () => {
+    const config = writeTestConfig(dir, standIn.url);
+    const result = await runCli(['--config', config, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = lastReport();
+    expect(JSON.parse(result.stdout)).toEqual(report);
+    expect(report).toMatchObject({ total_stocks: 12, successful: 12, failed: 0, skipped: 0, success_rate: '100.00%', status: 'completed', failed_symbols: [], error_types: {} });
+    expect(report.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+    expect(report.end_time).toMatch(/[+-]\d\d:\d\d$/);
+    expect(typeof report.duration_seconds).toBe('number');
+    // One ticker file, then submissions + companyfacts per company, one chart per stock.
+    expect(report.requests).toEqual({ sec: 1 + 2 * 12, yahoo: 12 });
+
+    expect(query('SELECT COUNT(*) AS n FROM stocks')).toEqual([{ n: 12 }]);
+    expect(query('SELECT COUNT(*) AS n FROM earnings_history WHERE period = ?', 'FY')).toEqual([{ n: 48 }]);
+    expect(query('SELECT COUNT(*) AS n FROM sec_filings')).toEqual([{ n: 36 }]);
+    const [metrics] = query<{ price: number; fifty_two_week_high: number }>('SELECT price, fifty_two_week_high FROM stock_metrics WHERE symbol = ?', sym(0));
+    expect(metrics?.price).toBe(20);
+    expect(metrics?.fifty_two_week_high).toBeCloseTo(24);
+    expect(query('SELECT industry, sic FROM stocks WHERE symbol = ?', sym(1))).toEqual([{ industry: 'Computer & Office Equipment', sic: '3571' }]);
+    expect(query<{ journal_mode: string }>('PRAGMA journal_mode')[0]?.journal_mode).toBe('wal');
+    const runs = query<Record<string, unknown>>('SELECT status, total_stocks, successful, failed, skipped, report_path FROM sync_runs');
+    expect(runs).toEqual([{ status: 'completed', total_stocks: 12, successful: 12, failed: 0, skipped: 0, report_path: path.join(dir, 'reports', (readReports()[0] as { name: string }).name) }]);
+    // Every SEC request declared the configured User-Agent.
+    expect(standIn.requests.filter((r) => r.source === 'sec').every((r) => r.userAgent === 'batch-refresh tests tests@example.com')).toBe(true);
+  });
+
+  it('classifies injected faults per stock: retried 5xx and 429 succeed, persistent faults fail with their class', async () => {
+    data.charts.delete(sym(1)); // Yahoo 404: SEC still covers it -> successful
+    data.charts.delete(sym(2)); // and no SEC data either -> skipped
+    data.companyFacts.delete(Number(cik(2)));
+    data.submissions.delete(Number(cik(2)));
+    standIn.addFault(`/chart/${sym(0)}`, { kind: 'status', status: 503 }, 1);
+    standIn.addFault(`/submissions/CIK${cik(3)}`, { kind: 'status', status: 500 }, 1000);
+    standIn.addFault(`/companyfacts/CIK${cik(4)}`, { kind: 'malformed' }, 1000);
+    standIn.addFault(`/chart/${sym(5)}`, { kind: 'hang' }, 1000);
+    standIn.addFault(`/chart/${sym(6)}`, { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
+    const config = writeTestConfig(dir, standIn.url, { sources: { yahoo: { timeout_seconds: 0.4 } } });
+
+    const result = await runCli(['--config', config]);
+
+    // 8 successful of 11 attempted = 72.73% < 90%: exit 1.
+    expect(result.code, result.stderr).toBe(1);
+    const report = lastReport();
+    expect(report).toMatchObject({ total_stocks: 12, successful: 8, failed: 3, skipped: 1, success_rate: '72.73%', status: 'completed' });
+    expect(report.failed_symbols).toEqual([sym(3), sym(4), sym(5)]);
+    expect(report.skipped_symbols).toEqual([sym(2)]);
+    expect(report.error_types).toEqual({ http_5xx: 1, invalid_json: 1, timeout: 1 });
+    expect(report.retried_symbols).toEqual([sym(3), sym(4), sym(5)]);
+    const failure = report.failures.find((f: { symbol: string }) => f.symbol === sym(3));
+    expect(failure).toMatchObject({ error_type: 'http_5xx', source: 'sec', attempts: 3 });
+    expect(failure.message).toContain('HTTP 500');
+
+    // The failed stock with a good price still has its price stored; the skipped one has nothing.
+    expect(query('SELECT symbol FROM stock_metrics WHERE symbol = ?', sym(3))).toHaveLength(1);
+    expect(query('SELECT symbol FROM stocks WHERE symbol = ?', sym(2))).toHaveLength(0);
+    // The 429's Retry-After paused Yahoo for every worker: no Yahoo request in the second after it.
+    const yahoo = standIn.requests.filter((r) => r.source === 'yahoo');
+    const limited = yahoo.find((r) => r.status === 429) as { at: number };
+    // (Requests already admitted when the 429 arrived may land within a few ms of it.)
+    const inPause = yahoo.filter((r) => r.at > limited.at + 50 && r.at < limited.at + 990);
+    expect(inPause).toEqual([]);
+    expect(report.retries.yahoo).toBeGreaterThanOrEqual(2);
+    expect(result.stderr).toContain('rate limited (HTTP 429)');
+    expect(query('SELECT status, failed FROM sync_runs')).toEqual([{ status: 'completed', failed: 3 }]);
+  }, 30_000);
+
+  it('keeps SEC under its ceiling across workers, in every sliding second', async () => {
+    const config = writeTestConfig(dir, standIn.url, { processing: { max_workers: 8 }, rate_limiting: { edgar_requests_per_second: 5 } });
+    const result = await runCli(['--config', config]);
+    expect(result.code, result.stderr).toBe(0);
+    const sec = standIn.requests.filter((r) => r.source === 'sec').map((r) => r.at);
+    expect(sec).toHaveLength(25);
+    // Measured where SEC would measure it, at arrival. A request reaches the server a little after
+    // the client sends it, and the first one of a process (new connection) up to ~30 ms later than
+    // the rest; the window is 950 ms to allow for that. The exact check on send times is in
+    // test/sources/source-client.test.ts.
+    expect(peakInWindow(sec, 950)).toBeLessThanOrEqual(5);
+    // And the ceiling is used, not replaced by sleeps: 25 requests at 5/s take about 4 s, not 10.
+    expect((sec.at(-1) as number) - (sec[0] as number)).toBeLessThan(7000);
+  }, 30_000);
+
+  it('fetches a company once when several listings share its CIK', async () => {
+    const shared = companies[0] as SyntheticCompany;
+    const tickers = { fields: ['cik', 'name', 'ticker', 'exchange'], data: [[shared.cik, shared.name, 'BRK-A', 'NYSE'], [shared.cik, shared.name, 'BRK-B', 'NYSE']] };
+    data.tickerFile = jsonBody(tickers);
+    data.charts.set('BRK-A', data.charts.get(shared.symbol) as never);
+    data.charts.set('BRK-B', data.charts.get(shared.symbol) as never);
+    const config = writeTestConfig(dir, standIn.url);
+    const result = await runCli(['--config', config]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(standIn.requests.filter((r) => r.path.includes('/companyfacts/')).length).toBe(1);
+    expect(standIn.requests.filter((r) => r.path.includes('/submissions/')).length).toBe(1);
+    expect(query('SELECT symbol, COUNT(*) AS n FROM earnings_history GROUP BY symbol ORDER BY symbol')).toEqual([
+      { symbol: 'BRK-A', n: 4 },
+      { symbol: 'BRK-B', n: 4 },
+    ]);
+    // Filings are the company's: stored once, under its first listing.
+    expect(query('SELECT DISTINCT symbol FROM sec_filings')).toEqual([{ symbol: 'BRK-A' }]);
+  });
+
+  it('exits 3 with a User-Agent message when SEC answers 403, and still writes the report', async () => {
+    const config = writeTestConfig(dir, standIn.url, { sources: { edgar: { user_agent: 'curl' } } });
+    const result = await runCli(['--config', config]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/User-Agent/);
+    const report = lastReport();
+    expect(report.status).toBe('aborted');
+    expect(report.error_message).toMatch(/403.*User-Agent/);
+    expect(query('SELECT status FROM sync_runs')).toEqual([{ status: 'aborted' }]);
+  });
+
+  it('aborts with exit 3 after max_consecutive_failures failed stocks in a row', async () => {
+    standIn.addFault('/submissions/', { kind: 'status', status: 502 }, 10_000);
+    const config = writeTestConfig(dir, standIn.url, {
+      processing: { max_workers: 1 },
+      error_handling: { max_consecutive_failures: 3, max_retries_per_stock: 0 },
+    });
+    const result = await runCli(['--config', config]);
+    expect(result.code).toBe(3);
+    const report = lastReport();
+    expect(report).toMatchObject({ status: 'aborted', failed: 3, not_started: 9 });
+    expect(report.error_message).toContain('3 consecutive failures');
+    // No second pass after an abort.
+    expect(report.retried_symbols).toEqual([]);
+  });
+
+  it('counts failures as consecutive only when nothing succeeded in between', async () => {
+    // Every other company fails: 6 failures in all, never 2 in a row.
+    for (let i = 0; i < 12; i += 2) standIn.addFault(`/submissions/CIK${cik(i)}`, { kind: 'status', status: 500 }, 1000);
+    const config = writeTestConfig(dir, standIn.url, {
+      processing: { max_workers: 1 },
+      error_handling: { max_consecutive_failures: 2, max_retries_per_stock: 0, retry_failed_stocks: false, min_success_rate: 0.5 },
+    });
+    const result = await runCli(['--config', config]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(lastReport()).toMatchObject({ status: 'completed', failed: 6, successful: 6, success_rate: '50.00%' });
+  });
+
+  it('stops at the first failure with continue_on_error false', async () => {
+    standIn.addFault(`/companyfacts/CIK${cik(2)}`, { kind: 'status', status: 500 }, 1000);
+    const config = writeTestConfig(dir, standIn.url, { processing: { max_workers: 1 }, error_handling: { continue_on_error: false, max_retries_per_stock: 0 } });
+    const result = await runCli(['--config', config]);
+    expect(result.code).toBe(3);
+    expect(lastReport()).toMatchObject({ status: 'aborted', successful: 2, failed: 1, failed_symbols: [sym(2)], not_started: 9 });
+    expect(lastReport().error_message).toContain('continue_on_error');
+  });
+
+  it('gives failed stocks a second pass at the end with retry_failed_stocks', async () => {
+    // Fails all three attempts of the main pass, then recovers.
+    standIn.addFault(`/companyfacts/CIK${cik(7)}`, { kind: 'status', status: 503 }, 3);
+    const config = writeTestConfig(dir, standIn.url);
+    const result = await runCli(['--config', config]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(lastReport()).toMatchObject({ successful: 12, failed: 0, retried_symbols: [sym(7)] });
+  });
+
+  it('leaves a failure failed without retry_failed_stocks', async () => {
+    standIn.addFault(`/companyfacts/CIK${cik(7)}`, { kind: 'status', status: 503 }, 3);
+    const config = writeTestConfig(dir, standIn.url, { error_handling: { retry_failed_stocks: false, min_success_rate: 0.5 } });
+    const result = await runCli(['--config', config]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(lastReport()).toMatchObject({ successful: 11, failed: 1, failed_symbols: [sym(7)], retried_symbols: [] });
+  });
+
+  it('backs up the database before a run; the backup restores to the previous night', async () => {
+    const config = writeTestConfig(dir, standIn.url, { database: { keep_last_n_backups: 2 } });
+    expect((await runCli(['--config', config])).code).toBe(0);
+    expect(existsSync(path.join(dir, 'backups'))).toBe(false); // nothing to back up on the first night
+    const firstPrice = query<{ price: number }>('SELECT price FROM stock_metrics WHERE symbol = ?', sym(0))[0]?.price;
+
+    // Prices move; three more nights, each backing up the one before.
+    data.charts.set(sym(0), jsonBody({ chart: { result: [{ meta: { regularMarketPrice: 99.5, fiftyTwoWeekHigh: 120, fiftyTwoWeekLow: 50 } }], error: null } }));
+    for (const night of ['2026-11-26T02:00:00Z', '2026-11-27T02:00:00Z', '2026-11-28T02:00:00Z']) {
+      const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } });
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const backups = readdirSync(path.join(dir, 'backups')).sort();
+    expect(backups).toHaveLength(2); // keep_last_n_backups
+    expect(backups.every((name) => /^stocks_backup_\d{8}_\d{6}\.db$/.test(name))).toBe(true);
+    expect(lastReport().backup.path).toBe(path.join(dir, 'backups', backups.at(-1) as string));
+
+    const oldest = new Database(path.join(dir, 'backups', backups[0] as string), { readonly: true });
+    expect(oldest.pragma('integrity_check', { simple: true })).toBe('ok');
+    oldest.close();
+    // Restore the older kept backup (taken before the third night): it holds the second night's data.
+    copyFileSync(path.join(dir, 'backups', backups[0] as string), path.join(dir, 'stocks.db'));
+    // A restore replaces the database file and drops the old write-ahead log with it.
+    for (const suffix of ['-wal', '-shm']) rmSync(path.join(dir, `stocks.db${suffix}`), { force: true });
+    expect(query('SELECT COUNT(*) AS n FROM stocks')).toEqual([{ n: 12 }]);
+    expect(query<{ price: number }>('SELECT price FROM stock_metrics WHERE symbol = ?', sym(0))[0]?.price).toBe(99.5);
+    expect(firstPrice).toBe(20);
+    expect(query('SELECT COUNT(*) AS n FROM sync_runs')).toEqual([{ n: 2 }]);
+  }, 30_000);
+
+  it('prunes reports beyond keep_last_n_reports', async () => {
+    const config = writeTestConfig(dir, standIn.url, { reporting: { keep_last_n_reports: 2 }, database: { backup_before_run: false } });
+    for (const night of ['2026-11-26T02:00:00Z', '2026-11-27T02:00:00Z', '2026-11-28T02:00:00Z']) {
+      expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } })).code).toBe(0);
+    }
+    const names = readReports().map((report) => report.name);
+    expect(names).toHaveLength(2);
+    expect(names.map((name) => name.slice(14, 22))).toEqual(['20261127', '20261128']);
+  });
+});
+
+describe('incremental nights (force_refresh false)', () => {
+  it('fetches companyfacts only for companies that filed since, refreshes every price, counts unchanged', async () => {
+    const full = writeTestConfig(dir, standIn.url);
+    expect((await runCli(['--config', full], { env: { BATCH_REFRESH_NOW: '2026-11-24T02:00:00Z' } })).code).toBe(0);
+    standIn.requests.splice(0);
+    // One company filed a new 10-K.
+    const changed = companies[5] as SyntheticCompany;
+    const submissions = syntheticSubmissions(changed, 5) as { filings: { recent: Record<string, string[]> } };
+    for (const [key, values] of Object.entries({ accessionNumber: '0009000006-26-000099', filingDate: '2026-11-24', reportDate: '2026-09-30', acceptanceDateTime: '2026-11-24T16:00:00.000Z', form: '10-Q', primaryDocument: 'q3.htm', primaryDocDescription: '10-Q' })) {
+      submissions.filings.recent[key]?.unshift(values);
+    }
+    data.submissions.set(changed.cik, jsonBody(submissions));
+
+    const incremental = writeTestConfig(dir, standIn.url, { processing: { force_refresh: false } });
+    const result = await runCli(['--config', incremental, '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:00Z' } });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ successful: 12, unchanged: 11, failed: 0 });
+    expect(standIn.requests.filter((r) => r.path.includes('/companyfacts/')).map((r) => r.path)).toEqual([`/api/xbrl/companyfacts/CIK${cik(5)}.json`]);
+    expect(standIn.requests.filter((r) => r.source === 'yahoo')).toHaveLength(12);
+    expect(query('SELECT form FROM sec_filings WHERE accession_number = ?', '0009000006-26-000099')).toEqual([{ form: '10-Q' }]);
+
+    // Past refetch_threshold_days everything is fetched again.
+    standIn.requests.splice(0);
+    const late = await runCli(['--config', incremental, '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-30T02:00:00Z' } });
+    expect(JSON.parse(late.stdout)).toMatchObject({ successful: 12, unchanged: 0 });
+    expect(standIn.requests.filter((r) => r.path.includes('/companyfacts/'))).toHaveLength(12);
+  }, 30_000);
+
+  it('--limit takes never-refreshed stocks first, then the stalest', async () => {
+    const incremental = writeTestConfig(dir, standIn.url, { processing: { force_refresh: false } });
+    const first = await runCli(['--config', incremental, '--limit', '4', '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-20T02:00:00Z' } });
+    expect(JSON.parse(first.stdout).total_stocks).toBe(4);
+    const second = await runCli(['--config', incremental, '--dry-run', '--json', '--limit', '6'], { env: { BATCH_REFRESH_NOW: '2026-11-21T02:00:00Z' } });
+    // Eight never refreshed come first (universe order), so the limit of 6 takes the next six of them.
+    expect(JSON.parse(second.stdout).symbols).toEqual([4, 5, 6, 7, 8, 9].map(sym));
+    await runCli(['--config', incremental, '--limit', '8'], { env: { BATCH_REFRESH_NOW: '2026-11-22T02:00:00Z' } });
+    // Now all have data; the four refreshed on the 20th are the stalest.
+    const third = await runCli(['--config', incremental, '--dry-run', '--json', '--limit', '4']);
+    expect(JSON.parse(third.stdout).symbols).toEqual([0, 1, 2, 3].map(sym));
+  }, 30_000);
+});

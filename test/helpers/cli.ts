@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = path.join(ROOT, 'bin', 'batch-refresh');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a process, as cron or systemd would (no TTY, no colour). */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', BATCH_REFRESH_CONFIG: undefined, SEC_USER_AGENT: undefined, BATCH_REFRESH_NOW: undefined, ...options.env };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function tempDir(prefix = 'batch-refresh-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+type Json = Record<string, unknown>;
+
+/** Deep merge of plain objects (arrays and scalars replace). */
+export function merge(base: Json, override: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] =
+      value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object' && !Array.isArray(current)
+        ? merge(current as Json, value as Json)
+        : value;
+  }
+  return out;
+}
+
+/**
+ * A config for a run against the stand-in at `url`, fast: no pauses, tiny retry delays, short
+ * timeouts. Relative paths land in `dir`.
+ */
+export function writeTestConfig(dir: string, url: string, overrides: Json = {}): string {
+  const base: Json = {
+    sources: {
+      edgar: { www_url: url, data_url: url, user_agent: 'batch-refresh tests tests@example.com', timeout_seconds: 2 },
+      yahoo: { base_url: url, timeout_seconds: 2 },
+    },
+    processing: { batch_size: 10, delay_between_batches_seconds: 0, max_workers: 4 },
+    rate_limiting: { edgar_requests_per_second: 10, yfinance_delay_seconds: 0.01 },
+    error_handling: { retry_base_delay_seconds: 0.01, max_retries_per_stock: 2 },
+    logging: { log_directory: 'logs', log_level: 'DEBUG' },
+    database: { path: 'stocks.db', backup_directory: 'backups' },
+    reporting: { summary_directory: 'reports' },
+  };
+  const file = path.join(dir, 'batch_config.json');
+  writeFileSync(file, JSON.stringify(merge(base, overrides), null, 2));
+  return file;
+}
