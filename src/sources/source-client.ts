@@ -6,6 +6,11 @@ import { httpGet, parseJsonBody, SourceError, type FetchFn } from './http.js';
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 /** Longest backoff between two attempts, whatever the base delay. */
 const MAX_BACKOFF_MS = 60_000;
+/**
+ * Added to the throttle's interval: p-throttle schedules with Date.now() and timers, which can
+ * fire a millisecond early, and a ceiling must hold exactly (0.2% of throughput at 1 s).
+ */
+const THROTTLE_SAFETY_MS = 2;
 
 export interface SourceClientOptions {
   /** Name used in the report's `requests` and in messages: "sec", "yahoo". */
@@ -53,21 +58,27 @@ export class SourceClient {
     private readonly options: SourceClientOptions,
     private readonly deps: SourceDeps,
   ) {
-    const throttle = pThrottle({ limit: options.limit, interval: options.intervalMs, strict: true });
+    const throttle = pThrottle({ limit: options.limit, interval: options.intervalMs + THROTTLE_SAFETY_MS, strict: true });
     const gate = throttle(async <T>(task: () => Promise<T>) => task());
     this.throttled = <T>(task: () => Promise<T>) => gate(task) as Promise<T>;
   }
 
   /** GETs JSON; `not_found` for a 404, a `SourceError` after the retries for anything else. */
   async getJson(url: string): Promise<JsonResult> {
-    const response = await this.get(url);
-    if (response.status === 404) return { kind: 'not_found' };
-    return { kind: 'data', json: parseJsonBody(response.body, url) };
+    // Parsing is part of the attempt: a truncated or HTML body is retried like any transient fault.
+    return this.retrying(async () => {
+      const response = await this.attempt(url);
+      return response.status === 404 ? { kind: 'not_found' } : { kind: 'data', json: parseJsonBody(response.body, url) };
+    });
   }
 
   /** GETs raw bytes under the same ceiling and retries (2xx and 404 resolve). */
   async get(url: string): Promise<{ status: number; body: Buffer }> {
-    return pRetry(() => this.attempt(url), {
+    return this.retrying(() => this.attempt(url));
+  }
+
+  private retrying<T>(task: () => Promise<T>): Promise<T> {
+    return pRetry(task, {
       retries: this.options.retries,
       factor: 2,
       minTimeout: this.options.retryBaseDelayMs,
