@@ -15,7 +15,10 @@ export function extractChartQuote(chart: unknown): ChartExtract {
   }
   const result = Array.isArray(root.result) ? root.result[0] : undefined;
   if (result === undefined || result === null) return { kind: 'no_data', reason: 'empty chart result' };
-  const meta = record(record(result).meta);
+  const metaNode = record(result).meta;
+  // A result without a meta object is not a quote: an all-null quote would overwrite the stored price.
+  if (typeof metaNode !== 'object' || metaNode === null || Array.isArray(metaNode)) return { kind: 'no_data', reason: 'chart result has no meta' };
+  const meta = record(metaNode);
   const marketTime = finite(meta.regularMarketTime);
   return {
     kind: 'quote',

@@ -21,9 +21,11 @@ const SYMBOL_PATTERN = /^[A-Z0-9](?:[A-Z0-9-]{0,13}[A-Z0-9])?$/;
  * exchange could list is a data error worth naming.
  */
 export function normalizeSymbol(raw: string): { ok: true; symbol: string } | { ok: false; reason: string } {
-  const symbol = raw.trim().toUpperCase().replace(/[./]/g, '-');
+  const trimmed = raw.trim();
+  const symbol = trimmed.toUpperCase().replace(/[./]/g, '-');
   if (symbol === '') return { ok: false, reason: 'empty' };
-  if (!SYMBOL_PATTERN.test(symbol)) return { ok: false, reason: 'not a ticker symbol (letters, digits and inner "-", "." or "/" only, at most 15)' };
+  // Checked before upper-casing too: 'ß' and 'ﬁ' upper-case to the ASCII 'SS' and 'FI'.
+  if (/[^\x00-\x7F]/.test(trimmed) || !SYMBOL_PATTERN.test(symbol)) return { ok: false, reason: 'not a ticker symbol (letters, digits and inner "-", "." or "/" only, at most 15)' };
   return { ok: true, symbol };
 }
 
@@ -82,16 +84,20 @@ export function filterUniverse(entries: UniverseEntry[], exchanges: string[] | n
  */
 export function parseSymbolList(text: string): { symbols: string[]; rejected: RejectedSymbol[] } {
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  const header = (lines[0] ?? '').split(',').map((cell) => cell.trim().toLowerCase().replace(/^"|"$/g, ''));
+  const isSkipped = (line: string): boolean => line.trim() === '' || line.trim().startsWith('#');
+  // The header is the first line that is not blank or a comment ("# tech, banks" is no CSV header).
+  const headerAt = lines.findIndex((line) => !isSkipped(line));
+  const header = splitCsvLine(lines[headerAt] ?? '').map((cell) => cell.toLowerCase());
   const isCsv = header.length > 1 || header[0] === 'symbol' || header[0] === 'ticker';
   const column = isCsv ? Math.max(header.indexOf('symbol'), header.indexOf('ticker')) : 0;
   if (isCsv && column < 0) throw new Error('the CSV header has no "symbol" or "ticker" column');
   const symbols: string[] = [];
   const rejected: RejectedSymbol[] = [];
   const seen = new Set<string>();
-  for (const line of isCsv ? lines.slice(1) : lines) {
-    const cell = (isCsv ? (line.split(',')[column] ?? '') : line).trim().replace(/^"|"$/g, '');
-    if (cell === '' || cell.startsWith('#')) continue;
+  for (const line of isCsv ? lines.slice(headerAt + 1) : lines) {
+    if (isSkipped(line)) continue;
+    const cell = isCsv ? (splitCsvLine(line)[column] ?? '') : line.trim().replace(/^"|"$/g, '');
+    if (cell === '') continue;
     const normalized = normalizeSymbol(cell);
     if (!normalized.ok) {
       rejected.push({ value: cell, reason: normalized.reason });
@@ -101,4 +107,27 @@ export function parseSymbolList(text: string): { symbols: string[]; rejected: Re
     }
   }
   return { symbols, rejected };
+}
+
+/** Splits one CSV line into trimmed cells; a quoted cell may hold commas and doubled quotes ("Tesla, Inc."). */
+function splitCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let index = 0; index < line.length; index += 1) {
+    const char = line[index];
+    if (quoted && char === '"' && line[index + 1] === '"') {
+      cell += '"';
+      index += 1;
+    } else if (char === '"') {
+      quoted = !quoted;
+    } else if (char === ',' && !quoted) {
+      cells.push(cell.trim());
+      cell = '';
+    } else {
+      cell += char;
+    }
+  }
+  cells.push(cell.trim());
+  return cells;
 }

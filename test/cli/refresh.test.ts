@@ -258,6 +258,26 @@ describe('a refresh against the stand-in', () => {
     expect(query('SELECT COUNT(*) AS n FROM sync_runs')).toEqual([{ n: 2 }]);
   }, 30_000);
 
+  it('starts no stock after processing.max_runtime_minutes and says so in the report', async () => {
+    // A 0.3 s budget with Yahoo spaced 0.2 s apart and one worker: a few stocks, not twelve.
+    const config = writeTestConfig(dir, standIn.url, { processing: { max_workers: 1, max_runtime_minutes: 0.005 }, rate_limiting: { yfinance_delay_seconds: 0.2 } });
+    const result = await runCli(['--config', config, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'completed', time_budget_exhausted: true, failed: 0, total_stocks: 12 });
+    expect(report.successful).toBeGreaterThan(0);
+    expect(report.successful).toBeLessThan(12);
+    expect(report.not_started).toBe(12 - report.successful);
+  });
+
+  it('--symbols refreshes only the named symbols of the universe', async () => {
+    const config = writeTestConfig(dir, standIn.url);
+    const result = await runCli(['--config', config, '--json', '--symbols', `${sym(3).toLowerCase()},${sym(9)}`]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ total_stocks: 2, successful: 2 });
+    expect(query('SELECT symbol FROM stocks ORDER BY symbol')).toEqual([{ symbol: sym(3) }, { symbol: sym(9) }]);
+  });
+
   it('prunes reports beyond keep_last_n_reports', async () => {
     const config = writeTestConfig(dir, standIn.url, { reporting: { keep_last_n_reports: 2 }, database: { backup_before_run: false } });
     for (const night of ['2026-11-26T02:00:00Z', '2026-11-27T02:00:00Z', '2026-11-28T02:00:00Z']) {
