@@ -36,7 +36,7 @@ export function createLogger(options: LoggerOptions): Logger {
     mkdirSync(options.file.directory, { recursive: true, mode: 0o750 });
     stream = createStream(options.file.name, {
       path: options.file.directory,
-      size: `${Math.max(1, Math.round(options.file.maxSizeMb))}M`,
+      size: `${Math.max(1, Math.round(options.file.maxSizeMb * 1024))}K`,
       maxFiles: options.file.backupCount,
       mode: 0o640,
     });

@@ -270,6 +270,29 @@ describe('a refresh against the stand-in', () => {
     expect(report.not_started).toBe(12 - report.successful);
   });
 
+  it('pauses delay_between_batches_seconds between batches, and only between them', async () => {
+    const config = writeTestConfig(dir, standIn.url, { processing: { batch_size: 5, delay_between_batches_seconds: 1.2, max_workers: 5 } });
+    const result = await runCli(['--config', config]);
+    expect(result.code, result.stderr).toBe(0);
+    // 12 stocks in batches of 5, 5, 2: two pauses, the only silences of 1.2 s between any two
+    // requests (SEC's one-second window can leave gaps just under 1 s inside a batch).
+    const times = standIn.requests.map((r) => r.at).sort((a, b) => a - b);
+    const gaps = times.slice(1).map((time, i) => time - (times[i] as number));
+    expect(gaps.filter((gap) => gap >= 1200)).toHaveLength(2);
+  });
+
+  it('rotates the log file at max_log_size_mb and keeps backup_count files', async () => {
+    const config = writeTestConfig(dir, standIn.url, { logging: { max_log_size_mb: 0.001, backup_count: 2, log_level: 'DEBUG' } });
+    expect((await runCli(['--config', config, '--verbose'])).code).toBe(0);
+    const files = readdirSync(path.join(dir, 'logs'));
+    expect(files).toContain('batch_refresh.log');
+    // 12 per-stock debug lines and the rest are over 1 KiB: rotated files exist, at most two kept.
+    const rotated = files.filter((name) => /^\d{8}-\d{4}-\d{2}-batch_refresh\.log$/.test(name));
+    expect(rotated.length).toBeGreaterThanOrEqual(1);
+    expect(rotated.length).toBeLessThanOrEqual(2);
+    expect(readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8').length).toBeLessThanOrEqual(1024 + 200);
+  });
+
   it('--symbols refreshes only the named symbols of the universe', async () => {
     const config = writeTestConfig(dir, standIn.url);
     const result = await runCli(['--config', config, '--json', '--symbols', `${sym(3).toLowerCase()},${sym(9)}`]);
