@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitError, EXIT } from './exit-error.js';
+import { registerStatusCommand } from './status-command.js';
 
 const DEFAULT_CONFIG = 'config/batch_config.json';
 
@@ -27,10 +28,13 @@ export function buildProgram(): Command {
     .option('--symbols <list>', 'only these symbols of the universe, comma-separated')
     .option('--verbose', 'per-stock lines and debug detail on the console')
     .option('--json', 'print the summary report (or, with --dry-run, the plan) as JSON on stdout')
+    .option('--continuous', 'keep the data fresh: refresh what is due, sleep when nothing is, until SIGINT/SIGTERM')
+    // Options before a subcommand are the program's, after it the subcommand's (`status --json`).
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .action(async (options: { config: string; dryRun?: boolean; limit?: number; symbols?: string; verbose?: boolean; json?: boolean }) => {
+    .action(async (options: { config: string; dryRun?: boolean; limit?: number; symbols?: string; verbose?: boolean; json?: boolean; continuous?: boolean }) => {
       const { runCommand, parseSymbolsOption } = await import('./run-command.js');
       let symbols: string[] | undefined;
       try {
@@ -41,6 +45,7 @@ export function buildProgram(): Command {
       const { symbols: _raw, ...rest } = options;
       process.exitCode = await runCommand({ ...rest, ...(symbols ? { symbols } : {}) });
     });
+  registerStatusCommand(program);
   return program;
 }
 
@@ -57,7 +62,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       return;
     }
     if (error instanceof ExitError) {
-      process.stderr.write(`batch-refresh: ${error.message}\n`);
+      if (error.message !== '') process.stderr.write(`batch-refresh: ${error.message}\n`);
       process.exitCode = error.code;
       return;
     }

@@ -1,12 +1,13 @@
 import type cliProgress from 'cli-progress';
-import { loadConfig, requireUserAgent } from '../config/load-config.js';
-import { createLogger, type LogLevel } from '../logging/logger.js';
-import type { SummaryReport } from '../report/summary-report.js';
-import { runJob } from '../runner/run-job.js';
+import { loadConfig, requireUserAgent, type ResolvedConfig } from '../config/load-config.js';
 import { normalizeSymbol } from '../extract/universe.js';
+import { LockHeldError } from '../lock/run-lock.js';
+import { createLogger, type Logger, type LogLevel } from '../logging/logger.js';
+import type { SummaryReport } from '../report/summary-report.js';
+import { runJob, type JobDeps, type JobOptions } from '../runner/run-job.js';
 import { createClock } from '../util/time.js';
 import { ExitError, EXIT } from './exit-error.js';
-import { createConsoleSink, createProgressReporter, formatDuration, isInteractive } from './terminal.js';
+import { createConsoleSink, createProgressReporter, formatDuration, isInteractive, type ProgressReporter } from './terminal.js';
 
 /** Options of a refresh run, as commander parses them. */
 export interface RunCommandOptions {
@@ -16,9 +17,20 @@ export interface RunCommandOptions {
   verbose?: boolean;
   json?: boolean;
   symbols?: string[];
+  continuous?: boolean;
 }
 
-/** Runs one refresh (or a dry run) and returns the exit code. */
+interface Session {
+  config: ResolvedConfig;
+  log: Logger;
+  progress: ProgressReporter;
+  now: () => Date;
+  signal: AbortSignal;
+  sleep: (ms: number) => Promise<void>;
+  jobOptions: JobOptions;
+}
+
+/** Runs one refresh, a dry run, or the continuous loop, and returns the exit code. */
 export async function runCommand(options: RunCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let now: () => Date;
   try {
@@ -33,6 +45,9 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
   const { config, warnings } = loaded;
   const userAgent = requireUserAgent(config);
   if (typeof userAgent !== 'string') throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n  - ${userAgent.issue}`);
+  if (options.continuous === true && (options.dryRun === true || options.limit !== undefined)) {
+    throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --dry-run or --limit');
+  }
 
   const holder: { current: cliProgress.MultiBar | null } = { current: null };
   const consoleLevel: LogLevel = options.verbose === true ? 'DEBUG' : config.logging.console_output ? 'INFO' : 'ERROR';
@@ -44,7 +59,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
       : { directory: config.logging.log_directory, name: config.logging.log_file, maxSizeMb: config.logging.max_log_size_mb, backupCount: config.logging.backup_count },
     fileLevel: config.logging.log_level as LogLevel,
     consoleLevel,
-    console: createConsoleSink(holder),
+    console: createConsoleSink(holder, env),
     now,
   });
   for (const warning of warnings) log.warn(warning);
@@ -54,45 +69,143 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     return EXIT.OK;
   }
 
+  const controller = new AbortController();
+  const removeHandlers = handleSignals(controller, log);
   const progress = createProgressReporter(
     log,
     { bar: isInteractive() && options.json !== true && options.verbose !== true, intervalMs: config.logging.progress_interval_seconds * 1000, now },
     holder,
   );
-  const controller = new AbortController();
+  const session: Session = {
+    config,
+    log,
+    progress,
+    now,
+    signal: controller.signal,
+    sleep: (ms) => abortableSleep(ms, controller.signal),
+    jobOptions: {
+      config,
+      dryRun,
+      userAgent,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.symbols ? { symbols: options.symbols } : {}),
+    },
+  };
   try {
-    const result = await runJob(
-      { config, dryRun, userAgent, ...(options.limit !== undefined ? { limit: options.limit } : {}), ...(options.symbols ? { symbols: options.symbols } : {}) },
-      { fetch, now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), log, events: progress.events, signal: controller.signal },
-    );
-    progress.stop();
-    if (result.kind === 'disabled') return EXIT.OK;
-    if (result.kind === 'dry-run') {
-      const { plan } = result;
-      if (options.json === true) process.stdout.write(`${JSON.stringify(plan)}\n`);
-      else {
-        log.info(`dry run: ${plan.total_stocks} stocks in ${plan.batches} batches, about ${formatDuration(plan.estimated_seconds)} at the configured rate limits`);
-        log.info(`symbols: ${plan.symbols.slice(0, 50).join(' ')}${plan.symbols.length > 50 ? ` … (${plan.symbols.length - 50} more)` : ''}`);
-      }
-      return EXIT.OK;
-    }
-    printSummary(result.report, result.reportPath, log);
-    if (options.json === true) process.stdout.write(`${JSON.stringify(result.report)}\n`);
-    return result.exitCode;
+    return options.continuous === true ? await runContinuously(session) : await runOnce(session, options);
   } catch (error) {
     progress.stop();
     if (error instanceof ExitError) throw error;
-    const message = (error as Error).message;
-    log.error(message);
-    // The universe is needed even for a dry run; without it nothing can be planned.
-    if ((error as Error).name === 'UniverseError') throw new ExitError(EXIT.ABORTED, message);
+    if (error instanceof LockHeldError) throw new ExitError(EXIT.LOCKED, `${error.message}; nothing was done`);
+    // The universe is needed even for a dry run; without it nothing can be planned. Logged here
+    // (file and console) rather than printed again by main.
+    if ((error as Error).name === 'UniverseError') {
+      log.error((error as Error).message);
+      throw new ExitError(EXIT.ABORTED, '');
+    }
     throw error;
   } finally {
+    removeHandlers();
     await log.close();
   }
 }
 
-function printSummary(report: SummaryReport, reportPath: string | null, log: ReturnType<typeof createLogger>): void {
+function jobDeps(session: Session): JobDeps {
+  return { fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal };
+}
+
+async function runOnce(session: Session, options: RunCommandOptions): Promise<number> {
+  const { log, progress } = session;
+  const result = await runJob(session.jobOptions, jobDeps(session));
+  progress.stop();
+  if (result.kind === 'disabled') return EXIT.OK;
+  if (result.kind === 'dry-run') {
+    const { plan } = result;
+    if (options.json === true) process.stdout.write(`${JSON.stringify(plan)}\n`);
+    else {
+      log.info(`dry run: ${plan.total_stocks} stocks in ${plan.batches} batches, about ${formatDuration(plan.estimated_seconds)} at the configured rate limits`);
+      log.info(`symbols: ${plan.symbols.slice(0, 50).join(' ')}${plan.symbols.length > 50 ? ` … (${plan.symbols.length - 50} more)` : ''}`);
+    }
+    return EXIT.OK;
+  }
+  printSummary(result.report, result.reportPath, log);
+  if (options.json === true) process.stdout.write(`${JSON.stringify(result.report)}\n`);
+  return result.exitCode;
+}
+
+/**
+ * --continuous: the data always fresh. Each cycle refreshes the stocks that are due (never
+ * refreshed first, then the stalest; incremental, so unchanged filings cost one request), backs
+ * up at most once a day, and sleeps when nothing is due. Ends on SIGINT/SIGTERM.
+ */
+async function runContinuously(session: Session): Promise<number> {
+  const { config, log } = session;
+  const intervalMs = config.continuous.refresh_interval_hours * 3_600_000;
+  const idleMs = config.continuous.idle_sleep_minutes * 60_000;
+  const incremental: ResolvedConfig = { ...config, processing: { ...config.processing, force_refresh: false } };
+  let lastBackupAt = Number.NEGATIVE_INFINITY;
+  let exitCode: number = EXIT.OK;
+  log.info(`continuous mode: stocks are due ${config.continuous.refresh_interval_hours} h after their last refresh; idle sleep ${config.continuous.idle_sleep_minutes} min`);
+  while (!session.signal.aborted) {
+    const dueBefore = new Date(session.now().getTime() - intervalMs);
+    const base = { ...session.jobOptions, config: incremental, dueBefore };
+    const plan = await runJob({ ...base, dryRun: true }, jobDeps(session));
+    if (plan.kind !== 'dry-run' || plan.plan.total_stocks === 0) {
+      log.debug(`nothing due; sleeping ${config.continuous.idle_sleep_minutes} min`);
+      await session.sleep(idleMs);
+      continue;
+    }
+    log.info(`cycle: ${plan.plan.total_stocks} stocks due`);
+    const backupDue = session.now().getTime() - lastBackupAt >= 86_400_000;
+    const result = await runJob({ ...base, dryRun: false, backup: () => backupDue }, jobDeps(session));
+    session.progress.stop();
+    if (backupDue) lastBackupAt = session.now().getTime();
+    if (result.kind !== 'run') continue;
+    printSummary(result.report, result.reportPath, log);
+    exitCode = result.exitCode;
+    // An abort (SEC refusing us, a run of failures) would repeat at once: wait before trying again.
+    if (result.report.status === 'aborted') await session.sleep(idleMs);
+  }
+  return session.signal.reason === 'SIGTERM' ? EXIT.SIGTERM : session.signal.reason === 'SIGINT' ? EXIT.SIGINT : exitCode;
+}
+
+/**
+ * First SIGINT/SIGTERM: start no new stock, finish those in flight, write the report. A second
+ * one stops at once; per-stock transactions keep the database consistent, and the lock goes with
+ * the process.
+ */
+function handleSignals(controller: AbortController, log: Logger): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) {
+      log.warn(`${signal} received: finishing the stocks in flight, then writing the report (${signal} again stops at once)`);
+      controller.abort(signal);
+      return;
+    }
+    log.error(`${signal} received again: stopping at once`);
+    process.exit(signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function printSummary(report: SummaryReport, reportPath: string | null, log: Logger): void {
   const line = `${report.status === 'completed' ? 'refresh completed' : `refresh ${report.status}`} in ${formatDuration(report.duration_seconds)}: ${report.successful} successful, ${report.failed} failed, ${report.skipped} skipped of ${report.total_stocks} (${report.success_rate})`;
   if (report.status === 'completed' && report.exit_code === 0) log.info(line);
   else log.error(line);

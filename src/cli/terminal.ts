@@ -16,11 +16,23 @@ const LEVEL_STYLE: Record<LogLevel, (text: string) => string> = {
   ERROR: (text) => chalkStderr.red(text),
 };
 
+/** sd-daemon priority prefixes: journald files each line under it, so `journalctl -p err` works. */
+const JOURNAL_PRIORITY: Record<LogLevel, string> = { DEBUG: '<7>', INFO: '<6>', WARNING: '<4>', ERROR: '<3>' };
+
 /**
  * Console lines on stderr (stdout is for what scripts pipe). chalk honours NO_COLOR and colours
- * only a terminal; while a progress bar is drawn, lines are printed above it.
+ * only a terminal; while a progress bar is drawn, lines are printed above it. Under systemd
+ * (JOURNAL_STREAM set) lines carry a priority prefix instead, and no time of their own: the
+ * journal stamps them.
  */
-export function createConsoleSink(progress: { current: cliProgress.MultiBar | null }): ConsoleSink {
+export function createConsoleSink(progress: { current: cliProgress.MultiBar | null }, env: NodeJS.ProcessEnv = process.env): ConsoleSink {
+  if (env.JOURNAL_STREAM !== undefined && env.JOURNAL_STREAM !== '') {
+    return (level, message) => {
+      // One journal entry per line: a multi-line message gets the prefix on each line.
+      const lines = message.split('\n').map((line) => `${JOURNAL_PRIORITY[level]}${line}`);
+      process.stderr.write(`${lines.join('\n')}\n`);
+    };
+  }
   return (level, message) => {
     const prefix = level === 'INFO' || level === 'DEBUG' ? '' : `${level.toLowerCase()}: `;
     const line = LEVEL_STYLE[level](`${prefix}${message}`);

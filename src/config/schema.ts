@@ -168,6 +168,11 @@ const notificationsSchema = z.object({
   webhooks: z.array(webhookSchema).default([]),
 });
 
+const continuousSchema = z.object({
+  refresh_interval_hours: z.number().positive().max(24 * 365).default(24).describe('With --continuous: a stock is due again this long after its last refresh'),
+  idle_sleep_minutes: z.number().positive().max(24 * 60).default(15).describe('With --continuous: pause when no stock is due'),
+});
+
 const metricsSchema = z.object({
   textfile_path: z.string().min(1).nullable().default(null).describe("Prometheus textfile for node_exporter's textfile collector"),
 });
@@ -193,6 +198,7 @@ export const configSchema = z.object({
   reporting: reportingSchema.prefault({}),
   notifications: notificationsSchema.prefault({}),
   metrics: metricsSchema.prefault({}),
+  continuous: continuousSchema.prefault({}),
 }).superRefine((config, ctx) => {
   if (config.universe.source === 'file' && config.universe.file === undefined) {
     ctx.addIssue({ code: 'custom', path: ['universe', 'file'], message: 'required when universe.source is "file"' });

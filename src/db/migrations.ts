@@ -12,6 +12,8 @@ export const MIGRATIONS: readonly string[] = [
     sic TEXT,
     industry TEXT,
     fiscal_year_end TEXT,
+    shares_outstanding REAL,
+    shares_outstanding_date TEXT,
     last_filing_accession TEXT,
     fundamentals_updated_at TEXT,
     last_refreshed_at TEXT,
@@ -27,9 +29,23 @@ export const MIGRATIONS: readonly string[] = [
     pe_ratio REAL,
     fifty_two_week_high REAL,
     fifty_two_week_low REAL,
+    ttm_eps REAL,
+    eps_growth_rate REAL,
+    peg_ratio REAL,
+    dividend_yield REAL,
+    debt_to_equity REAL,
+    lynch_category TEXT,
     currency TEXT,
     price_time TEXT,
     updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE stock_splits (
+    symbol TEXT NOT NULL REFERENCES stocks(symbol) ON DELETE CASCADE,
+    date TEXT NOT NULL,
+    ratio REAL NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (symbol, date)
   );
 
   CREATE TABLE earnings_history (
@@ -38,8 +54,15 @@ export const MIGRATIONS: readonly string[] = [
     fiscal_year INTEGER NOT NULL,
     period TEXT NOT NULL CHECK (period IN ('FY', 'Q1', 'Q2', 'Q3', 'Q4')),
     eps_diluted REAL,
+    eps_diluted_adjusted REAL,
     revenue REAL,
     net_income REAL,
+    operating_cash_flow REAL,
+    dividends_per_share REAL,
+    dividends_per_share_as_filed REAL,
+    shares_diluted REAL,
+    total_liabilities REAL,
+    stockholders_equity REAL,
     period_start TEXT,
     period_end TEXT,
     form TEXT,
@@ -85,6 +108,7 @@ export const MIGRATIONS: readonly string[] = [
     duration_seconds REAL,
     report_path TEXT,
     error_message TEXT,
+    universe_size INTEGER,
     pid INTEGER,
     host TEXT
   );

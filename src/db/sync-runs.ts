@@ -13,6 +13,7 @@ export interface SyncRunResult {
   duration_seconds: number;
   report_path: string | null;
   error_message: string | null;
+  universe_size: number;
 }
 
 /** Opens the run's `sync_runs` row; it says `running` until `finishSyncRun`. */
@@ -27,7 +28,8 @@ export function finishSyncRun(db: Db, id: number, result: SyncRunResult): void {
   db.prepare(
     `UPDATE sync_runs SET completed_at = @completed_at, status = @status, total_stocks = @total_stocks,
        successful = @successful, failed = @failed, skipped = @skipped, unchanged = @unchanged,
-       duration_seconds = @duration_seconds, report_path = @report_path, error_message = @error_message
+       duration_seconds = @duration_seconds, report_path = @report_path, error_message = @error_message,
+       universe_size = @universe_size
      WHERE id = @id`,
   ).run({ ...result, id });
 }

@@ -1,4 +1,4 @@
-import type { QuoteRow } from './types.js';
+import type { QuoteRow, SplitEvent } from './types.js';
 
 export type ChartExtract = { kind: 'quote'; quote: QuoteRow } | { kind: 'no_data'; reason: string };
 
@@ -30,8 +30,26 @@ export function extractChartQuote(chart: unknown): ChartExtract {
       price_time: marketTime === null ? null : new Date(marketTime * 1000).toISOString(),
       long_name: typeof meta.longName === 'string' ? meta.longName : typeof meta.shortName === 'string' ? meta.shortName : null,
       exchange_name: typeof meta.fullExchangeName === 'string' ? meta.fullExchangeName : null,
+      splits: extractSplits(record(record(result).events).splits),
     },
   };
+}
+
+/**
+ * `events.splits` is keyed by timestamp: `{"1626787800": {date, numerator: 4, denominator: 1}}`.
+ * The ratio is new shares per old (4 for a 4:1 split, 0.1 for a 1:10 reverse split).
+ */
+function extractSplits(node: unknown): SplitEvent[] {
+  const splits: SplitEvent[] = [];
+  for (const value of Object.values(record(node))) {
+    const split = record(value);
+    const date = finite(split.date);
+    const numerator = finite(split.numerator);
+    const denominator = finite(split.denominator);
+    if (date === null || numerator === null || denominator === null || numerator <= 0 || denominator <= 0 || numerator === denominator) continue;
+    splits.push({ date: new Date(date * 1000).toISOString().slice(0, 10), ratio: numerator / denominator, source: 'yahoo' });
+  }
+  return splits.sort((a, b) => a.date.localeCompare(b.date));
 }
 
 function record(value: unknown): Record<string, unknown> {

@@ -6,14 +6,27 @@
 /** A fiscal period: `FY` for the year, `Q1`..`Q4` for quarters. */
 export type PeriodName = 'FY' | 'Q1' | 'Q2' | 'Q3' | 'Q4';
 
-/** One row of `earnings_history`. Money in the filing's currency, per-share values as filed. */
+/** One row of `earnings_history`. Money in the filing's currency. */
 export interface EarningsRow {
   /** The fiscal year the period belongs to (Apple's year ending 2024-09-28 is 2024), never the filing's `fy`. */
   fiscal_year: number;
   period: PeriodName;
+  /** Diluted EPS as last filed (on the share basis of that filing). */
   eps_diluted: number | null;
+  /** Diluted EPS on today's share basis (see `applySplits`); null until adjusted. */
+  eps_diluted_adjusted: number | null;
   revenue: number | null;
   net_income: number | null;
+  operating_cash_flow: number | null;
+  /** Dividends declared per share as last filed. */
+  dividends_per_share_as_filed: number | null;
+  /** Dividends per share on today's share basis (see `applySplits`); null until adjusted. */
+  dividends_per_share: number | null;
+  /** Weighted average diluted shares of the period, as last filed. */
+  shares_diluted: number | null;
+  /** Balance-sheet values at `period_end` (instants). */
+  total_liabilities: number | null;
+  stockholders_equity: number | null;
   /** ISO dates (YYYY-MM-DD) identifying the period. */
   period_start: string | null;
   period_end: string;
@@ -56,4 +69,24 @@ export interface QuoteRow {
   price_time: string | null;
   long_name: string | null;
   exchange_name: string | null;
+  /** Splits in the chart's `events.splits` (requested with `events=split`). */
+  splits: SplitEvent[];
+}
+
+/** A stock split: `ratio` new shares for one old (4 for Apple's 2020 4:1; 0.1 for a 1:10 reverse split). */
+export interface SplitEvent {
+  /** ISO date from which values are on the new basis: the split date (Yahoo) or the first filing restated for it. */
+  date: string;
+  ratio: number;
+  source: 'yahoo' | 'restatement';
+}
+
+/** What one companyfacts body gives. */
+export interface CompanyFactsExtract {
+  /** FY and Q1..Q4 rows, oldest first; adjusted columns already filled from `splits`. */
+  earnings: EarningsRow[];
+  /** Latest cover-page shares outstanding (dei:EntityCommonStockSharesOutstanding, all classes summed at that date). */
+  sharesOutstanding: { value: number; date: string } | null;
+  /** Splits inferred from restated per-share values. */
+  splits: SplitEvent[];
 }

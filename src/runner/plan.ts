@@ -12,6 +12,8 @@ export interface PlanOptions {
   edgarRequestsPerSecond: number;
   yahooDelaySeconds: number;
   delayBetweenBatchesSeconds: number;
+  /** Keep only stocks never refreshed or last refreshed before this time (continuous mode). */
+  dueBefore?: Date;
 }
 
 export interface RefreshPlan {
@@ -29,7 +31,8 @@ export interface RefreshPlan {
  * --limit or a time budget always spends itself where data is oldest.
  */
 export function buildPlan(universe: UniverseEntry[], options: PlanOptions): RefreshPlan {
-  const ordered = options.forceRefresh ? universe : orderByStaleness(universe, options.states);
+  const due = options.dueBefore === undefined ? universe : universe.filter((entry) => refreshedAt(entry, options.states) < (options.dueBefore as Date).getTime());
+  const ordered = options.forceRefresh ? due : orderByStaleness(due, options.states);
   const entries = options.limit === undefined ? ordered : ordered.slice(0, options.limit);
   const batches: UniverseEntry[][] = [];
   for (let start = 0; start < entries.length; start += options.batchSize) {
@@ -42,14 +45,16 @@ export function buildPlan(universe: UniverseEntry[], options: PlanOptions): Refr
   return { entries, batches, companies, estimatedSeconds: Math.ceil(Math.max(secSeconds, yahooSeconds) + pauses) };
 }
 
+/** When the stock was last refreshed, in ms; never refreshed sorts before everything. */
+function refreshedAt(entry: UniverseEntry, states: Map<string, StoredStockState>): number {
+  const value = states.get(entry.symbol)?.last_refreshed_at;
+  const time = value === null || value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+}
+
 function orderByStaleness(universe: UniverseEntry[], states: Map<string, StoredStockState>): UniverseEntry[] {
-  const refreshedAt = (entry: UniverseEntry): number => {
-    const value = states.get(entry.symbol)?.last_refreshed_at;
-    const time = value === null || value === undefined ? Number.NaN : Date.parse(value);
-    return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
-  };
   // Array.prototype.sort is stable: equal staleness keeps the universe order.
-  return [...universe].sort((a, b) => refreshedAt(a) - refreshedAt(b));
+  return [...universe].sort((a, b) => refreshedAt(a, states) - refreshedAt(b, states));
 }
 
 /** The first listing of each CIK in plan order: the one that owns the company's filings rows. */

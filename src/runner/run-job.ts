@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import path from 'node:path';
+import { acquireRunLock } from '../lock/run-lock.js';
 import { backupDatabase, type BackupResult } from '../backup/backup-database.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { openDatabase, type Db } from '../db/open-database.js';
@@ -25,6 +27,10 @@ export interface JobOptions {
   /** Only these symbols of the universe (--symbols). */
   symbols?: string[];
   userAgent: string;
+  /** Whether this run backs up first (continuous mode backs up once a day); default yes. */
+  backup?: (config: ResolvedConfig) => boolean;
+  /** Only stocks last refreshed before this time, or never (continuous mode). */
+  dueBefore?: Date;
 }
 
 /** Everything with a side effect, injected (tests pass a local fetch target and an instant sleep). */
@@ -73,14 +79,21 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
 
   const startedAt = deps.now();
   const stamp = fileStamp(startedAt);
-  let backup: BackupResult | null = null;
-  if (config.database.backup_before_run) {
-    backup = await backupDatabase(config.database.path, config.database.backup_directory, stamp, config.database.keep_last_n_backups);
-    deps.log.info(backup === null ? 'no database yet: nothing to back up' : `backup: ${backup.path} (${backup.bytes} bytes, integrity ok)`);
+  mkdirSync(path.dirname(config.database.path), { recursive: true, mode: 0o750 });
+  // Throws LockHeldError (exit 75) before anything is touched when another run is active.
+  const lock = acquireRunLock(config.database.path, startedAt);
+  if (lock.tookOverFrom !== null) {
+    const { pid, started_at } = lock.tookOverFrom;
+    deps.log.warn(`took over the lock left by PID ${pid} (started ${started_at}), which is no longer running`);
   }
-
-  const db = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
+  let db: Db | null = null;
   try {
+    let backup: BackupResult | null = null;
+    if (config.database.backup_before_run && (options.backup?.(config) ?? true)) {
+      backup = await backupDatabase(config.database.path, config.database.backup_directory, stamp, config.database.keep_last_n_backups);
+      deps.log.info(backup === null ? 'no database yet: nothing to back up' : `backup: ${backup.path} (${backup.bytes} bytes, integrity ok)`);
+    }
+    db = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
     const runId = startSyncRun(db, startedAt.toISOString(), 0, process.pid, hostname());
     const store = new StockStore(db);
     // Incremental nights order and skip by what is stored; a full refresh needs none of it.
@@ -107,7 +120,8 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     if (yahoo !== null) stats.yahoo = yahoo.client.stats;
     return finish({ db, runId, config, startedAt, stamp, universe, plan, result, stats, backup, deps });
   } finally {
-    db.close();
+    db?.close();
+    lock.release();
   }
 }
 
@@ -157,6 +171,7 @@ function makePlan(universe: Universe, options: JobOptions, states: Map<string, S
     edgarRequestsPerSecond: config.rate_limiting.edgar_requests_per_second,
     yahooDelaySeconds: config.rate_limiting.yfinance_delay_seconds,
     delayBetweenBatchesSeconds: config.processing.delay_between_batches_seconds,
+    ...(options.dueBefore ? { dueBefore: options.dueBefore } : {}),
   });
 }
 
@@ -283,6 +298,7 @@ function finish(input: FinishInput): JobResult {
     duration_seconds: durationSeconds,
     report_path: reportPath,
     error_message: result.abortReason ?? reportError,
+    universe_size: input.universe.entries.length,
   });
   return { kind: 'run', report, reportPath, exitCode };
 }

@@ -35,8 +35,11 @@ export class YahooSource {
     );
   }
 
-  /** The symbol goes into the path encoded: symbols come from files and are never trusted. */
+  /**
+   * One request gives the price, the 52-week range (meta) and every split since listing: the whole
+   * history at a quarterly interval is a few KB. The symbol is encoded: it comes from files.
+   */
   fetchChart(symbol: string): Promise<JsonResult> {
-    return this.client.getJson(`${trimSlash(this.options.baseUrl)}/v8/finance/chart/${encodeURIComponent(symbol)}?range=1d&interval=1d`);
+    return this.client.getJson(`${trimSlash(this.options.baseUrl)}/v8/finance/chart/${encodeURIComponent(symbol)}?range=max&interval=3mo&events=split`);
   }
 }

@@ -34,6 +34,7 @@ describe('extractChartQuote on real Yahoo chart bodies', () => {
         price_time: '2025-02-19T21:00:01.000Z',
         long_name: 'Apple Inc.',
         exchange_name: 'NasdaqGS',
+        splits: [],
       },
     ],
     [
@@ -46,6 +47,8 @@ describe('extractChartQuote on real Yahoo chart bodies', () => {
         price_time: '2025-02-19T21:00:01.000Z',
         long_name: 'Apple Inc.',
         exchange_name: 'NasdaqGS',
+        // Apple's 4:1 split of 2020-08-31 falls in the recorded range.
+        splits: [{ date: '2020-08-31', ratio: 4, source: 'yahoo' }],
       },
     ],
     [
@@ -58,6 +61,8 @@ describe('extractChartQuote on real Yahoo chart bodies', () => {
         price_time: '2025-02-21T21:00:01.000Z',
         long_name: 'NVIDIA Corporation',
         exchange_name: 'NasdaqGS',
+        // The recorded body was requested with events=split: NVIDIA's 4:1 split of 2021-07-20.
+        splits: [{ date: '2021-07-20', ratio: 4, source: 'yahoo' }],
       },
     ],
   ])('%s: the quote comes from meta (current price, 52-week range, ISO regularMarketTime)', (file, expected) => {
@@ -116,6 +121,7 @@ describe('extractChartQuote on incomplete meta', () => {
         price_time: null,
         long_name: null,
         exchange_name: null,
+        splits: [],
       },
     });
   });
@@ -188,5 +194,17 @@ describe('extractChartQuote on garbage', () => {
     const extract = extractChartQuote(body);
     expect(extract.kind).toBe('no_data');
     if (extract.kind === 'no_data') expect(extract.reason).not.toBe('');
+  });
+});
+
+describe('split events', () => {
+  it.each([
+    [{ '1': { date: 1598880600, numerator: 4, denominator: 1, splitRatio: '4:1' } }, [{ date: '2020-08-31', ratio: 4, source: 'yahoo' }]],
+    [{ '1': { date: 1598880600, numerator: 1, denominator: 10, splitRatio: '1:10' } }, [{ date: '2020-08-31', ratio: 0.1, source: 'yahoo' }]],
+    [{ b: { date: 1598880600, numerator: 4, denominator: 1 }, a: { date: 1403587800, numerator: 7, denominator: 1 } }, [{ date: '2014-06-24', ratio: 7, source: 'yahoo' }, { date: '2020-08-31', ratio: 4, source: 'yahoo' }]],
+    [{ bad: { date: 'x', numerator: 4, denominator: 1 }, zero: { date: 1598880600, numerator: 0, denominator: 1 }, same: { date: 1598880600, numerator: 2, denominator: 2 } }, []],
+  ])('reads events.splits %j as ratios of new shares per old, oldest first', (splits, expected) => {
+    const body = { chart: { result: [{ meta: { regularMarketPrice: 10 }, events: { splits } }], error: null } };
+    expect(quoteOf(extractChartQuote(body)).splits).toEqual(expected);
   });
 });

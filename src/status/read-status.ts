@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { ResolvedConfig } from '../config/load-config.js';
+import { openDatabase } from '../db/open-database.js';
+import { isProcessAlive, readLockHolder, type LockHolder } from '../lock/run-lock.js';
+
+/** One `sync_runs` row as `status` shows it. */
+export interface RunSummary {
+  id: number;
+  /** `abandoned`: the row says running but its process is gone (killed, machine rebooted). */
+  status: 'running' | 'completed' | 'aborted' | 'interrupted' | 'abandoned';
+  started_at: string;
+  completed_at: string | null;
+  duration_seconds: number | null;
+  total_stocks: number;
+  successful: number;
+  failed: number;
+  skipped: number;
+  unchanged: number;
+  report_path: string | null;
+  error_message: string | null;
+}
+
+/** What `batch-refresh status --json` prints; its shape is kept stable for scripts. */
+export interface StatusReport {
+  database: string;
+  database_exists: boolean;
+  running: LockHolder | null;
+  last_run: RunSummary | null;
+  last_success: RunSummary | null;
+  recent_runs: RunSummary[];
+  freshness: {
+    /** Stocks in the database. */
+    stocks: number;
+    /** The universe of the last run less the stocks in the database. */
+    never_refreshed: number | null;
+    fresh: number;
+    stale: number;
+    /** A stock is stale once its last refresh is older than this. */
+    stale_after_hours: number;
+  };
+  schedule: { run_time: string; timezone: string; next_run: string | null; source: string };
+}
+
+export interface StatusDeps {
+  now: () => Date;
+  /** The timer's next elapse from systemd, or null where systemd (or the timer) is absent. */
+  nextTimerElapse: () => Promise<string | null>;
+}
+
+const RECENT_RUNS = 5;
+
+/**
+ * Reads the state of the job from the database and the lock, without writing either: it is safe
+ * to call while a run is going on.
+ */
+export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Promise<StatusReport> {
+  const file = config.database.path;
+  // A nightly job is stale when it missed a night: half an interval of grace for the timer's jitter.
+  const staleAfterHours = config.continuous.refresh_interval_hours * 1.5;
+  const holder = readLockHolder(file);
+  const running = holder !== null && (holder.host !== hostname() || isProcessAlive(holder.pid)) ? holder : null;
+  const nextRun = await deps.nextTimerElapse().catch(() => null);
+  const schedule = { run_time: config.scheduling.run_time, timezone: config.scheduling.timezone, next_run: nextRun, source: nextRun === null ? 'none found' : 'systemd user timer' };
+  const empty: StatusReport = {
+    database: file,
+    database_exists: false,
+    running,
+    last_run: null,
+    last_success: null,
+    recent_runs: [],
+    freshness: { stocks: 0, never_refreshed: null, fresh: 0, stale: 0, stale_after_hours: staleAfterHours },
+    schedule,
+  };
+  if (!existsSync(file)) return empty;
+  const db = openDatabase(file, { busyTimeoutMs: config.database.busy_timeout_ms, readonly: true });
+  try {
+    const rows = db.prepare('SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?').all(RECENT_RUNS) as (RunSummary & { pid: number | null; host: string | null; universe_size: number | null })[];
+    const recent = rows.map((row) => toSummary(row, running));
+    const lastSuccess = db.prepare("SELECT * FROM sync_runs WHERE status = 'completed' ORDER BY id DESC LIMIT 1").get() as (RunSummary & { pid: number | null }) | undefined;
+    const cutoff = new Date(deps.now().getTime() - staleAfterHours * 3_600_000).toISOString();
+    const counts = db
+      .prepare('SELECT COUNT(*) AS stocks, SUM(CASE WHEN last_refreshed_at >= ? THEN 1 ELSE 0 END) AS fresh FROM stocks')
+      .get(cutoff) as { stocks: number; fresh: number | null };
+    const universe = rows.find((row) => row.universe_size !== null && row.universe_size > 0)?.universe_size ?? null;
+    return {
+      ...empty,
+      database_exists: true,
+      last_run: recent[0] ?? null,
+      last_success: lastSuccess === undefined ? null : toSummary(lastSuccess, running),
+      recent_runs: recent,
+      freshness: {
+        stocks: counts.stocks,
+        never_refreshed: universe === null ? null : Math.max(0, universe - counts.stocks),
+        fresh: counts.fresh ?? 0,
+        stale: counts.stocks - (counts.fresh ?? 0),
+        stale_after_hours: staleAfterHours,
+      },
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function toSummary(row: RunSummary & { pid?: number | null }, running: LockHolder | null): RunSummary {
+  const abandoned = row.status === 'running' && (running === null || running.pid !== row.pid);
+  return {
+    id: row.id,
+    status: abandoned ? 'abandoned' : row.status,
+    started_at: row.started_at,
+    completed_at: row.completed_at,
+    duration_seconds: row.duration_seconds,
+    total_stocks: row.total_stocks,
+    successful: row.successful,
+    failed: row.failed,
+    skipped: row.skipped,
+    unchanged: row.unchanged,
+    report_path: row.report_path,
+    error_message: row.error_message,
+  };
+}
