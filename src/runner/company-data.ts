@@ -1,5 +1,5 @@
 import { extractEarningsHistory } from '../extract/companyfacts.js';
-import { extractSubmissions } from '../extract/submissions.js';
+import { extractFilingColumns, extractSubmissions } from '../extract/submissions.js';
 import type { CompanyProfile, EarningsRow, FilingRow } from '../extract/types.js';
 import type { StoredStockState } from '../db/stock-store.js';
 import type { SecSource } from '../sources/sec.js';
@@ -37,6 +37,14 @@ export async function fetchCompanyData(
   const submissions = await sec.fetchSubmissions(cik);
   const extracted = submissions.kind === 'data' ? extractSubmissions(submissions.json, cik) : undefined;
   const latestAccession = extracted?.filings[0]?.accession_number ?? null;
+  // `recent` holds the newest 1,000 filings of any form; the rest of the history is in older pages,
+  // fetched once, when the company is new to the database (later nights only add new filings).
+  if (extracted !== undefined && extracted.olderPages.length > 0 && stored?.last_filing_accession == null) {
+    for (const page of extracted.olderPages) {
+      const older = await sec.fetchSubmissionsPage(page);
+      if (older.kind === 'data') extracted.filings.push(...extractFilingColumns(older.json, cik));
+    }
+  }
   if (!options.forceRefresh && stored !== undefined && isUnchanged(stored, latestAccession, options)) {
     return { noData: false, ...(extracted ? { profile: extracted.profile } : {}), latestAccession, unchanged: true, fundamentalsRefreshed: false };
   }

@@ -96,15 +96,16 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     db = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
     const runId = startSyncRun(db, startedAt.toISOString(), 0, process.pid, hostname());
     const store = new StockStore(db);
-    // Incremental nights order and skip by what is stored; a full refresh needs none of it.
-    const states = config.processing.force_refresh ? new Map<string, StoredStockState>() : store.loadStates();
+    // What is stored: incremental nights order and skip by it; every night uses it to tell a company
+    // new to the database (its older filing pages are fetched once).
+    const states = store.loadStates();
     let universe: Universe;
     let plan: RefreshPlan;
     let result: RefreshResult;
     try {
       universe = await loadUniverse(config, sec, options.symbols);
       reportRejected(universe, deps.log);
-      plan = makePlan(universe, options, states);
+      plan = makePlan(universe, options, config.processing.force_refresh ? new Map() : states);
       deps.log.info(`universe: ${universe.entries.length} stocks from ${universe.origin}; this run: ${plan.entries.length} stocks, ${plan.companies} companies, ${plan.batches.length} batches`);
       deps.events?.onPlan?.(plan);
       result = await refresh(plan, { store, states, sec, yahoo }, options, deps);

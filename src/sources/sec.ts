@@ -16,6 +16,8 @@ export function padCik(cik: number): string {
   return String(cik).padStart(10, '0');
 }
 
+const SUBMISSIONS_PAGE = /^CIK\d{10}-submissions-\d{3}\.json$/;
+
 const FORBIDDEN_HINT =
   'SEC refuses requests without a descriptive User-Agent ("Name email"); set sources.edgar.user_agent or SEC_USER_AGENT, and stay under 10 requests/s';
 
@@ -61,6 +63,15 @@ export class SecSource {
 
   fetchSubmissions(cik: number): Promise<JsonResult> {
     return this.client.getJson(`${trimSlash(this.options.dataUrl)}/submissions/CIK${padCik(cik)}.json`);
+  }
+
+  /**
+   * An older page named in `filings.files`. The name comes from SEC's data, so it must look like
+   * SEC's own names before it goes into a URL.
+   */
+  fetchSubmissionsPage(name: string): Promise<JsonResult> {
+    if (!SUBMISSIONS_PAGE.test(name)) return Promise.reject(new Error(`unexpected submissions page name ${JSON.stringify(name)}`));
+    return this.client.getJson(`${trimSlash(this.options.dataUrl)}/submissions/${name}`);
   }
 }
 

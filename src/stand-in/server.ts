@@ -19,6 +19,8 @@ export interface StandInData {
   companyFacts: Map<number, Body>;
   submissions: Map<number, Body>;
   charts: Map<string, Body>;
+  /** Older submissions pages by name (`CIK0000320193-submissions-001.json`). */
+  submissionPages?: Map<string, Body>;
 }
 
 /** What a matching request gets instead of the normal answer. */
@@ -134,6 +136,8 @@ function route(data: StandInData, path: string): Body | undefined {
   if (pathname === '/files/company_tickers_exchange.json') return data.tickerFile;
   const facts = /^\/api\/xbrl\/companyfacts\/CIK(\d{10})\.json$/.exec(pathname);
   if (facts) return data.companyFacts.get(Number(facts[1]));
+  const page = /^\/submissions\/(CIK\d{10}-submissions-\d{3}\.json)$/.exec(pathname);
+  if (page) return data.submissionPages?.get(page[1] as string);
   const submissions = /^\/submissions\/CIK(\d{10})\.json$/.exec(pathname);
   if (submissions) return data.submissions.get(Number(submissions[1]));
   const chart = /^\/v8\/finance\/chart\/([^/]+)$/.exec(pathname);

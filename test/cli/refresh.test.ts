@@ -145,6 +145,26 @@ describe('a refresh against the stand-in', () => {
     expect((sec.at(-1) as number) - (sec[0] as number)).toBeLessThan(7000);
   }, 30_000);
 
+  it("fetches a company's older filing pages once, when it is new to the database", async () => {
+    const company = companies[0] as SyntheticCompany;
+    const submissions = syntheticSubmissions(company, 0) as { filings: { files: { name: string }[] } };
+    const pageName = `CIK${cik(0)}-submissions-001.json`;
+    submissions.filings.files = [{ name: pageName }];
+    data.submissions.set(company.cik, jsonBody(submissions));
+    data.submissionPages = new Map([
+      [pageName, jsonBody({ accessionNumber: ['0009000001-09-000001', '0009000001-09-000002'], filingDate: ['2009-02-10', '2009-01-05'], reportDate: ['2008-12-31', ''], form: ['10-K', '8-K'], primaryDocument: ['old10k.htm', 'old8k.htm'] })],
+    ]);
+    const config = writeTestConfig(dir, standIn.url);
+    expect((await runCli(['--config', config])).code).toBe(0);
+    expect(query('SELECT accession_number, form, report_date FROM sec_filings WHERE filing_date < ?', '2010-01-01')).toEqual([
+      { accession_number: '0009000001-09-000001', form: '10-K', report_date: '2008-12-31' },
+    ]);
+    expect(standIn.requests.filter((r) => r.path.endsWith(pageName))).toHaveLength(1);
+    // The next night knows the company: the page is not fetched again.
+    expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } })).code).toBe(0);
+    expect(standIn.requests.filter((r) => r.path.endsWith(pageName))).toHaveLength(1);
+  });
+
   it('fetches a company once when several listings share its CIK', async () => {
     const shared = companies[0] as SyntheticCompany;
     const tickers = { fields: ['cik', 'name', 'ticker', 'exchange'], data: [[shared.cik, shared.name, 'BRK-A', 'NYSE'], [shared.cik, shared.name, 'BRK-B', 'NYSE']] };
