@@ -28,6 +28,7 @@ interface Session {
   signal: AbortSignal;
   sleep: (ms: number) => Promise<void>;
   jobOptions: JobOptions;
+  env: NodeJS.ProcessEnv;
 }
 
 /** Runs one refresh, a dry run, or the continuous loop, and returns the exit code. */
@@ -83,6 +84,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     now,
     signal: controller.signal,
     sleep: (ms) => abortableSleep(ms, controller.signal),
+    env,
     jobOptions: {
       config,
       dryRun,
@@ -111,7 +113,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
 }
 
 function jobDeps(session: Session): JobDeps {
-  return { fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal };
+  return { fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal, env: session.env };
 }
 
 async function runOnce(session: Session, options: RunCommandOptions): Promise<number> {

@@ -80,14 +80,9 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
  */
 function collectWarnings(config: ResolvedConfig): string[] {
   const warnings: string[] = [];
-  if (config.notifications.enabled) {
-    warnings.push('notifications.enabled: notifications are not implemented in this version; no e-mail or webhook will be sent');
-  }
-  if (config.metrics.textfile_path !== null) {
-    warnings.push('metrics.textfile_path: metrics output is not implemented in this version; no file will be written');
-  }
-  if (config.processing.fetch_filing_sections) {
-    warnings.push('processing.fetch_filing_sections: filing sections are not implemented in this version; none will be fetched');
+  const { email } = config.notifications;
+  if (config.notifications.enabled && email.enabled && email.username !== undefined && email.password_env === undefined) {
+    warnings.push('notifications.email.password_env: a username is set but no environment variable for the password');
   }
   const agent = config.sources.edgar.user_agent;
   if (config.sources.edgar.enabled && agent !== undefined && !/\S+@\S+/.test(agent)) {

@@ -1,5 +1,7 @@
 import type { Statement } from 'better-sqlite3';
-import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow } from '../extract/types.js';
+import { computeLynchMetrics } from '../extract/lynch-metrics.js';
+import type { FilingSection } from '../extract/filing-sections.js';
+import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SplitEvent } from '../extract/types.js';
 import type { Db } from './open-database.js';
 
 /** Everything one stock's refresh produced. `undefined` parts were not fetched and stay as stored. */
@@ -17,6 +19,12 @@ export interface StockUpdate {
   latestAccession?: string | null;
   fundamentalsRefreshed: boolean;
   quote?: QuoteRow;
+  /** Latest cover-page shares outstanding, for the market cap. */
+  sharesOutstanding?: { value: number; date: string } | null;
+  /** The splits the adjusted per-share columns were computed with (replaces the stored list). */
+  splits?: SplitEvent[];
+  /** Sections of the latest 10-K, stored under its accession. */
+  sections?: { accession: string; sections: FilingSection[] };
 }
 
 /** What the store remembers of a stock between runs, for incremental nights and ordering. */
@@ -35,14 +43,21 @@ export class StockStore {
   private readonly upsertFiling: Statement;
   private readonly upsertMetrics: Statement;
   private readonly selectState: Statement;
+  private readonly selectEarnings: Statement;
+  private readonly selectMetricInputs: Statement;
+  private readonly deleteSplits: Statement;
+  private readonly insertSplit: Statement;
+  private readonly upsertSection: Statement;
+  private readonly selectSectionAccessions: Statement;
   private readonly saveTransaction: (update: StockUpdate, nowIso: string) => void;
 
   constructor(private readonly db: Db) {
     this.upsertStock = db.prepare(`
       INSERT INTO stocks (symbol, cik, name, exchange, sic, industry, fiscal_year_end, last_filing_accession,
-                          fundamentals_updated_at, last_refreshed_at, created_at, updated_at)
+                          fundamentals_updated_at, shares_outstanding, shares_outstanding_date, last_refreshed_at,
+                          created_at, updated_at)
       VALUES (@symbol, @cik, @name, @exchange, @sic, @industry, @fiscal_year_end, @last_filing_accession,
-              @fundamentals_updated_at, @now, @now, @now)
+              @fundamentals_updated_at, @shares_outstanding, @shares_outstanding_date, @now, @now, @now)
       ON CONFLICT(symbol) DO UPDATE SET
         cik = COALESCE(excluded.cik, cik),
         name = COALESCE(excluded.name, name),
@@ -52,14 +67,24 @@ export class StockStore {
         fiscal_year_end = COALESCE(excluded.fiscal_year_end, fiscal_year_end),
         last_filing_accession = COALESCE(excluded.last_filing_accession, last_filing_accession),
         fundamentals_updated_at = COALESCE(excluded.fundamentals_updated_at, fundamentals_updated_at),
+        shares_outstanding = COALESCE(excluded.shares_outstanding, shares_outstanding),
+        shares_outstanding_date = COALESCE(excluded.shares_outstanding_date, shares_outstanding_date),
         last_refreshed_at = excluded.last_refreshed_at,
         updated_at = excluded.updated_at`);
     this.deleteEarnings = db.prepare('DELETE FROM earnings_history WHERE symbol = ?');
     this.insertEarnings = db.prepare(`
-      INSERT INTO earnings_history (symbol, fiscal_year, period, eps_diluted, revenue, net_income, period_start,
-                                    period_end, form, filed, accession_number, updated_at)
-      VALUES (@symbol, @fiscal_year, @period, @eps_diluted, @revenue, @net_income, @period_start,
-              @period_end, @form, @filed, @accession_number, @now)`);
+      INSERT INTO earnings_history (symbol, fiscal_year, period, ${EARNINGS_COLUMNS.join(', ')}, updated_at)
+      VALUES (@symbol, @fiscal_year, @period, ${EARNINGS_COLUMNS.map((column) => `@${column}`).join(', ')}, @now)`);
+    this.selectEarnings = db.prepare(`SELECT fiscal_year, period, ${EARNINGS_COLUMNS.join(', ')} FROM earnings_history WHERE symbol = ?`);
+    this.selectMetricInputs = db.prepare(
+      'SELECT s.shares_outstanding, m.price FROM stocks s LEFT JOIN stock_metrics m ON m.symbol = s.symbol WHERE s.symbol = ?',
+    );
+    this.deleteSplits = db.prepare('DELETE FROM stock_splits WHERE symbol = ?');
+    this.insertSplit = db.prepare('INSERT OR REPLACE INTO stock_splits (symbol, date, ratio, source) VALUES (?, ?, ?, ?)');
+    this.upsertSection = db.prepare(`
+      INSERT INTO filing_sections (accession_number, section, content, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(accession_number, section) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at`);
+    this.selectSectionAccessions = db.prepare('SELECT DISTINCT accession_number FROM filing_sections');
     this.upsertFiling = db.prepare(`
       INSERT INTO sec_filings (accession_number, symbol, cik, form, filing_date, report_date, acceptance_datetime,
                                primary_document, primary_doc_description, updated_at)
@@ -71,12 +96,15 @@ export class StockStore {
         primary_document = excluded.primary_document, primary_doc_description = excluded.primary_doc_description,
         updated_at = excluded.updated_at`);
     this.upsertMetrics = db.prepare(`
-      INSERT INTO stock_metrics (symbol, price, fifty_two_week_high, fifty_two_week_low, currency, price_time, updated_at)
-      VALUES (@symbol, @price, @fifty_two_week_high, @fifty_two_week_low, @currency, @price_time, @now)
+      INSERT INTO stock_metrics (symbol, price, fifty_two_week_high, fifty_two_week_low, currency, price_time,
+                                 ${METRIC_COLUMNS.join(', ')}, updated_at)
+      VALUES (@symbol, @price, @fifty_two_week_high, @fifty_two_week_low, @currency, @price_time,
+              ${METRIC_COLUMNS.map((column) => `@${column}`).join(', ')}, @now)
       ON CONFLICT(symbol) DO UPDATE SET
-        price = excluded.price, fifty_two_week_high = excluded.fifty_two_week_high,
-        fifty_two_week_low = excluded.fifty_two_week_low, currency = excluded.currency,
-        price_time = excluded.price_time, updated_at = excluded.updated_at`);
+        price = COALESCE(excluded.price, price), fifty_two_week_high = COALESCE(excluded.fifty_two_week_high, fifty_two_week_high),
+        fifty_two_week_low = COALESCE(excluded.fifty_two_week_low, fifty_two_week_low), currency = COALESCE(excluded.currency, currency),
+        price_time = COALESCE(excluded.price_time, price_time),
+        ${METRIC_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')}, updated_at = excluded.updated_at`);
     this.selectState = db.prepare(
       'SELECT symbol, last_filing_accession, fundamentals_updated_at, last_refreshed_at FROM stocks',
     );
@@ -86,6 +114,11 @@ export class StockStore {
   /** Stores one stock's update atomically (BEGIN IMMEDIATE: waits for other writers within the busy timeout). */
   save(update: StockUpdate, nowIso: string): void {
     (this.saveTransaction as unknown as { immediate: (u: StockUpdate, n: string) => void }).immediate(update, nowIso);
+  }
+
+  /** Accessions whose 10-K sections are stored (so a 10-K is fetched once, not every night). */
+  sectionAccessions(): Set<string> {
+    return new Set((this.selectSectionAccessions.all() as { accession_number: string }[]).map((row) => row.accession_number));
   }
 
   /** The stored state of every stock, keyed by symbol. */
@@ -106,18 +139,70 @@ export class StockStore {
       fiscal_year_end: profile?.fiscal_year_end ?? null,
       last_filing_accession: update.latestAccession ?? null,
       fundamentals_updated_at: update.fundamentalsRefreshed ? now : null,
+      shares_outstanding: update.sharesOutstanding?.value ?? null,
+      shares_outstanding_date: update.sharesOutstanding?.date ?? null,
       now,
     });
     if (update.earnings !== undefined) {
       this.deleteEarnings.run(symbol);
-      for (const row of update.earnings) this.insertEarnings.run({ ...row, symbol, now });
+      for (const row of update.earnings) {
+        this.insertEarnings.run({ symbol, fiscal_year: row.fiscal_year, period: row.period, ...Object.fromEntries(EARNINGS_COLUMNS.map((column) => [column, row[column]])), now });
+      }
     }
     if (update.filings !== undefined) {
       for (const row of update.filings) this.upsertFiling.run({ ...row, symbol, now });
     }
-    if (update.quote !== undefined) {
-      const { price, fifty_two_week_high, fifty_two_week_low, currency, price_time } = update.quote;
-      this.upsertMetrics.run({ symbol, price, fifty_two_week_high, fifty_two_week_low, currency, price_time, now });
+    if (update.splits !== undefined) {
+      this.deleteSplits.run(symbol);
+      for (const split of update.splits) this.insertSplit.run(symbol, split.date, split.ratio, split.source);
     }
+    if (update.sections !== undefined) {
+      for (const section of update.sections.sections) this.upsertSection.run(update.sections.accession, section.section, section.content, now);
+    }
+    if (update.quote !== undefined || update.earnings !== undefined) this.writeMetrics(update, now);
+  }
+
+  /**
+   * Metrics from what is stored after this update: a night that fetched only the price still gets
+   * a P/E from the stored earnings, and one that fetched only earnings keeps the stored price.
+   */
+  private writeMetrics(update: StockUpdate, now: string): void {
+    const stored = this.selectMetricInputs.get(update.symbol) as { shares_outstanding: number | null; price: number | null } | undefined;
+    const price = update.quote?.price ?? stored?.price ?? null;
+    const earnings = this.selectEarnings.all(update.symbol) as EarningsRow[];
+    const metrics = computeLynchMetrics({ price, sharesOutstanding: stored?.shares_outstanding ?? null, earnings });
+    const quote = update.quote;
+    this.upsertMetrics.run({
+      symbol: update.symbol,
+      price: quote?.price ?? null,
+      fifty_two_week_high: quote?.fifty_two_week_high ?? null,
+      fifty_two_week_low: quote?.fifty_two_week_low ?? null,
+      currency: quote?.currency ?? null,
+      price_time: quote?.price_time ?? null,
+      ...metrics,
+      now,
+    });
   }
 }
+
+/** earnings_history columns written from an EarningsRow (besides symbol, fiscal_year, period). */
+const EARNINGS_COLUMNS = [
+  'eps_diluted',
+  'eps_diluted_adjusted',
+  'revenue',
+  'net_income',
+  'operating_cash_flow',
+  'dividends_per_share',
+  'dividends_per_share_as_filed',
+  'shares_diluted',
+  'total_liabilities',
+  'stockholders_equity',
+  'period_start',
+  'period_end',
+  'form',
+  'filed',
+  'accession_number',
+] as const satisfies readonly (keyof EarningsRow)[];
+
+/** stock_metrics columns computed by computeLynchMetrics. */
+const METRIC_COLUMNS = ['market_cap', 'pe_ratio', 'ttm_eps', 'eps_growth_rate', 'peg_ratio', 'dividend_yield', 'debt_to_equity', 'lynch_category'] as const;

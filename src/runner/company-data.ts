@@ -1,6 +1,8 @@
-import { extractEarningsHistory } from '../extract/companyfacts.js';
+import { extractCompanyFacts } from '../extract/companyfacts.js';
+import { extractFilingSections, type FilingSection } from '../extract/filing-sections.js';
 import { extractFilingColumns, extractSubmissions } from '../extract/submissions.js';
-import type { CompanyProfile, EarningsRow, FilingRow } from '../extract/types.js';
+import type { CompanyFactsExtract, CompanyProfile, FilingRow } from '../extract/types.js';
+import { SourceError } from '../sources/http.js';
 import type { StoredStockState } from '../db/stock-store.js';
 import type { SecSource } from '../sources/sec.js';
 
@@ -10,7 +12,11 @@ export interface CompanyData {
   noData: boolean;
   profile?: CompanyProfile;
   filings?: FilingRow[];
-  earnings?: EarningsRow[];
+  facts?: CompanyFactsExtract;
+  /** Items 1, 1A, 7, 7A of the latest 10-K, when asked for and not stored yet. */
+  sections?: { accession: string; sections: FilingSection[] };
+  /** The 10-K document could not be had: the stock fails with this, the rest is stored. */
+  sectionsError?: SourceError;
   latestAccession: string | null;
   /** Incremental night: nothing filed since the last refresh and the data is recent; companyfacts not fetched. */
   unchanged: boolean;
@@ -21,6 +27,8 @@ export interface CompanyFetchOptions {
   forceRefresh: boolean;
   refetchThresholdMs: number;
   now: () => Date;
+  /** processing.fetch_filing_sections: the accessions whose sections are stored already. */
+  sections: { has: (accession: string) => boolean } | null;
 }
 
 /**
@@ -48,16 +56,42 @@ export async function fetchCompanyData(
   if (!options.forceRefresh && stored !== undefined && isUnchanged(stored, latestAccession, options)) {
     return { noData: false, ...(extracted ? { profile: extracted.profile } : {}), latestAccession, unchanged: true, fundamentalsRefreshed: false };
   }
-  const facts = await sec.fetchCompanyFacts(cik);
-  const earnings = facts.kind === 'data' ? extractEarningsHistory(facts.json) : undefined;
+  const factsResponse = await sec.fetchCompanyFacts(cik);
+  const facts = factsResponse.kind === 'data' ? extractCompanyFacts(factsResponse.json) : undefined;
+  const sections = options.sections !== null && extracted !== undefined ? await fetchLatestSections(sec, cik, extracted.filings, options.sections) : {};
   return {
-    noData: submissions.kind === 'not_found' && facts.kind === 'not_found',
+    noData: submissions.kind === 'not_found' && factsResponse.kind === 'not_found',
     ...(extracted ? { profile: extracted.profile, filings: extracted.filings } : {}),
-    ...(earnings ? { earnings } : {}),
+    ...(facts ? { facts } : {}),
+    ...sections,
     latestAccession,
     unchanged: false,
     fundamentalsRefreshed: true,
   };
+}
+
+/**
+ * The latest 10-K's Items 1, 1A, 7 and 7A, fetched only when that 10-K is newer than what is
+ * stored (its accession has no sections yet).
+ */
+async function fetchLatestSections(
+  sec: SecSource,
+  cik: number,
+  filings: FilingRow[],
+  stored: { has: (accession: string) => boolean },
+): Promise<Pick<CompanyData, 'sections' | 'sectionsError'>> {
+  const latest = filings.find((filing) => filing.form === '10-K' && filing.primary_document !== null);
+  if (latest === undefined || stored.has(latest.accession_number)) return {};
+  try {
+    const document = await sec.fetchFilingDocument(cik, latest.accession_number, latest.primary_document as string);
+    if (document.kind === 'not_found') return {};
+    return { sections: { accession: latest.accession_number, sections: extractFilingSections(document.text) } };
+  } catch (error) {
+    const sourceError = error instanceof SourceError ? error : new SourceError('unexpected_response', (error as Error).message);
+    if (sourceError.fatal) throw sourceError;
+    sourceError.message = `10-K ${latest.accession_number}: ${sourceError.message}`;
+    return { sectionsError: sourceError };
+  }
 }
 
 function isUnchanged(stored: StoredStockState, latestAccession: string | null, options: CompanyFetchOptions): boolean {

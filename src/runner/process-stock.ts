@@ -1,4 +1,5 @@
 import { extractChartQuote } from '../extract/chart.js';
+import { applySplits, mergeSplits } from '../extract/split-adjust.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import type { QuoteRow } from '../extract/types.js';
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
@@ -37,6 +38,8 @@ export async function processStock(entry: UniverseEntry, pipeline: StockPipeline
   const parts: Part<unknown>[] = [];
   if (sec !== null) parts.push(sec);
   if (price !== null) parts.push(price);
+  // A 10-K document that could not be had fails the stock; its other data is stored all the same.
+  if (sec?.kind === 'data' && sec.value.sectionsError !== undefined) parts.push({ kind: 'error', source: 'sec', error: sec.value.sectionsError });
   const failure = parts.find((part): part is Extract<Part<unknown>, { kind: 'error' }> => part.kind === 'error');
   const hasData = parts.some((part) => part.kind === 'data');
   if (!hasData && failure === undefined) {
@@ -99,6 +102,10 @@ function failedPart(source: string, error: unknown): Part<never> {
 /** Writes what arrived in one transaction; a storage failure is this stock's failure. */
 function store(entry: UniverseEntry, company: CompanyData | undefined, quote: QuoteRow | undefined, pipeline: StockPipeline): Outcome | null {
   const isPrimaryListing = entry.cik !== null && pipeline.filingsOwner(entry.cik) === entry.symbol;
+  const facts = company?.facts;
+  // Per-share values on today's basis: Yahoo's split events where it has them, else the splits
+  // the restated filings show (split-adjust.ts).
+  const splits = facts === undefined ? undefined : mergeSplits(quote?.splits ?? [], facts.splits);
   const update: StockUpdate = {
     symbol: entry.symbol,
     cik: entry.cik,
@@ -106,8 +113,9 @@ function store(entry: UniverseEntry, company: CompanyData | undefined, quote: Qu
     exchange: entry.exchange,
     fundamentalsRefreshed: company?.fundamentalsRefreshed ?? false,
     ...(company?.profile ? { profile: company.profile } : {}),
-    ...(company?.earnings ? { earnings: company.earnings } : {}),
+    ...(facts && splits ? { earnings: applySplits(facts.earnings, splits), splits, sharesOutstanding: facts.sharesOutstanding } : {}),
     ...(company?.filings && isPrimaryListing ? { filings: company.filings } : {}),
+    ...(company?.sections && isPrimaryListing ? { sections: company.sections } : {}),
     ...(company ? { latestAccession: company.latestAccession } : {}),
     ...(quote ? { quote } : {}),
   };

@@ -8,6 +8,8 @@ import { openDatabase, type Db } from '../db/open-database.js';
 import { StockStore, type StoredStockState } from '../db/stock-store.js';
 import { finishSyncRun, startSyncRun } from '../db/sync-runs.js';
 import type { Logger } from '../logging/logger.js';
+import { sendNotifications } from '../notify/notify.js';
+import { writeMetricsTextfile } from '../report/metrics-textfile.js';
 import { formatRate, sourceFigures, summarizeFailures, writeReport, type SummaryReport } from '../report/summary-report.js';
 import type { FetchFn } from '../sources/http.js';
 import { SecSource } from '../sources/sec.js';
@@ -41,6 +43,8 @@ export interface JobDeps {
   log: Logger;
   events?: RefreshEvents & { onPlan?: (plan: RefreshPlan) => void };
   signal?: AbortSignal;
+  /** Where secrets named in the config (SMTP password) are read from. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The dry run's answer: what a run would do. */
@@ -119,7 +123,9 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     const stats: Record<string, SourceStats> = {};
     if (sec !== null) stats.sec = sec.client.stats;
     if (yahoo !== null) stats.yahoo = yahoo.client.stats;
-    return finish({ db, runId, config, startedAt, stamp, universe, plan, result, stats, backup, deps });
+    const finished = finish({ db, runId, config, startedAt, stamp, universe, plan, result, stats, backup, deps });
+    await publish(config, finished, deps);
+    return finished;
   } finally {
     db?.close();
     lock.release();
@@ -208,6 +214,7 @@ async function refresh(plan: RefreshPlan, { store, states, sec, yahoo }: Refresh
     forceRefresh: config.processing.force_refresh,
     refetchThresholdMs: config.processing.refetch_threshold_days * 86_400_000,
     now: deps.now,
+    sections: config.processing.fetch_filing_sections ? store.sectionAccessions() : null,
   };
   const companies =
     sec !== null && config.sources.edgar.enabled
@@ -245,7 +252,7 @@ interface FinishInput {
 }
 
 /** The report (also on aborts), the sync_runs row and the exit code. */
-function finish(input: FinishInput): JobResult {
+function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> {
   const { config, result, deps } = input;
   const endedAt = deps.now();
   const counts = countOutcomes(result.outcomes);
@@ -302,6 +309,21 @@ function finish(input: FinishInput): JobResult {
     universe_size: input.universe.entries.length,
   });
   return { kind: 'run', report, reportPath, exitCode };
+}
+
+/**
+ * After the report: the metrics textfile and the notifications. Neither can fail the run; a
+ * problem is logged (and a notification's secrets never are).
+ */
+async function publish(config: ResolvedConfig, finished: Extract<JobResult, { kind: 'run' }>, deps: JobDeps): Promise<void> {
+  if (config.metrics.textfile_path !== null) {
+    try {
+      writeMetricsTextfile(config.metrics.textfile_path, finished.report);
+    } catch (error) {
+      deps.log.error(`cannot write the metrics textfile ${config.metrics.textfile_path}: ${(error as Error).message}`);
+    }
+  }
+  await sendNotifications(config.notifications, finished.report, finished.reportPath, { env: deps.env ?? {}, fetch: deps.fetch, log: deps.log });
 }
 
 function reportRejected(universe: Universe, log: Logger): void {

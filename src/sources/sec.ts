@@ -17,6 +17,8 @@ export function padCik(cik: number): string {
 }
 
 const SUBMISSIONS_PAGE = /^CIK\d{10}-submissions-\d{3}\.json$/;
+const ACCESSION = /^\d{10}-\d{2}-\d{6}$/;
+const DOCUMENT_NAME = /^[\w][\w.-]{0,200}\.(?:htm|html|txt)$/i;
 
 const FORBIDDEN_HINT =
   'SEC refuses requests without a descriptive User-Agent ("Name email"); set sources.edgar.user_agent or SEC_USER_AGENT, and stay under 10 requests/s';
@@ -49,6 +51,14 @@ export class SecSource {
     );
   }
 
+  /** A filing's primary document (HTML), under the same ceiling; `not_found` for a 404. */
+  async fetchFilingDocument(cik: number, accession: string, document: string): Promise<{ kind: 'data'; text: string } | { kind: 'not_found' }> {
+    const url = filingDocumentUrl(this.options.wwwUrl, cik, accession, document);
+    if (url === null) throw new Error(`unexpected filing document name ${JSON.stringify(`${accession}/${document}`)}`);
+    const response = await this.client.get(url);
+    return response.status === 404 ? { kind: 'not_found' } : { kind: 'data', text: response.body.toString('utf8') };
+  }
+
   tickerFileUrl(): string {
     return `${trimSlash(this.options.wwwUrl)}/files/company_tickers_exchange.json`;
   }
@@ -73,6 +83,12 @@ export class SecSource {
     if (!SUBMISSIONS_PAGE.test(name)) return Promise.reject(new Error(`unexpected submissions page name ${JSON.stringify(name)}`));
     return this.client.getJson(`${trimSlash(this.options.dataUrl)}/submissions/${name}`);
   }
+}
+
+/** The archive URL of a filing's primary document, or null when SEC's names do not look like SEC's. */
+export function filingDocumentUrl(wwwUrl: string, cik: number, accession: string, document: string): string | null {
+  if (!ACCESSION.test(accession) || !DOCUMENT_NAME.test(document)) return null;
+  return `${trimSlash(wwwUrl)}/Archives/edgar/data/${cik}/${accession.replace(/-/g, '')}/${document}`;
 }
 
 export function trimSlash(url: string): string {

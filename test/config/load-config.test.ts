@@ -119,9 +119,9 @@ describe('loadConfig', () => {
     expect(result).toEqual({ ok: false, issues: ['/nonexistent/batch_config.json: file not found'] });
   });
 
-  it('warns about settings this version does not act on instead of ignoring them', () => {
-    const result = parseConfig({ notifications: { enabled: true }, metrics: { textfile_path: 'm.prom' } }, '/x/c.json');
-    expect(result.ok && result.warnings.join('\n')).toMatch(/notifications\.enabled[\s\S]*metrics\.textfile_path/);
+  it('warns about an SMTP username without a password variable', () => {
+    const result = parseConfig({ notifications: { enabled: true, email: { enabled: true, username: 'jane' } } }, '/x/c.json');
+    expect(result.ok && result.warnings.join('\n')).toMatch(/notifications\.email\.password_env/);
     const quiet = parseConfig({}, '/x/c.json');
     expect(quiet.ok && quiet.warnings).toEqual([]);
   });

@@ -1,0 +1,256 @@
+/**
+ * Peter Lynch screening metrics from a price, a share count and the `earnings_history` rows of one
+ * company. Pure: no I/O, never throws. Every output is a finite number or `null`; `null` means
+ * "missing, negative or meaningless input", never a stand-in zero or Infinity.
+ *
+ * Shared rules
+ * - EPS of a row: `eps_diluted_adjusted` (today's share basis, comparable with today's price).
+ *   Within one set of rows (the four TTM quarters, the annual window) one basis only: adjusted
+ *   when any row of the set has it, otherwise as-filed `eps_diluted`. As-filed values on both
+ *   sides of a split would read as a collapse or a jump. Dividends per share follow the same rule
+ *   (`dividends_per_share`, else `dividends_per_share_as_filed`).
+ * - Latest fiscal year L: the `fiscal_year` of the latest FY row (one row per fiscal year; the
+ *   later `period_end` wins a duplicate).
+ * - Rounding: `market_cap` to a whole currency unit; every other metric to 4 decimal places.
+ *
+ * Formulas
+ * - `market_cap` = price × sharesOutstanding. Null when either is missing or <= 0.
+ * - `ttm_eps` = sum of the EPS of the four most recent quarter rows (Q1..Q4 ordered by
+ *   `period_end`) when they are consecutive (each `period_end` 80–100 days after the previous, so
+ *   52/53-week quarters pass), all four have EPS, and the newest ends no earlier than the latest
+ *   FY row. Otherwise the latest FY row's EPS (adjusted, else as-filed). Earlier quarters or
+ *   older years are never searched: a stale EPS would give a wrong P/E. May be negative.
+ * - `pe_ratio` = price ÷ ttm_eps. Null when price is missing or <= 0, or ttm_eps is missing or <= 0.
+ * - `eps_growth_rate` (% a year) = ((EPS_last ÷ EPS_first)^(1/n) − 1) × 100 over the FY EPS values
+ *   of fiscal years L−4..L (five years). first and last are the oldest and newest years with a
+ *   value, n the difference of their fiscal years. Needs at least 3 values and EPS_first > 0 and
+ *   EPS_last > 0, else null. Gaps (a year without a value) are allowed: n counts calendar fiscal
+ *   years, so a gap neither inflates nor deflates the rate, and years before L−4 are not pulled in
+ *   to fill it. Flat EPS gives 0, not null.
+ * - `peg_ratio` = pe_ratio ÷ eps_growth_rate (the rounded outputs). Null when either is null or
+ *   eps_growth_rate <= 0.
+ * - `dividend_yield` (%) = DPS ÷ price × 100, where DPS is the latest FY row's dividends per share,
+ *   else the sum over the same four consecutive quarters as ttm_eps (all four must have a value).
+ *   Null when there is no dividend figure or price is missing or <= 0: XBRL without a dividend
+ *   tag is not proof of no dividend (companies tag it under concepts not read here). A reported 0
+ *   gives 0. A negative DPS gives null.
+ * - `debt_to_equity` = total_liabilities ÷ stockholders_equity of the latest row (any period, by
+ *   `period_end`) that has both. Total liabilities, not just interest-bearing debt: EDGAR has no
+ *   uniform debt tag. Null when equity <= 0 or liabilities < 0.
+ *
+ * Lynch category ("One Up on Wall Street": slow growers 2–4 %, stalwarts 10–12 %, fast growers
+ * 20–25 %, cyclicals, turnarounds, asset plays; asset plays need balance-sheet values at market
+ * and are not derived). On the FY EPS values of fiscal years L−5..L (six years); null with fewer
+ * than 3 values. First match wins:
+ * 1. `turnaround`: the newest value is > 0 and one of the 3 fiscal years before it has EPS <= 0.
+ * 2. `cyclical`: a fall from profit (EPS > 0) into a loss (EPS <= 0) between consecutive values,
+ *    or at least one year-over-year rise > 40 % and one fall > 40 % (moves between adjacent fiscal
+ *    years with both EPS > 0). A loss that turns into lasting profit is not cyclical, and large
+ *    rises alone (a fast grower) are not.
+ * 3. By eps_growth_rate g (null g gives null): g < 5 `slow_grower` (including shrinking EPS),
+ *    5 <= g <= 20 `stalwart` (Lynch's 10–12 % widened to fill the gaps either side), g > 20
+ *    `fast_grower`.
+ */
+import type { EarningsRow } from './types.js';
+
+/** What the metrics are computed from. */
+export interface LynchInput {
+  /** Current price, on today's share basis. */
+  price: number | null;
+  /** Latest cover-page shares outstanding. */
+  sharesOutstanding: number | null;
+  /** FY and Q1..Q4 rows, in any order. */
+  earnings: EarningsRow[];
+}
+
+/** Peter Lynch's stock categories that the earnings data can show. */
+export type LynchCategory = 'slow_grower' | 'stalwart' | 'fast_grower' | 'turnaround' | 'cyclical';
+
+/** The metrics; see the file comment for each formula. Percentages are in % (4.5 means 4.5 %). */
+export interface LynchMetrics {
+  market_cap: number | null;
+  pe_ratio: number | null;
+  ttm_eps: number | null;
+  eps_growth_rate: number | null;
+  peg_ratio: number | null;
+  dividend_yield: number | null;
+  debt_to_equity: number | null;
+  lynch_category: LynchCategory | null;
+}
+
+const DAY_MS = 86_400_000;
+const QUARTER_GAP_MIN_DAYS = 80;
+const QUARTER_GAP_MAX_DAYS = 100;
+const GROWTH_WINDOW_YEARS = 5;
+const CATEGORY_WINDOW_YEARS = 6;
+const MIN_ANNUAL_VALUES = 3;
+const TURNAROUND_LOOKBACK_YEARS = 3;
+const CYCLICAL_SWING_PCT = 40;
+const SLOW_GROWER_BELOW_PCT = 5;
+const STALWART_UP_TO_PCT = 20;
+const RATIO_DECIMALS = 4;
+
+interface YearEps {
+  year: number;
+  eps: number;
+}
+
+/** Values from SQLite or arithmetic may be NaN or Infinity; they count as missing. */
+function finite(value: number | null | undefined): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function round(value: number | null, decimals: number): number | null {
+  if (value === null || !Number.isFinite(value)) return null;
+  const factor = 10 ** decimals;
+  const rounded = Math.round(value * factor) / factor;
+  // Past ~1e304 the scaling overflows; such a value has no decimals left to round anyway.
+  if (!Number.isFinite(rounded)) return value;
+  return rounded === 0 ? 0 : rounded; // no -0 in the database
+}
+
+const positive = (value: number | null): value is number => value !== null && value > 0;
+
+type NumericColumn = { [K in keyof EarningsRow]: EarningsRow[K] extends number | null ? K : never }[keyof EarningsRow];
+
+/** One value per row, all on today's basis when any row has it, else all as filed. */
+function onOneBasis(rows: readonly EarningsRow[], adjusted: NumericColumn, asFiled: NumericColumn): (number | null)[] {
+  const read = (row: EarningsRow, key: NumericColumn) => finite(row[key]);
+  const key = rows.some((row) => read(row, adjusted) !== null) ? adjusted : asFiled;
+  return rows.map((row) => read(row, key));
+}
+
+const epsOf = (rows: readonly EarningsRow[]) => onOneBasis(rows, 'eps_diluted_adjusted', 'eps_diluted');
+const dividendsOf = (rows: readonly EarningsRow[]) => onOneBasis(rows, 'dividends_per_share', 'dividends_per_share_as_filed');
+
+function sumAll(values: readonly (number | null)[]): number | null {
+  return values.every((v) => v !== null) ? (values as number[]).reduce((sum, v) => sum + v, 0) : null;
+}
+
+/** FY rows, one per fiscal year (later period_end wins), oldest first. */
+function annualRows(earnings: readonly EarningsRow[]): EarningsRow[] {
+  const byYear = new Map<number, EarningsRow>();
+  for (const row of earnings) {
+    if (row.period !== 'FY') continue;
+    const other = byYear.get(row.fiscal_year);
+    if (other === undefined || row.period_end > other.period_end) byYear.set(row.fiscal_year, row);
+  }
+  return [...byYear.values()].sort((a, b) => a.fiscal_year - b.fiscal_year);
+}
+
+/** The four newest quarter rows when consecutive and not older than the latest FY row, else null. */
+function trailingQuarters(earnings: readonly EarningsRow[], latestYear: EarningsRow | undefined): EarningsRow[] | null {
+  const quarters = earnings.filter((row) => row.period !== 'FY').sort((a, b) => a.period_end.localeCompare(b.period_end));
+  const four = quarters.slice(-4);
+  const newest = four.at(-1);
+  if (four.length < 4 || newest === undefined) return null;
+  if (latestYear !== undefined && newest.period_end < latestYear.period_end) return null;
+  for (let i = 1; i < four.length; i++) {
+    const days = (Date.parse(four[i]?.period_end ?? '') - Date.parse(four[i - 1]?.period_end ?? '')) / DAY_MS;
+    // NaN (an unreadable date) fails both comparisons.
+    if (!(days >= QUARTER_GAP_MIN_DAYS && days <= QUARTER_GAP_MAX_DAYS)) return null;
+  }
+  return four;
+}
+
+/** The latest FY row's value, on today's basis when it has one. */
+function latestAnnual(row: EarningsRow | undefined, adjusted: number | null | undefined, asFiled: number | null | undefined): number | null {
+  return row === undefined ? null : (finite(adjusted) ?? finite(asFiled));
+}
+
+/** FY EPS values of the last `years` fiscal years ending at the latest FY row, oldest first. */
+function annualEps(annual: readonly EarningsRow[], years: number): YearEps[] {
+  const latestYear = annual.at(-1)?.fiscal_year;
+  if (latestYear === undefined) return [];
+  const window = annual.filter((row) => row.fiscal_year > latestYear - years);
+  const eps = epsOf(window);
+  return window.flatMap((row, i) => {
+    const value = eps[i];
+    return value === null || value === undefined ? [] : [{ year: row.fiscal_year, eps: value }];
+  });
+}
+
+function growthPercent(values: readonly YearEps[]): number | null {
+  const first = values[0];
+  const last = values.at(-1);
+  if (values.length < MIN_ANNUAL_VALUES || first === undefined || last === undefined) return null;
+  if (first.eps <= 0 || last.eps <= 0) return null;
+  const years = last.year - first.year;
+  return years > 0 ? ((last.eps / first.eps) ** (1 / years) - 1) * 100 : null;
+}
+
+function isTurnaround(values: readonly YearEps[]): boolean {
+  const last = values.at(-1);
+  if (last === undefined || last.eps <= 0) return false;
+  return values.some((v) => v.year < last.year && v.year >= last.year - TURNAROUND_LOOKBACK_YEARS && v.eps <= 0);
+}
+
+function isCyclical(values: readonly YearEps[]): boolean {
+  let rose = false;
+  let fell = false;
+  for (let i = 1; i < values.length; i++) {
+    const prev = values[i - 1];
+    const cur = values[i];
+    if (prev === undefined || cur === undefined) continue;
+    if (prev.eps > 0 && cur.eps <= 0) return true;
+    // Across a missing year the move is two years' worth; only adjacent years count.
+    if (cur.year !== prev.year + 1 || prev.eps <= 0 || cur.eps <= 0) continue;
+    const change = ((cur.eps - prev.eps) / prev.eps) * 100;
+    if (change > CYCLICAL_SWING_PCT) rose = true;
+    if (change < -CYCLICAL_SWING_PCT) fell = true;
+  }
+  return rose && fell;
+}
+
+function categorize(values: readonly YearEps[], growth: number | null): LynchCategory | null {
+  if (values.length < MIN_ANNUAL_VALUES) return null;
+  if (isTurnaround(values)) return 'turnaround';
+  if (isCyclical(values)) return 'cyclical';
+  if (growth === null) return null;
+  if (growth < SLOW_GROWER_BELOW_PCT) return 'slow_grower';
+  return growth <= STALWART_UP_TO_PCT ? 'stalwart' : 'fast_grower';
+}
+
+/** Total liabilities over equity at the latest row carrying both. */
+function debtToEquity(earnings: readonly EarningsRow[]): number | null {
+  const newestFirst = [...earnings].sort((a, b) => b.period_end.localeCompare(a.period_end));
+  for (const row of newestFirst) {
+    const liabilities = finite(row.total_liabilities);
+    const equity = finite(row.stockholders_equity);
+    if (liabilities === null || equity === null) continue;
+    return positive(equity) && liabilities >= 0 ? liabilities / equity : null;
+  }
+  return null;
+}
+
+/** Computes every metric of {@link LynchMetrics}; see the file comment for formulas and thresholds. */
+export function computeLynchMetrics(input: LynchInput): LynchMetrics {
+  const price = finite(input.price);
+  const shares = finite(input.sharesOutstanding);
+  const annual = annualRows(input.earnings);
+  const latestYear = annual.at(-1);
+  const quarters = trailingQuarters(input.earnings, latestYear);
+
+  const ttmEps = (quarters && sumAll(epsOf(quarters))) ?? latestAnnual(latestYear, latestYear?.eps_diluted_adjusted, latestYear?.eps_diluted);
+  const pe = round(positive(price) && positive(ttmEps) ? price / ttmEps : null, RATIO_DECIMALS);
+
+  const categoryWindow = annualEps(annual, CATEGORY_WINDOW_YEARS);
+  const growthFrom = (latestYear?.fiscal_year ?? 0) - GROWTH_WINDOW_YEARS;
+  const growth = round(growthPercent(categoryWindow.filter((v) => v.year > growthFrom)), RATIO_DECIMALS);
+
+  const dividends =
+    latestAnnual(latestYear, latestYear?.dividends_per_share, latestYear?.dividends_per_share_as_filed) ??
+    (quarters && sumAll(dividendsOf(quarters)));
+  const dividendYield = positive(price) && dividends !== null && dividends >= 0 ? (dividends / price) * 100 : null;
+
+  return {
+    market_cap: round(positive(price) && positive(shares) ? price * shares : null, 0),
+    pe_ratio: pe,
+    ttm_eps: round(ttmEps, RATIO_DECIMALS),
+    eps_growth_rate: growth,
+    peg_ratio: round(pe !== null && positive(growth) ? pe / growth : null, RATIO_DECIMALS),
+    dividend_yield: round(dividendYield, RATIO_DECIMALS),
+    debt_to_equity: round(debtToEquity(input.earnings), RATIO_DECIMALS),
+    lynch_category: categorize(categoryWindow, growth),
+  };
+}

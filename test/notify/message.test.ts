@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, isErrorRun, MAX_LISTED_SYMBOLS, renderMessage } from '../../src/notify/message.js';
+import type { SummaryReport } from '../../src/report/summary-report.js';
+
+function report(overrides: Partial<SummaryReport> = {}): SummaryReport {
+  return {
+    start_time: '2026-11-25T02:00:03.120-05:00', end_time: '2026-11-25T03:02:06.620-05:00', duration_seconds: 3723.5,
+    total_stocks: 100, successful: 100, failed: 0, skipped: 0, success_rate: '100.00%', failed_symbols: [],
+    error_types: {}, status: 'completed', unchanged: 10, not_started: 0, error_message: null,
+    time_budget_exhausted: false, failures: [], skipped_symbols: [], retried_symbols: [], requests: { sec: 300, yahoo: 5 },
+    retries: {}, bytes_downloaded: {}, universe_size: 100, backup: null, database: 'stocks.db', config: 'batch_config.json', exit_code: 0,
+    ...overrides,
+  };
+}
+
+describe('isErrorRun', () => {
+  it.each<[string, Partial<SummaryReport>, boolean]>([
+    ['a clean completed run', {}, false],
+    ['a run with failed stocks', { failed: 1, failed_symbols: ['X'] }, true],
+    ['an aborted run', { status: 'aborted', exit_code: 3 }, true],
+    ['an interrupted run', { status: 'interrupted', exit_code: 130 }, true],
+    ['a completed run that exited non-zero (report not written)', { exit_code: 1 }, true],
+    ['a run with skipped stocks only', { skipped: 4, successful: 96 }, false],
+  ])('%s → %s', (_name, overrides, expected) => {
+    expect(isErrorRun(report(overrides))).toBe(expected);
+  });
+});
+
+describe('renderMessage', () => {
+  it('renders the whole text of an aborted run', () => {
+    const message = renderMessage(
+      report({
+        status: 'aborted', exit_code: 3, successful: 40, failed: 50, not_started: 10, success_rate: '44.44%',
+        failed_symbols: ['AAA', 'BBB'], error_types: { forbidden: 50 }, error_message: '50 consecutive failures', time_budget_exhausted: true,
+      }),
+      '/reports/batch_summary_20261125_020003.json',
+    );
+    expect(message.subject).toBe('batch-refresh ABORTED: 40 successful, 50 failed, 0 skipped (44.44%)');
+    expect(message.text).toBe(
+      [
+        'Status: aborted (exit code 3)',
+        'Error: 50 consecutive failures',
+        'Time budget exhausted: stocks were left for the next run',
+        'Started: 2026-11-25T02:00:03.120-05:00',
+        'Ended: 2026-11-25T03:02:06.620-05:00',
+        'Duration: 1h 02m 04s',
+        '',
+        'Total stocks: 100',
+        'Successful: 40 (unchanged: 10)',
+        'Failed: 50',
+        'Skipped: 0',
+        'Not started: 10',
+        'Success rate: 44.44%',
+        'Error types: forbidden 50',
+        'Failed symbols (2): AAA, BBB',
+        '',
+        'Report: /reports/batch_summary_20261125_020003.json',
+      ].join('\n'),
+    );
+  });
+
+  it.each<[string, Partial<SummaryReport>, string]>([
+    ['clean', {}, 'batch-refresh completed: 100 successful'],
+    ['failures', { failed: 2, successful: 98 }, 'batch-refresh completed with failures: 98 successful, 2 failed'],
+    ['interrupted', { status: 'interrupted', exit_code: 130 }, 'batch-refresh INTERRUPTED:'],
+    ['non-zero exit', { exit_code: 1 }, 'batch-refresh completed, exit code 1:'],
+  ])('subject of a %s run', (_name, overrides, start) => {
+    expect(renderMessage(report(overrides), null).subject.startsWith(start)).toBe(true);
+  });
+
+  it(`lists the first ${MAX_LISTED_SYMBOLS} failed symbols and counts the rest`, () => {
+    const symbols = Array.from({ length: 73 }, (_v, i) => `S${i}`);
+    const { text } = renderMessage(report({ failed: 73, failed_symbols: symbols }), null);
+    expect(text).toContain(`Failed symbols (73): ${symbols.slice(0, 50).join(', ')} and 23 more`);
+    expect(text).not.toContain('S50');
+  });
+
+  it('says when no report was written', () => {
+    expect(renderMessage(report(), null).text.endsWith('Report: not written')).toBe(true);
+  });
+
+  it.each([
+    [0, '0s'],
+    [59.4, '59s'],
+    [61, '1m 01s'],
+    [3600, '1h 00m 00s'],
+  ])('formats %s seconds as %s', (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+});

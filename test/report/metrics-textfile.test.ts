@@ -1,0 +1,155 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { escapeLabelValue, parseLastSuccess, readLastSuccess, renderMetrics, writeMetricsTextfile } from '../../src/report/metrics-textfile.js';
+import type { SummaryReport } from '../../src/report/summary-report.js';
+
+// 2026-11-25T07:02:06.620Z
+const END_SECONDS = 1795590126.62;
+
+function report(overrides: Partial<SummaryReport> = {}): SummaryReport {
+  return {
+    start_time: '2026-11-25T02:00:03.120-05:00', end_time: '2026-11-25T02:02:06.620-05:00', duration_seconds: 123.5,
+    total_stocks: 100, successful: 90, failed: 3, skipped: 2, success_rate: '96.77%', failed_symbols: ['AAA', 'BBB', 'CCC'],
+    error_types: { timeout: 2, http_5xx: 1 }, status: 'completed', unchanged: 40, not_started: 5, error_message: null,
+    time_budget_exhausted: false, failures: [], skipped_symbols: [], retried_symbols: [], requests: { yahoo: 5, sec: 300 },
+    retries: {}, bytes_downloaded: {}, universe_size: 100, backup: null, database: 'stocks.db', config: 'batch_config.json', exit_code: 0,
+    ...overrides,
+  };
+}
+
+describe('renderMetrics', () => {
+  it('renders every gauge of a successful run in the exposition format', () => {
+    expect(Date.parse('2026-11-25T02:02:06.620-05:00') / 1000).toBe(END_SECONDS);
+    expect(renderMetrics(report(), null)).toBe(
+      [
+        '# HELP batch_refresh_last_run_timestamp_seconds Unix time the last run ended.',
+        '# TYPE batch_refresh_last_run_timestamp_seconds gauge',
+        'batch_refresh_last_run_timestamp_seconds 1795590126.62',
+        '# HELP batch_refresh_last_success_timestamp_seconds Unix time the last successful run (status completed, exit code 0) ended.',
+        '# TYPE batch_refresh_last_success_timestamp_seconds gauge',
+        'batch_refresh_last_success_timestamp_seconds 1795590126.62',
+        '# HELP batch_refresh_duration_seconds Duration of the last run.',
+        '# TYPE batch_refresh_duration_seconds gauge',
+        'batch_refresh_duration_seconds 123.5',
+        '# HELP batch_refresh_exit_code Exit code of the last run.',
+        '# TYPE batch_refresh_exit_code gauge',
+        'batch_refresh_exit_code 0',
+        '# HELP batch_refresh_last_run_status Status the last run ended with (1 for that status, 0 for the others).',
+        '# TYPE batch_refresh_last_run_status gauge',
+        'batch_refresh_last_run_status{status="completed"} 1',
+        'batch_refresh_last_run_status{status="aborted"} 0',
+        'batch_refresh_last_run_status{status="interrupted"} 0',
+        '# HELP batch_refresh_stocks Stocks of the last run, by outcome.',
+        '# TYPE batch_refresh_stocks gauge',
+        'batch_refresh_stocks{outcome="successful"} 90',
+        'batch_refresh_stocks{outcome="failed"} 3',
+        'batch_refresh_stocks{outcome="skipped"} 2',
+        'batch_refresh_stocks{outcome="not_started"} 5',
+        '# HELP batch_refresh_stocks_unchanged Successful stocks of the last run whose data had not changed.',
+        '# TYPE batch_refresh_stocks_unchanged gauge',
+        'batch_refresh_stocks_unchanged 40',
+        '# HELP batch_refresh_errors Failed stocks of the last run, by error type.',
+        '# TYPE batch_refresh_errors gauge',
+        'batch_refresh_errors{type="http_5xx"} 1',
+        'batch_refresh_errors{type="timeout"} 2',
+        '# HELP batch_refresh_requests HTTP requests of the last run, by source.',
+        '# TYPE batch_refresh_requests gauge',
+        'batch_refresh_requests{source="sec"} 300',
+        'batch_refresh_requests{source="yahoo"} 5',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('uses the given last success for a run that did not succeed, and leaves the gauge out when there was none', () => {
+    const aborted = report({ status: 'aborted', exit_code: 3 });
+    expect(renderMetrics(aborted, 1700000000)).toContain('\nbatch_refresh_last_success_timestamp_seconds 1700000000\n');
+    expect(renderMetrics(aborted, 1700000000)).toContain('\nbatch_refresh_last_run_status{status="aborted"} 1\n');
+    expect(renderMetrics(report({ exit_code: 1 }), null)).not.toContain('batch_refresh_last_success_timestamp_seconds');
+  });
+
+  it('leaves out a family with no samples (a run without errors)', () => {
+    const text = renderMetrics(report({ failed: 0, error_types: {} }), null);
+    expect(text).not.toContain('batch_refresh_errors');
+  });
+
+  it('escapes backslash, double quote and newline in label values', () => {
+    expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+    const text = renderMetrics(report({ requests: { 'we\\ird"\nsource': 1 } }), null);
+    expect(text).toContain('batch_refresh_requests{source="we\\\\ird\\"\\nsource"} 1\n');
+  });
+});
+
+describe('parseLastSuccess', () => {
+  it.each<[string, string, number | null]>([
+    ['a file this module wrote', renderMetrics(report(), null), END_SECONDS],
+    ['scientific notation and empty braces', 'batch_refresh_last_success_timestamp_seconds{} 1.7e+09\n', 1.7e9],
+    ['no such gauge', '# HELP batch_refresh_last_success_timestamp_seconds x\nbatch_refresh_duration_seconds 3\n', null],
+    ['a value that is not a number', 'batch_refresh_last_success_timestamp_seconds NaN\n', null],
+    ['a similarly named gauge', 'batch_refresh_last_success_timestamp_seconds_old 5\n', null],
+  ])('%s', (_name, text, expected) => {
+    expect(parseLastSuccess(text)).toBe(expected);
+  });
+});
+
+describe('writeMetricsTextfile', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'metrics-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the folder 0750 and the file 0640, leaving no temp file behind', () => {
+    const file = path.join(dir, 'textfile', 'batch_refresh.prom');
+    writeMetricsTextfile(file, report());
+    expect(readFileSync(file, 'utf8')).toBe(renderMetrics(report(), null));
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o750);
+    expect(readdirSync(path.dirname(file))).toEqual(['batch_refresh.prom']);
+  });
+
+  it('makes the file 0640 even when it replaces a world-readable one or the umask is stricter', () => {
+    const file = path.join(dir, 'batch_refresh.prom');
+    writeFileSync(file, 'old\n', { mode: 0o666 });
+    const previous = process.umask(0o077);
+    try {
+      writeMetricsTextfile(file, report());
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+  });
+
+  it('carries the last success over failed, aborted and interrupted runs', () => {
+    const file = path.join(dir, 'batch_refresh.prom');
+    writeMetricsTextfile(file, report());
+    writeMetricsTextfile(file, report({ end_time: '2026-11-26T02:02:06.620-05:00', exit_code: 1 }));
+    writeMetricsTextfile(file, report({ end_time: '2026-11-27T02:02:06.620-05:00', status: 'aborted', exit_code: 3 }));
+    writeMetricsTextfile(file, report({ end_time: '2026-11-28T02:02:06.620-05:00', status: 'interrupted', exit_code: 130 }));
+    const text = readFileSync(file, 'utf8');
+    expect(readLastSuccess(file)).toBe(END_SECONDS);
+    expect(text).toContain(`\nbatch_refresh_last_run_timestamp_seconds ${END_SECONDS + 3 * 86400}\n`);
+
+    writeMetricsTextfile(file, report({ end_time: '2026-11-29T02:02:06.620-05:00' }));
+    expect(readLastSuccess(file)).toBe(END_SECONDS + 4 * 86400);
+  });
+
+  it('has no last success when no run ever succeeded', () => {
+    const file = path.join(dir, 'batch_refresh.prom');
+    writeMetricsTextfile(file, report({ status: 'aborted', exit_code: 3 }));
+    expect(readFileSync(file, 'utf8')).not.toContain('batch_refresh_last_success_timestamp_seconds');
+    expect(readLastSuccess(file)).toBeNull();
+  });
+
+  it('throws when the file cannot be replaced, and leaves no temp file', () => {
+    const file = path.join(dir, 'batch_refresh.prom');
+    mkdirSync(file);
+    writeFileSync(path.join(file, 'keep'), '');
+    expect(() => writeMetricsTextfile(file, report())).toThrow();
+    expect(readdirSync(dir)).toEqual(['batch_refresh.prom']);
+  });
+});
