@@ -21,6 +21,8 @@ export interface StandInData {
   charts: Map<string, Body>;
   /** Older submissions pages by name (`CIK0000320193-submissions-001.json`). */
   submissionPages?: Map<string, Body>;
+  /** Filing documents by archive path (`320193/000032019324000123/aapl-20240928.htm`). */
+  documents?: Map<string, Body>;
 }
 
 /** What a matching request gets instead of the normal answer. */
@@ -136,6 +138,8 @@ function route(data: StandInData, path: string): Body | undefined {
   if (pathname === '/files/company_tickers_exchange.json') return data.tickerFile;
   const facts = /^\/api\/xbrl\/companyfacts\/CIK(\d{10})\.json$/.exec(pathname);
   if (facts) return data.companyFacts.get(Number(facts[1]));
+  const document = /^\/Archives\/edgar\/data\/(\d+\/\d{18}\/[^/]+)$/.exec(pathname);
+  if (document) return data.documents?.get(document[1] as string);
   const page = /^\/submissions\/(CIK\d{10}-submissions-\d{3}\.json)$/.exec(pathname);
   if (page) return data.submissionPages?.get(page[1] as string);
   const submissions = /^\/submissions\/CIK(\d{10})\.json$/.exec(pathname);
