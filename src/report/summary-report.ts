@@ -30,6 +30,12 @@ export interface SummaryReport {
   retries: Record<string, number>;
   bytes_downloaded: Record<string, number>;
   universe_size: number;
+  /** How an incremental night found the companies that filed: `full-refresh` (force_refresh), `daily-index`, or `per-company`. */
+  change_detection: 'full-refresh' | 'daily-index' | 'per-company';
+  /** Why a night checked every company instead of reading the daily index. */
+  change_detection_note: string | null;
+  index_days: number;
+  companies_changed: number | null;
   backup: { path: string; bytes: number } | null;
   database: string;
   config: string;

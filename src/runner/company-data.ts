@@ -29,6 +29,8 @@ export interface CompanyFetchOptions {
   now: () => Date;
   /** processing.fetch_filing_sections: the accessions whose sections are stored already. */
   sections: { has: (accession: string) => boolean } | null;
+  /** Incremental nights with the daily index: the CIKs that filed since the last run. */
+  changed: Set<number> | null;
 }
 
 /**
@@ -42,6 +44,10 @@ export async function fetchCompanyData(
   stored: StoredStockState | undefined,
   options: CompanyFetchOptions,
 ): Promise<CompanyData> {
+  // The daily index says this company filed nothing: no request at all, unless its data is old.
+  if (!options.forceRefresh && options.changed !== null && stored !== undefined && !options.changed.has(cik) && isFresh(stored, options)) {
+    return { noData: false, latestAccession: stored.last_filing_accession, unchanged: true, fundamentalsRefreshed: false };
+  }
   const submissions = await sec.fetchSubmissions(cik);
   const extracted = submissions.kind === 'data' ? extractSubmissions(submissions.json, cik) : undefined;
   const latestAccession = extracted?.filings[0]?.accession_number ?? null;
@@ -95,7 +101,12 @@ async function fetchLatestSections(
 }
 
 function isUnchanged(stored: StoredStockState, latestAccession: string | null, options: CompanyFetchOptions): boolean {
-  if (stored.fundamentals_updated_at === null || stored.last_filing_accession !== latestAccession) return false;
+  return stored.last_filing_accession === latestAccession && isFresh(stored, options);
+}
+
+/** Fundamentals fetched within refetch_threshold_days. */
+function isFresh(stored: StoredStockState, options: CompanyFetchOptions): boolean {
+  if (stored.fundamentals_updated_at === null) return false;
   const age = options.now().getTime() - Date.parse(stored.fundamentals_updated_at);
   return Number.isFinite(age) && age < options.refetchThresholdMs;
 }

@@ -16,6 +16,7 @@ import { SecSource } from '../sources/sec.js';
 import type { SourceDeps, SourceStats } from '../sources/source-client.js';
 import { YahooSource } from '../sources/yahoo.js';
 import { fileStamp, formatLocalIso } from '../util/time.js';
+import { detectChanges, type ChangeDetection } from './changes.js';
 import { CompanyCache, fetchCompanyData } from './company-data.js';
 import { countOutcomes, successRate } from './outcome.js';
 import { buildPlan, filingsOwners, type RefreshPlan } from './plan.js';
@@ -106,13 +107,22 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     let universe: Universe;
     let plan: RefreshPlan;
     let result: RefreshResult;
+    let detection: ChangeDetection | null = null;
     try {
       universe = await loadUniverse(config, sec, options.symbols);
       reportRejected(universe, deps.log);
       plan = makePlan(universe, options, config.processing.force_refresh ? new Map() : states);
       deps.log.info(`universe: ${universe.entries.length} stocks from ${universe.origin}; this run: ${plan.entries.length} stocks, ${plan.companies} companies, ${plan.batches.length} batches`);
+      if (!config.processing.force_refresh && sec !== null && config.sources.edgar.enabled && plan.entries.length > 0) {
+        detection = await detectChanges(sec, db, deps.now(), (message) => deps.log.warn(message));
+        deps.log.info(
+          detection.path === 'daily-index'
+            ? `daily index: ${detection.changed.size} companies filed in ${detection.days} business days`
+            : `checking every company's filings (${detection.reason})`,
+        );
+      }
       deps.events?.onPlan?.(plan);
-      result = await refresh(plan, { store, states, sec, yahoo }, options, deps);
+      result = await refresh(plan, { store, states, sec, yahoo, changed: detection?.changed ?? null }, options, deps);
     } catch (error) {
       if (!(error instanceof UniverseError)) throw error;
       deps.log.error(error.message);
@@ -123,7 +133,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     const stats: Record<string, SourceStats> = {};
     if (sec !== null) stats.sec = sec.client.stats;
     if (yahoo !== null) stats.yahoo = yahoo.client.stats;
-    const finished = finish({ db, runId, config, startedAt, stamp, universe, plan, result, stats, backup, deps });
+    const finished = finish({ db, runId, config, startedAt, stamp, universe, plan, result, stats, backup, detection, deps });
     await publish(config, finished, deps);
     return finished;
   } finally {
@@ -205,9 +215,10 @@ interface RefreshParts {
   states: Map<string, StoredStockState>;
   sec: SecSource | null;
   yahoo: YahooSource | null;
+  changed: Set<number> | null;
 }
 
-async function refresh(plan: RefreshPlan, { store, states, sec, yahoo }: RefreshParts, options: JobOptions, deps: JobDeps): Promise<RefreshResult> {
+async function refresh(plan: RefreshPlan, { store, states, sec, yahoo, changed }: RefreshParts, options: JobOptions, deps: JobDeps): Promise<RefreshResult> {
   const { config } = options;
   const owners = filingsOwners(plan.entries);
   const fetchOptions = {
@@ -215,6 +226,7 @@ async function refresh(plan: RefreshPlan, { store, states, sec, yahoo }: Refresh
     refetchThresholdMs: config.processing.refetch_threshold_days * 86_400_000,
     now: deps.now,
     sections: config.processing.fetch_filing_sections ? store.sectionAccessions() : null,
+    changed,
   };
   const companies =
     sec !== null && config.sources.edgar.enabled
@@ -248,6 +260,7 @@ interface FinishInput {
   result: RefreshResult;
   stats: Record<string, SourceStats>;
   backup: BackupResult | null;
+  detection: ChangeDetection | null;
   deps: JobDeps;
 }
 
@@ -278,6 +291,10 @@ function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> {
     retried_symbols: result.retried,
     ...sourceFigures(input.stats),
     universe_size: input.universe.entries.length,
+    change_detection: config.processing.force_refresh ? 'full-refresh' : (input.detection?.path ?? 'per-company'),
+    change_detection_note: input.detection?.reason ?? null,
+    index_days: input.detection?.days ?? 0,
+    companies_changed: changedInPlan(input.plan, input.detection),
     backup: input.backup === null ? null : { path: input.backup.path, bytes: input.backup.bytes },
     database: config.database.path,
     config: config.configPath,
@@ -324,6 +341,13 @@ async function publish(config: ResolvedConfig, finished: Extract<JobResult, { ki
     }
   }
   await sendNotifications(config.notifications, finished.report, finished.reportPath, { env: deps.env ?? {}, fetch: deps.fetch, log: deps.log });
+}
+
+/** Companies of this run that the daily index names (the index covers the whole market). */
+function changedInPlan(plan: RefreshPlan, detection: ChangeDetection | null): number | null {
+  const changed = detection?.changed;
+  if (changed === null || changed === undefined) return null;
+  return new Set(plan.entries.flatMap((entry) => (entry.cik !== null && changed.has(entry.cik) ? [entry.cik] : []))).size;
 }
 
 function reportRejected(universe: Universe, log: Logger): void {

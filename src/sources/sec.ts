@@ -59,6 +59,12 @@ export class SecSource {
     return response.status === 404 ? { kind: 'not_found' } : { kind: 'data', text: response.body.toString('utf8') };
   }
 
+  /** A daily master index (`2026/QTR4/master.20261124.idx`); `not_found` on weekends and holidays. */
+  async fetchDailyIndex(relativePath: string): Promise<{ kind: 'data'; text: string } | { kind: 'not_found' }> {
+    const response = await this.client.get(`${trimSlash(this.options.wwwUrl)}/Archives/edgar/daily-index/${relativePath}`);
+    return response.status === 404 ? { kind: 'not_found' } : { kind: 'data', text: response.body.toString('latin1') };
+  }
+
   tickerFileUrl(): string {
     return `${trimSlash(this.options.wwwUrl)}/files/company_tickers_exchange.json`;
   }

@@ -23,6 +23,8 @@ export interface StandInData {
   submissionPages?: Map<string, Body>;
   /** Filing documents by archive path (`320193/000032019324000123/aapl-20240928.htm`). */
   documents?: Map<string, Body>;
+  /** Daily master indexes by path under daily-index/ (`2026/QTR4/master.20261124.idx`). */
+  dailyIndexes?: Map<string, Body>;
 }
 
 /** What a matching request gets instead of the normal answer. */
@@ -138,6 +140,8 @@ function route(data: StandInData, path: string): Body | undefined {
   if (pathname === '/files/company_tickers_exchange.json') return data.tickerFile;
   const facts = /^\/api\/xbrl\/companyfacts\/CIK(\d{10})\.json$/.exec(pathname);
   if (facts) return data.companyFacts.get(Number(facts[1]));
+  const index = /^\/Archives\/edgar\/daily-index\/(\d{4}\/QTR[1-4]\/master\.\d{8}\.idx)$/.exec(pathname);
+  if (index) return data.dailyIndexes?.get(index[1] as string);
   const document = /^\/Archives\/edgar\/data\/(\d+\/\d{18}\/[^/]+)$/.exec(pathname);
   if (document) return data.documents?.get(document[1] as string);
   const page = /^\/submissions\/(CIK\d{10}-submissions-\d{3}\.json)$/.exec(pathname);

@@ -27,7 +27,7 @@ beforeEach(async () => {
     allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     onAuth(credentials, _session, callback) {
-      auth = { user: credentials.username, pass: credentials.password };
+      auth = { user: credentials.username, pass: credentials.password ?? undefined };
       callback(null, { user: credentials.username });
     },
     onData(stream, session, callback) {

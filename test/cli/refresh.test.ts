@@ -333,33 +333,69 @@ describe('a refresh against the stand-in', () => {
 });
 
 describe('incremental nights (force_refresh false)', () => {
-  it('fetches companyfacts only for companies that filed since, refreshes every price, counts unchanged', async () => {
+  /** A first full night, then company 5 files a 10-Q on 2026-11-24. */
+  async function fullNightThenAFiling(): Promise<void> {
     const full = writeTestConfig(dir, standIn.url);
-    expect((await runCli(['--config', full], { env: { BATCH_REFRESH_NOW: '2026-11-24T02:00:00Z' } })).code).toBe(0);
+    expect((await runCli(['--config', full], { env: { BATCH_REFRESH_NOW: '2026-11-24T07:00:00Z' } })).code).toBe(0);
     standIn.requests.splice(0);
-    // One company filed a new 10-K.
     const changed = companies[5] as SyntheticCompany;
     const submissions = syntheticSubmissions(changed, 5) as { filings: { recent: Record<string, string[]> } };
     for (const [key, values] of Object.entries({ accessionNumber: '0009000006-26-000099', filingDate: '2026-11-24', reportDate: '2026-09-30', acceptanceDateTime: '2026-11-24T16:00:00.000Z', form: '10-Q', primaryDocument: 'q3.htm', primaryDocDescription: '10-Q' })) {
       submissions.filings.recent[key]?.unshift(values);
     }
     data.submissions.set(changed.cik, jsonBody(submissions));
+  }
 
-    const incremental = writeTestConfig(dir, standIn.url, { processing: { force_refresh: false } });
-    const result = await runCli(['--config', incremental, '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:00Z' } });
+  const incrementalConfig = (): string => writeTestConfig(dir, standIn.url, { processing: { force_refresh: false } });
+  const secPaths = (): string[] => standIn.requests.filter((r) => r.source === 'sec').map((r) => r.path);
+
+  it('reads the daily index to find who filed: SEC is asked only about them, prices are all refreshed', async () => {
+    await fullNightThenAFiling();
+    const header = 'Description:           Daily Index of EDGAR Dissemination Feed\nLast Data Received:    Nov 24, 2026\n \nCIK|Company Name|Form Type|Date Filed|File Name\n' + '-'.repeat(80) + '\n';
+    const lines = [
+      `${Number(cik(5))}|Test Company 6 Inc.|10-Q|20261124|edgar/data/${Number(cik(5))}/0009000006-26-000099.txt`,
+      `${Number(cik(7))}|Test Company 8 Inc.|4|20261124|edgar/data/${Number(cik(7))}/0001209191-26-000001.txt`,
+      '320193|APPLE INC|10-K|20261124|edgar/data/320193/0000320193-26-000001.txt',
+    ];
+    // CRLF, as some copies of the index come.
+    data.dailyIndexes = new Map([['2026/QTR4/master.20261124.idx', { data: Buffer.from((header + lines.join('\n') + '\n').replace(/\n/g, '\r\n')), gzipped: false }]]);
+
+    const result = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ successful: 12, unchanged: 11, failed: 0 });
-    expect(standIn.requests.filter((r) => r.path.includes('/companyfacts/')).map((r) => r.path)).toEqual([`/api/xbrl/companyfacts/CIK${cik(5)}.json`]);
+    expect(report).toMatchObject({ successful: 12, unchanged: 11, failed: 0, change_detection: 'daily-index', index_days: 2, companies_changed: 1 });
+    // The ticker file, Monday's index (none: 404) and Tuesday's, then the one company that filed.
+    expect(secPaths()).toEqual([
+      '/files/company_tickers_exchange.json',
+      '/Archives/edgar/daily-index/2026/QTR4/master.20261123.idx',
+      '/Archives/edgar/daily-index/2026/QTR4/master.20261124.idx',
+      `/submissions/CIK${cik(5)}.json`,
+      `/api/xbrl/companyfacts/CIK${cik(5)}.json`,
+    ]);
+    expect(report.requests.sec).toBe(5);
     expect(standIn.requests.filter((r) => r.source === 'yahoo')).toHaveLength(12);
     expect(query('SELECT form FROM sec_filings WHERE accession_number = ?', '0009000006-26-000099')).toEqual([{ form: '10-Q' }]);
+  });
+
+  it('falls back to checking every company when the daily index cannot be had, and says so', async () => {
+    await fullNightThenAFiling();
+    standIn.addFault('/daily-index/', { kind: 'status', status: 503 }, 1000);
+    const result = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ successful: 12, unchanged: 11, change_detection: 'per-company', companies_changed: null });
+    expect(report.change_detection_note).toMatch(/daily index 2026\/QTR4\/master\.20261123\.idx unavailable/);
+    // Every company's submissions, companyfacts only for the one whose newest filing changed.
+    expect(secPaths().filter((p) => p.startsWith('/submissions/'))).toHaveLength(12);
+    expect(secPaths().filter((p) => p.includes('/companyfacts/'))).toEqual([`/api/xbrl/companyfacts/CIK${cik(5)}.json`]);
 
     // Past refetch_threshold_days everything is fetched again.
+    standIn.clearFaults();
     standIn.requests.splice(0);
-    const late = await runCli(['--config', incremental, '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-30T02:00:00Z' } });
+    const late = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-30T07:00:00Z' } });
     expect(JSON.parse(late.stdout)).toMatchObject({ successful: 12, unchanged: 0 });
-    expect(standIn.requests.filter((r) => r.path.includes('/companyfacts/'))).toHaveLength(12);
-  }, 30_000);
+    expect(secPaths().filter((p) => p.includes('/companyfacts/'))).toHaveLength(12);
+  });
 
   it('--limit takes never-refreshed stocks first, then the stalest', async () => {
     const incremental = writeTestConfig(dir, standIn.url, { processing: { force_refresh: false } });

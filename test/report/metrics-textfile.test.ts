@@ -4,19 +4,20 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escapeLabelValue, parseLastSuccess, readLastSuccess, renderMetrics, writeMetricsTextfile } from '../../src/report/metrics-textfile.js';
 import type { SummaryReport } from '../../src/report/summary-report.js';
+import { sampleReport } from '../helpers/sample-report.js';
 
 // 2026-11-25T07:02:06.620Z
 const END_SECONDS = 1795590126.62;
 
 function report(overrides: Partial<SummaryReport> = {}): SummaryReport {
-  return {
+  return sampleReport({
     start_time: '2026-11-25T02:00:03.120-05:00', end_time: '2026-11-25T02:02:06.620-05:00', duration_seconds: 123.5,
     total_stocks: 100, successful: 90, failed: 3, skipped: 2, success_rate: '96.77%', failed_symbols: ['AAA', 'BBB', 'CCC'],
     error_types: { timeout: 2, http_5xx: 1 }, status: 'completed', unchanged: 40, not_started: 5, error_message: null,
     time_budget_exhausted: false, failures: [], skipped_symbols: [], retried_symbols: [], requests: { yahoo: 5, sec: 300 },
     retries: {}, bytes_downloaded: {}, universe_size: 100, backup: null, database: 'stocks.db', config: 'batch_config.json', exit_code: 0,
     ...overrides,
-  };
+  });
 }
 
 describe('renderMetrics', () => {

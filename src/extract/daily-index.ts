@@ -1,0 +1,84 @@
+/**
+ * EDGAR's index files (daily `master.YYYYMMDD.idx`, and the quarterly xbrl/master indexes, same
+ * layout): a free-text header, a `CIK|Company Name|Form Type|Date Filed|File Name` line, a dashed
+ * rule, then one filing a line. Copies differ in line endings (LF, CRLF, bare CR) and in the date
+ * format (YYYYMMDD daily, YYYY-MM-DD quarterly); both are read.
+ */
+
+export interface IndexEntry {
+  cik: number;
+  company: string;
+  form: string;
+  /** ISO date (YYYY-MM-DD). */
+  filed: string;
+  /** Accession number from the file name (`edgar/data/320193/0000320193-24-000123.txt`). */
+  accession: string | null;
+}
+
+/** Forms after which a company's fundamentals or filings list change. */
+const FUNDAMENTAL_FORMS: ReadonlySet<string> = new Set(['10-K', '10-Q', '10-KT', '10-QT', '20-F', '40-F', '6-K']);
+
+export function isFundamentalForm(form: string): boolean {
+  return FUNDAMENTAL_FORMS.has(form.replace(/\/A$/, ''));
+}
+
+export function parseMasterIndex(text: string): IndexEntry[] {
+  const lines = text.split(/\r\n|\r|\n/);
+  const header = lines.findIndex((line) => line.startsWith('CIK|'));
+  if (header < 0) return [];
+  const entries: IndexEntry[] = [];
+  for (const line of lines.slice(header + 1)) {
+    const cells = line.split('|');
+    if (cells.length < 5) continue;
+    const [cikText, company, form, filedText, file] = cells as [string, string, string, string, string];
+    const cik = Number(cikText);
+    const filed = toIsoDate(filedText.trim());
+    if (!Number.isInteger(cik) || cik <= 0 || filed === null) continue;
+    const accession = /(\d{10}-\d{2}-\d{6})\.txt$/.exec(file.trim())?.[1] ?? null;
+    entries.push({ cik, company: company.trim(), form: form.trim(), filed, accession });
+  }
+  return entries;
+}
+
+/** CIKs with a new 10-K, 10-Q, 20-F, 40-F, 6-K (or an amendment) in the index. */
+export function changedCompanies(entries: IndexEntry[]): Set<number> {
+  return new Set(entries.filter((entry) => isFundamentalForm(entry.form)).map((entry) => entry.cik));
+}
+
+function toIsoDate(value: string): string | null {
+  if (/^\d{8}$/.test(value)) return `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  return null;
+}
+
+/** The daily index path for a day: `2026/QTR4/master.20261124.idx`. */
+export function dailyIndexPath(day: Date): string {
+  const year = day.getUTCFullYear();
+  const month = day.getUTCMonth() + 1;
+  const stamp = `${year}${String(month).padStart(2, '0')}${String(day.getUTCDate()).padStart(2, '0')}`;
+  return `${year}/QTR${Math.ceil(month / 3)}/master.${stamp}.idx`;
+}
+
+/**
+ * The business days whose index a night must read: every weekday from the day before the last
+ * successful run's start (read again, in case it was published after that run read it) up to
+ * yesterday, as calendar days in New York, where EDGAR publishes. Holidays have no file (404).
+ */
+export function indexDaysSince(lastSuccess: Date, now: Date): Date[] {
+  const days: Date[] = [];
+  const first = startOfEdgarDay(lastSuccess);
+  first.setUTCDate(first.getUTCDate() - 1);
+  const last = startOfEdgarDay(now);
+  last.setUTCDate(last.getUTCDate() - 1);
+  for (const day = first; day <= last; day.setUTCDate(day.getUTCDate() + 1)) {
+    const weekday = day.getUTCDay();
+    if (weekday !== 0 && weekday !== 6) days.push(new Date(day));
+  }
+  return days;
+}
+
+/** Midnight UTC of the calendar date that `instant` has in New York. */
+function startOfEdgarDay(instant: Date): Date {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  return new Date(`${parts}T00:00:00Z`);
+}
