@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitError, EXIT } from './exit-error.js';
+import { registerScheduleCommand } from './schedule-command.js';
 import { registerStatusCommand } from './status-command.js';
 
 const DEFAULT_CONFIG = 'config/batch_config.json';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
       process.exitCode = await runCommand({ ...rest, ...(symbols ? { symbols } : {}) });
     });
   registerStatusCommand(program);
+  registerScheduleCommand(program);
   return program;
 }
 

@@ -6,11 +6,14 @@ import type { ScheduleDeps } from '../schedule/deps.js';
 import { ExitError, EXIT } from './exit-error.js';
 
 export const SCHEDULE_ACTIONS = ['install', 'remove', 'show'] as const;
+
+/** As main.ts: the config a run reads when neither --config nor BATCH_REFRESH_CONFIG names one. */
+const DEFAULT_CONFIG = 'config/batch_config.json';
 export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
 
 /** Options of `batch-refresh schedule <action>`, as commander parses them. */
 export interface ScheduleCommandOptions {
-  /** The config file (the global `--config`); its scheduling.* and data folders are used. */
+  /** The config file (`--config` before or after `schedule`, else BATCH_REFRESH_CONFIG or the default); its scheduling.* and data folders are used. */
   config: string;
   /** Use the user's crontab instead of systemd user units. @default false */
   cron?: boolean;
@@ -22,18 +25,23 @@ export interface ScheduleCommandOptions {
   timezone?: string;
 }
 
-/** Adds `schedule install|remove|show` to the program; it reads the program's global --config. */
+/**
+ * Adds `schedule install|remove|show` to the program. `--config` works before `schedule` (the
+ * program's option, with BATCH_REFRESH_CONFIG and the default) or after it; the one after wins.
+ */
 export function registerScheduleCommand(program: Command): void {
   program
     .command('schedule')
     .description('install, remove or show the nightly run: a systemd user timer, or a crontab line with --cron')
     .addArgument(new Argument('<action>', 'install, remove or show').choices(SCHEDULE_ACTIONS))
+    .option('--config <file>', 'JSON config file (as for a run)')
     .option('--cron', 'use your crontab instead of systemd user units')
     .option('--continuous', 'systemd: run `batch-refresh --continuous` as a service (Restart=always) instead of the nightly timer')
     .option('--time <HH:MM>', 'time of the nightly run (default: scheduling.run_time)')
     .option('--timezone <tz>', 'IANA time zone of --time (default: scheduling.timezone)')
-    .action(async (action: ScheduleAction, _options: unknown, command: Command) => {
-      process.exitCode = await runScheduleCommand(action, command.optsWithGlobals<ScheduleCommandOptions>());
+    .action(async (action: ScheduleAction, options: Partial<ScheduleCommandOptions>, command: Command) => {
+      const config = options.config ?? command.parent?.opts<{ config: string }>().config ?? DEFAULT_CONFIG;
+      process.exitCode = await runScheduleCommand(action, { ...options, config });
     });
 }
 
@@ -61,10 +69,9 @@ export async function runScheduleCommand(action: string, options: ScheduleComman
   if (!(SCHEDULE_ACTIONS as readonly string[]).includes(action)) {
     throw new ExitError(EXIT.USAGE, `schedule: unknown action ${JSON.stringify(action)}; expected install, remove or show`);
   }
+  const choice = { cron: options.cron === true, continuous: options.continuous === true };
+  if (choice.cron && choice.continuous) throw new ExitError(EXIT.USAGE, '--continuous: the continuous service is a systemd unit; it cannot be combined with --cron');
   const { canonicalTimeZone, parseRunTime, buildScheduleTarget } = await import('../schedule/schedule-target.js');
-  if (options.cron === true && options.continuous === true) {
-    throw new ExitError(EXIT.USAGE, '--continuous: the continuous service is a systemd unit; it cannot be combined with --cron');
-  }
   const runTime = options.time === undefined ? undefined : parseRunTime(options.time);
   if (runTime === null) throw new ExitError(EXIT.USAGE, `--time: ${JSON.stringify(options.time)} is not a time of day; expected HH:MM on a 24-hour clock, e.g. 02:00`);
   const timeZone = options.timezone === undefined ? undefined : canonicalTimeZone(options.timezone);
@@ -72,12 +79,8 @@ export async function runScheduleCommand(action: string, options: ScheduleComman
 
   const { createExec, nodeScheduleFs } = await import('../schedule/deps.js');
   const deps: ScheduleDeps = { ...createDefaultDeps(createExec(env), nodeScheduleFs, env), ...overrides };
-  const cron = options.cron === true;
-  // Removing needs no config: a broken config must not keep an old schedule in place.
-  if (action === 'remove') {
-    if (cron) return (await import('../schedule/cron-installer.js')).removeCron(deps);
-    return (await import('../schedule/systemd-installer.js')).removeSystemd(deps);
-  }
+  const actions = await import('../schedule/schedule-actions.js');
+  if (action === 'remove') return actions.removeSchedule(choice, deps);
 
   const { loadConfig, requireUserAgent } = await import('../config/load-config.js');
   const loaded = loadConfig(options.config);
@@ -85,19 +88,19 @@ export async function runScheduleCommand(action: string, options: ScheduleComman
   const built = buildScheduleTarget(loaded.config, { ...(runTime ? { runTime } : {}), ...(timeZone ? { timeZone } : {}) }, deps.install);
   if (!built.ok) throw new ExitError(EXIT.USAGE, built.issue);
   const { target } = built;
-
-  if (action === 'show') {
-    if (cron) return (await import('../schedule/cron-installer.js')).showCron(target, deps);
-    return (await import('../schedule/systemd-installer.js')).showSystemd(target, deps);
+  if (!choice.cron) {
+    const { findSystemdExecutableProblem } = await import('../schedule/quote.js');
+    const problem = findSystemdExecutableProblem(target.nodePath);
+    if (problem !== null) throw new ExitError(EXIT.USAGE, `the node binary ${JSON.stringify(target.nodePath)} ${problem}; move Node, or use --cron`);
   }
-  const code = cron
-    ? await (await import('../schedule/cron-installer.js')).installCron(target, deps)
-    : await (await import('../schedule/systemd-installer.js')).installSystemd(target, { continuous: options.continuous === true }, deps);
+  if (action === 'show') return actions.showSchedule(target, choice, deps);
+
+  const code = await actions.installSchedule(target, choice, deps);
   // The scheduled run does not inherit this shell's SEC_USER_AGENT.
   if (code === 0 && typeof requireUserAgent(loaded.config) !== 'string') {
     deps.log(
       `note: ${loaded.config.configPath} has no sources.edgar.user_agent, and the scheduled run does not see SEC_USER_AGENT from this shell: ` +
-        (cron ? 'set user_agent in the config.' : 'set user_agent in the config, or put SEC_USER_AGENT="Name email" in ~/.config/batch-refresh/env.'),
+        (choice.cron ? 'set user_agent in the config.' : 'set user_agent in the config, or put SEC_USER_AGENT="Name email" in ~/.config/batch-refresh/env.'),
     );
   }
   return code;

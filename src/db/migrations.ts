@@ -95,6 +95,13 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (accession_number, section)
   );
 
+  CREATE TABLE http_validators (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    updated_at TEXT NOT NULL
+  );
+
   CREATE TABLE sync_runs (
     id INTEGER PRIMARY KEY,
     started_at TEXT NOT NULL,

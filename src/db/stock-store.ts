@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { computeLynchMetrics } from '../extract/lynch-metrics.js';
 import type { FilingSection } from '../extract/filing-sections.js';
 import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SplitEvent } from '../extract/types.js';
+import type { Validators } from '../sources/source-client.js';
 import type { Db } from './open-database.js';
 
 /** Everything one stock's refresh produced. `undefined` parts were not fetched and stay as stored. */
@@ -25,6 +26,8 @@ export interface StockUpdate {
   splits?: SplitEvent[];
   /** Sections of the latest 10-K, stored under its accession. */
   sections?: { accession: string; sections: FilingSection[] };
+  /** ETag / Last-Modified of what was fetched, for conditional requests next time. */
+  validators?: ({ url: string } & Validators)[];
 }
 
 /** What the store remembers of a stock between runs, for incremental nights and ordering. */
@@ -49,6 +52,8 @@ export class StockStore {
   private readonly insertSplit: Statement;
   private readonly upsertSection: Statement;
   private readonly selectSectionAccessions: Statement;
+  private readonly upsertValidators: Statement;
+  private readonly selectValidators: Statement;
   private readonly saveTransaction: (update: StockUpdate, nowIso: string) => void;
 
   constructor(private readonly db: Db) {
@@ -85,6 +90,10 @@ export class StockStore {
       INSERT INTO filing_sections (accession_number, section, content, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT(accession_number, section) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at`);
     this.selectSectionAccessions = db.prepare('SELECT DISTINCT accession_number FROM filing_sections');
+    this.upsertValidators = db.prepare(`
+      INSERT INTO http_validators (url, etag, last_modified, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, updated_at = excluded.updated_at`);
+    this.selectValidators = db.prepare('SELECT url, etag, last_modified FROM http_validators');
     this.upsertFiling = db.prepare(`
       INSERT INTO sec_filings (accession_number, symbol, cik, form, filing_date, report_date, acceptance_datetime,
                                primary_document, primary_doc_description, updated_at)
@@ -121,6 +130,12 @@ export class StockStore {
     return new Set((this.selectSectionAccessions.all() as { accession_number: string }[]).map((row) => row.accession_number));
   }
 
+  /** Validators of every URL fetched before, for conditional requests. */
+  loadValidators(): Map<string, Validators> {
+    const rows = this.selectValidators.all() as ({ url: string } & Validators)[];
+    return new Map(rows.map(({ url, etag, last_modified }) => [url, { etag, last_modified }]));
+  }
+
   /** The stored state of every stock, keyed by symbol. */
   loadStates(): Map<string, StoredStockState> {
     const rows = this.selectState.all() as StoredStockState[];
@@ -155,6 +170,9 @@ export class StockStore {
     if (update.splits !== undefined) {
       this.deleteSplits.run(symbol);
       for (const split of update.splits) this.insertSplit.run(symbol, split.date, split.ratio, split.source);
+    }
+    for (const { url, etag, last_modified } of update.validators ?? []) {
+      if (etag !== null || last_modified !== null) this.upsertValidators.run(url, etag, last_modified, now);
     }
     if (update.sections !== undefined) {
       for (const section of update.sections.sections) this.upsertSection.run(update.sections.accession, section.section, section.content, now);

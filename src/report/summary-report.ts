@@ -29,6 +29,8 @@ export interface SummaryReport {
   requests: Record<string, number>;
   retries: Record<string, number>;
   bytes_downloaded: Record<string, number>;
+  /** Conditional requests answered "not modified" (304), per source. */
+  not_modified: Record<string, number>;
   universe_size: number;
   /** How an incremental night found the companies that filed: `full-refresh` (force_refresh), `daily-index`, or `per-company`. */
   change_detection: 'full-refresh' | 'daily-index' | 'per-company';
@@ -57,9 +59,9 @@ export function summarizeFailures(outcomes: Outcome[]): Pick<SummaryReport, 'fai
 }
 
 /** Requests, retries and bytes per source, as the report shows them. */
-export function sourceFigures(stats: Record<string, SourceStats>): Pick<SummaryReport, 'requests' | 'retries' | 'bytes_downloaded'> {
+export function sourceFigures(stats: Record<string, SourceStats>): Pick<SummaryReport, 'requests' | 'retries' | 'bytes_downloaded' | 'not_modified'> {
   const pick = (key: keyof SourceStats): Record<string, number> => Object.fromEntries(Object.entries(stats).map(([name, value]) => [name, value[key]]));
-  return { requests: pick('requests'), retries: pick('retries'), bytes_downloaded: pick('bytes') };
+  return { requests: pick('requests'), retries: pick('retries'), bytes_downloaded: pick('bytes'), not_modified: pick('not_modified') };
 }
 
 /** "98.97%": the SPEC's string form of successful / (successful + failed). */

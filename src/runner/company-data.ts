@@ -5,6 +5,7 @@ import type { CompanyFactsExtract, CompanyProfile, FilingRow } from '../extract/
 import { SourceError } from '../sources/http.js';
 import type { StoredStockState } from '../db/stock-store.js';
 import type { SecSource } from '../sources/sec.js';
+import type { Validators } from '../sources/source-client.js';
 
 /** What SEC gave for one company (CIK), shared by all its listings (BRK-A and BRK-B). */
 export interface CompanyData {
@@ -18,6 +19,8 @@ export interface CompanyData {
   /** The 10-K document could not be had: the stock fails with this, the rest is stored. */
   sectionsError?: SourceError;
   latestAccession: string | null;
+  /** Validators of the bodies fetched, stored with the stock for the next conditional request. */
+  validators?: ({ url: string } & Validators)[];
   /** Incremental night: nothing filed since the last refresh and the data is recent; companyfacts not fetched. */
   unchanged: boolean;
   fundamentalsRefreshed: boolean;
@@ -31,6 +34,8 @@ export interface CompanyFetchOptions {
   sections: { has: (accession: string) => boolean } | null;
   /** Incremental nights with the daily index: the CIKs that filed since the last run. */
   changed: Set<number> | null;
+  /** ETag / Last-Modified stored from earlier answers, by URL (used on incremental nights). */
+  validators: Map<string, Validators>;
 }
 
 /**
@@ -48,9 +53,14 @@ export async function fetchCompanyData(
   if (!options.forceRefresh && options.changed !== null && stored !== undefined && !options.changed.has(cik) && isFresh(stored, options)) {
     return { noData: false, latestAccession: stored.last_filing_accession, unchanged: true, fundamentalsRefreshed: false };
   }
-  const submissions = await sec.fetchSubmissions(cik);
+  // Incremental nights ask conditionally: a 304 costs a request but no body and no parsing.
+  const validatorsOf = (url: string): Validators | undefined => (options.forceRefresh || stored === undefined ? undefined : options.validators.get(url));
+  const saved: CompanyData['validators'] = [];
+  const submissionsUrl = sec.submissionsUrl(cik);
+  const submissions = await sec.fetchSubmissions(cik, validatorsOf(submissionsUrl));
+  if (submissions.kind === 'data') saved.push({ url: submissionsUrl, ...submissions.validators });
   const extracted = submissions.kind === 'data' ? extractSubmissions(submissions.json, cik) : undefined;
-  const latestAccession = extracted?.filings[0]?.accession_number ?? null;
+  const latestAccession = submissions.kind === 'not_modified' ? (stored?.last_filing_accession ?? null) : (extracted?.filings[0]?.accession_number ?? null);
   // `recent` holds the newest 1,000 filings of any form; the rest of the history is in older pages,
   // fetched once, when the company is new to the database (later nights only add new filings).
   if (extracted !== undefined && extracted.olderPages.length > 0 && stored?.last_filing_accession == null) {
@@ -60,9 +70,11 @@ export async function fetchCompanyData(
     }
   }
   if (!options.forceRefresh && stored !== undefined && isUnchanged(stored, latestAccession, options)) {
-    return { noData: false, ...(extracted ? { profile: extracted.profile } : {}), latestAccession, unchanged: true, fundamentalsRefreshed: false };
+    return { noData: false, ...(extracted ? { profile: extracted.profile } : {}), latestAccession, unchanged: true, fundamentalsRefreshed: false, validators: saved };
   }
-  const factsResponse = await sec.fetchCompanyFacts(cik);
+  const factsUrl = sec.companyFactsUrl(cik);
+  const factsResponse = await sec.fetchCompanyFacts(cik, validatorsOf(factsUrl));
+  if (factsResponse.kind === 'data') saved.push({ url: factsUrl, ...factsResponse.validators });
   const facts = factsResponse.kind === 'data' ? extractCompanyFacts(factsResponse.json) : undefined;
   const sections = options.sections !== null && extracted !== undefined ? await fetchLatestSections(sec, cik, extracted.filings, options.sections) : {};
   return {
@@ -71,8 +83,10 @@ export async function fetchCompanyData(
     ...(facts ? { facts } : {}),
     ...sections,
     latestAccession,
-    unchanged: false,
+    // No new filing, and the facts "not modified" since stored (a stale company re-checked).
+    unchanged: factsResponse.kind === 'not_modified' && latestAccession === stored?.last_filing_accession,
     fundamentalsRefreshed: true,
+    validators: saved,
   };
 }
 

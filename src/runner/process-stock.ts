@@ -82,7 +82,7 @@ async function pricePart(entry: UniverseEntry, pipeline: StockPipeline): Promise
   if (pipeline.yahoo === null) return null;
   try {
     const response = await pipeline.yahoo.fetchChart(entry.symbol);
-    if (response.kind === 'not_found') return { kind: 'no_data', reason: 'yahoo: symbol not found (404)' };
+    if (response.kind !== 'data') return { kind: 'no_data', reason: 'yahoo: symbol not found (404)' };
     const chart = extractChartQuote(response.json);
     return chart.kind === 'quote' ? { kind: 'data', value: chart.quote } : { kind: 'no_data', reason: `yahoo: ${chart.reason}` };
   } catch (error) {
@@ -117,6 +117,7 @@ function store(entry: UniverseEntry, company: CompanyData | undefined, quote: Qu
     ...(company?.filings && isPrimaryListing ? { filings: company.filings } : {}),
     ...(company?.sections && isPrimaryListing ? { sections: company.sections } : {}),
     ...(company ? { latestAccession: company.latestAccession } : {}),
+    ...(company?.validators ? { validators: company.validators } : {}),
     ...(quote ? { quote } : {}),
   };
   try {

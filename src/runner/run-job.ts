@@ -227,6 +227,7 @@ async function refresh(plan: RefreshPlan, { store, states, sec, yahoo, changed }
     now: deps.now,
     sections: config.processing.fetch_filing_sections ? store.sectionAccessions() : null,
     changed,
+    validators: config.processing.force_refresh ? new Map() : store.loadValidators(),
   };
   const companies =
     sec !== null && config.sources.edgar.enabled

@@ -67,7 +67,7 @@ async function fetchTickerEntries(sec: SecSource): Promise<UniverseEntry[]> {
   } catch (error) {
     throw new UniverseError(`cannot fetch the universe from ${sec.tickerFileUrl()}: ${(error as Error).message}`);
   }
-  if (response.kind === 'not_found') throw new UniverseError(`${sec.tickerFileUrl()} answered 404`);
+  if (response.kind !== 'data') throw new UniverseError(`${sec.tickerFileUrl()} answered 404`);
   try {
     return parseTickerExchangeFile(response.json).entries;
   } catch (error) {

@@ -50,14 +50,14 @@ export interface GetOptions {
   nowMs: () => number;
 }
 
-/** A response whose status was 2xx or 404 (a definite "no data"), body read in full. */
+/** A response whose status was 2xx, 304 (not modified) or 404 (a definite "no data"), body read in full. */
 export interface HttpBody {
   status: number;
   body: Buffer;
   headers: Headers;
 }
 
-/** GETs `url`; resolves for 2xx and 404, throws `SourceError` for everything else. */
+/** GETs `url`; resolves for 2xx, 304 and 404, throws `SourceError` for everything else. */
 export async function httpGet(url: string, options: GetOptions): Promise<HttpBody> {
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
@@ -67,7 +67,7 @@ export async function httpGet(url: string, options: GetOptions): Promise<HttpBod
     throw classifyFetchError(error, url, options.timeoutMs);
   }
   const { status } = response;
-  if (status === 404 || (status >= 200 && status < 300)) {
+  if (status === 404 || status === 304 || (status >= 200 && status < 300)) {
     const body = await readCapped(response, url, options);
     return { status, body, headers: response.headers };
   }

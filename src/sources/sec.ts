@@ -1,4 +1,4 @@
-import { SourceClient, type JsonResult, type SourceDeps } from './source-client.js';
+import { SourceClient, type JsonResult, type SourceDeps, type Validators } from './source-client.js';
 
 export interface SecSourceOptions {
   wwwUrl: string;
@@ -73,12 +73,20 @@ export class SecSource {
     return this.client.getJson(this.tickerFileUrl());
   }
 
-  fetchCompanyFacts(cik: number): Promise<JsonResult> {
-    return this.client.getJson(`${trimSlash(this.options.dataUrl)}/api/xbrl/companyfacts/CIK${padCik(cik)}.json`);
+  companyFactsUrl(cik: number): string {
+    return `${trimSlash(this.options.dataUrl)}/api/xbrl/companyfacts/CIK${padCik(cik)}.json`;
   }
 
-  fetchSubmissions(cik: number): Promise<JsonResult> {
-    return this.client.getJson(`${trimSlash(this.options.dataUrl)}/submissions/CIK${padCik(cik)}.json`);
+  submissionsUrl(cik: number): string {
+    return `${trimSlash(this.options.dataUrl)}/submissions/CIK${padCik(cik)}.json`;
+  }
+
+  fetchCompanyFacts(cik: number, validators?: Validators): Promise<JsonResult> {
+    return this.client.getJson(this.companyFactsUrl(cik), validators);
+  }
+
+  fetchSubmissions(cik: number, validators?: Validators): Promise<JsonResult> {
+    return this.client.getJson(this.submissionsUrl(cik), validators);
   }
 
   /**

@@ -40,9 +40,17 @@ export interface SourceStats {
   retries: number;
   bytes: number;
   rate_limited: number;
+  /** Conditional requests answered 304: the data had not changed and no body came. */
+  not_modified: number;
 }
 
-export type JsonResult = { kind: 'data'; json: unknown } | { kind: 'not_found' };
+/** What a server said of a resource, to ask next time whether it changed (ETag / Last-Modified). */
+export interface Validators {
+  etag: string | null;
+  last_modified: string | null;
+}
+
+export type JsonResult = { kind: 'data'; json: unknown; validators: Validators } | { kind: 'not_found' } | { kind: 'not_modified' };
 
 /**
  * A rate-limited, retrying JSON client for one service. The ceiling is a sliding window
@@ -50,7 +58,7 @@ export type JsonResult = { kind: 'data'; json: unknown } | { kind: 'not_found' }
  * whole source, not just the worker that saw it.
  */
 export class SourceClient {
-  readonly stats: SourceStats = { requests: 0, retries: 0, bytes: 0, rate_limited: 0 };
+  readonly stats: SourceStats = { requests: 0, retries: 0, bytes: 0, rate_limited: 0, not_modified: 0 };
   private pausedUntilMs = 0;
   private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
 
@@ -64,16 +72,29 @@ export class SourceClient {
   }
 
   /** GETs JSON; `not_found` for a 404, a `SourceError` after the retries for anything else. */
-  async getJson(url: string): Promise<JsonResult> {
+  /**
+   * With `validators` from an earlier answer the request is conditional (If-None-Match /
+   * If-Modified-Since), and a server that supports it answers `not_modified` without a body.
+   */
+  async getJson(url: string, validators?: Validators): Promise<JsonResult> {
+    const conditional: Record<string, string> = {};
+    if (validators?.etag) conditional['If-None-Match'] = validators.etag;
+    if (validators?.last_modified) conditional['If-Modified-Since'] = validators.last_modified;
     // Parsing is part of the attempt: a truncated or HTML body is retried like any transient fault.
     return this.retrying(async () => {
-      const response = await this.attempt(url);
-      return response.status === 404 ? { kind: 'not_found' } : { kind: 'data', json: parseJsonBody(response.body, url) };
+      const response = await this.attempt(url, conditional);
+      if (response.status === 304) return { kind: 'not_modified' };
+      if (response.status === 404) return { kind: 'not_found' };
+      return {
+        kind: 'data',
+        json: parseJsonBody(response.body, url),
+        validators: { etag: response.headers.get('etag'), last_modified: response.headers.get('last-modified') },
+      };
     });
   }
 
   /** GETs raw bytes under the same ceiling and retries (2xx and 404 resolve). */
-  async get(url: string): Promise<{ status: number; body: Buffer }> {
+  async get(url: string): Promise<{ status: number; body: Buffer; headers: Headers }> {
     return this.retrying(() => this.attempt(url));
   }
 
@@ -95,19 +116,20 @@ export class SourceClient {
     });
   }
 
-  private async attempt(url: string): Promise<{ status: number; body: Buffer }> {
+  private async attempt(url: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: Headers }> {
     await this.waitWhilePaused();
     return this.throttled(async () => {
       this.stats.requests += 1;
       try {
         const response = await httpGet(url, {
-          headers: this.options.headers,
+          headers: { ...this.options.headers, ...extraHeaders },
           timeoutMs: this.options.timeoutMs,
           maxBytes: this.options.maxBytes,
           fetch: this.deps.fetch,
           nowMs: () => this.deps.now().getTime(),
         });
         this.stats.bytes += response.body.length;
+        if (response.status === 304) this.stats.not_modified += 1;
         return response;
       } catch (error) {
         if (error instanceof SourceError && error.type === 'rate_limited') this.stats.rate_limited += 1;

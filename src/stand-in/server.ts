@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -105,11 +106,19 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     if (body === undefined) {
       return source === 'sec' ? send(404, SEC_404, { 'content-type': 'application/xml' }) : send(404, YAHOO_404);
     }
+    // Validators as SEC's servers send them: a 304 without a body when the client has this version.
+    const etag = etagOf(body);
+    if (request.headers['if-none-match'] === etag) {
+      record.status = 304;
+      response.writeHead(304, { etag });
+      response.end();
+      return;
+    }
     const acceptsGzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
-    if (body.gzipped && acceptsGzip) return send(200, body.data, { 'content-encoding': 'gzip' });
-    if (body.gzipped) return send(200, gunzipSync(body.data));
-    if (acceptsGzip && body.data.length > 4096) return send(200, gzipSync(body.data), { 'content-encoding': 'gzip' });
-    return send(200, body.data);
+    if (body.gzipped && acceptsGzip) return send(200, body.data, { 'content-encoding': 'gzip', etag });
+    if (body.gzipped) return send(200, gunzipSync(body.data), { etag });
+    if (acceptsGzip && body.data.length > 4096) return send(200, gzipSync(body.data), { 'content-encoding': 'gzip', etag });
+    return send(200, body.data, { etag });
   };
 
   const server: Server = createServer((request, response) => {
@@ -201,6 +210,17 @@ function applyFault(fault: Exclude<Fault, { kind: 'delay' }>, record: RequestRec
       return;
     }
   }
+}
+
+const etags = new WeakMap<Body, string>();
+
+function etagOf(body: Body): string {
+  let etag = etags.get(body);
+  if (etag === undefined) {
+    etag = `"${createHash('sha1').update(body.data).digest('hex').slice(0, 20)}"`;
+    etags.set(body, etag);
+  }
+  return etag;
 }
 
 function delay(ms: number): Promise<void> {

@@ -384,17 +384,27 @@ describe('incremental nights (force_refresh false)', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ successful: 12, unchanged: 11, change_detection: 'per-company', companies_changed: null });
+    // Asked conditionally: the eleven unchanged submissions came back 304 without a body, and so
+    // did the filer's companyfacts (the synthetic facts do not change with its new 10-Q).
+    expect(report.not_modified).toEqual({ sec: 12, yahoo: 0 });
     expect(report.change_detection_note).toMatch(/daily index 2026\/QTR4\/master\.20261123\.idx unavailable/);
     // Every company's submissions, companyfacts only for the one whose newest filing changed.
     expect(secPaths().filter((p) => p.startsWith('/submissions/'))).toHaveLength(12);
     expect(secPaths().filter((p) => p.includes('/companyfacts/'))).toEqual([`/api/xbrl/companyfacts/CIK${cik(5)}.json`]);
 
-    // Past refetch_threshold_days everything is fetched again.
+    // Past refetch_threshold_days every company's facts are asked for again, conditionally: the
+    // server says none changed (304), so nothing is downloaded or rewritten.
     standIn.clearFaults();
     standIn.requests.splice(0);
     const late = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-30T07:00:00Z' } });
-    expect(JSON.parse(late.stdout)).toMatchObject({ successful: 12, unchanged: 0 });
+    const lateReport = JSON.parse(late.stdout);
+    expect(lateReport).toMatchObject({ successful: 12, unchanged: 12, not_modified: { sec: 24 } });
     expect(secPaths().filter((p) => p.includes('/companyfacts/'))).toHaveLength(12);
+    // A changed body is downloaded again in full.
+    data.companyFacts.set(Number(cik(3)), jsonBody({ facts: {} }));
+    standIn.requests.splice(0);
+    const changedFacts = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2027-02-15T07:00:00Z' } });
+    expect(JSON.parse(changedFacts.stdout)).toMatchObject({ successful: 12, unchanged: 11, not_modified: { sec: 23 } });
   });
 
   it('--limit takes never-refreshed stocks first, then the stalest', async () => {

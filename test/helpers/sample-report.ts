@@ -24,6 +24,7 @@ export function sampleReport(overrides: Partial<SummaryReport> = {}): SummaryRep
     requests: { sec: 300, yahoo: 100 },
     retries: {},
     bytes_downloaded: {},
+    not_modified: {},
     universe_size: 100,
     change_detection: 'full-refresh',
     change_detection_note: null,
