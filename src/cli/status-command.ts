@@ -32,11 +32,13 @@ export function registerStatusCommand(program: Command): void {
 /** Asks the user's systemd for the timer's next elapse; null without systemd or without the timer. */
 function nextTimerElapse(): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile('systemctl', ['--user', 'show', 'batch-refresh.timer', '--property=NextElapseUSecRealtime', '--value'], { timeout: 3000 }, (error, stdout) => {
+    // --timestamp=unix (systemd 248+) gives "@1764140861" instead of a local time with a zone abbreviation.
+    const args = ['--user', 'show', 'batch-refresh.timer', '--property=NextElapseUSecRealtime', '--value', '--timestamp=unix'];
+    execFile('systemctl', args, { timeout: 3000 }, (error, stdout) => {
       const value = stdout?.trim();
       if (error !== null || value === undefined || value === '' || value === 'n/a' || value === '0') return resolve(null);
-      const parsed = Date.parse(value.replace(/^\w{3} /, '').replace(/ ([A-Z]{2,5})$/, ''));
-      resolve(Number.isNaN(parsed) ? value : new Date(parsed).toISOString());
+      const seconds = /^@(\d+)$/.exec(value)?.[1];
+      resolve(seconds === undefined ? value : new Date(Number(seconds) * 1000).toISOString());
     });
   });
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -154,6 +154,22 @@ describe('status', () => {
     const text = await runCli(['--config', config, 'status']);
     expect(text.stdout).toMatch(/^last run: #1 completed, started 2026-11-25T02:00:\d\d/m);
     expect(text.stdout).toMatch(/running: no/);
+  });
+
+  it("names the timer's next elapse when a systemd user manager answers", async () => {
+    const bin = path.join(dir, 'fake-bin');
+    mkdirSync(bin);
+    // A stand-in systemctl that answers only the question status asks.
+    writeFileSync(
+      path.join(bin, 'systemctl'),
+      '#!/bin/sh\n[ "$*" = "--user show batch-refresh.timer --property=NextElapseUSecRealtime --value --timestamp=unix" ] && echo "@1795590461" && exit 0\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const config = slowConfig();
+    const result = await runCli(['status', '--json', '--config', config], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    expect(JSON.parse(result.stdout).schedule).toMatchObject({ next_run: new Date(1795590461 * 1000).toISOString(), source: 'systemd user timer' });
+    const without = await runCli(['status', '--json', '--config', config], { env: { PATH: '/nonexistent' } });
+    expect(JSON.parse(without.stdout).schedule).toMatchObject({ next_run: null, source: 'none found' });
   });
 
   it('says so when there has been no run yet', async () => {
