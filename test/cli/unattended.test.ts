@@ -84,6 +84,30 @@ describe('one run at a time', () => {
   });
 });
 
+describe('sharing the database', () => {
+  it('waits within its busy timeout while another program holds the write lock, and a reader never blocks it', async () => {
+    const config = slowConfig();
+    expect((await runCli(['--config', config, '--limit', '2'])).code).toBe(0);
+    // Another program (the web app) holds a write transaction for 1.5 s while the run starts writing;
+    // a reader keeps a read transaction open the whole time.
+    const writer = new Database(path.join(dir, 'stocks.db'));
+    const reader = new Database(path.join(dir, 'stocks.db'), { readonly: true });
+    reader.exec('BEGIN');
+    expect(reader.prepare('SELECT COUNT(*) AS n FROM stocks').get()).toEqual({ n: 2 });
+    writer.exec('BEGIN IMMEDIATE');
+    writer.prepare("UPDATE stocks SET name = 'held by the web app' WHERE symbol = ?").run(syntheticCompanies(1)[0]?.symbol);
+    const run = startCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    writer.exec('COMMIT');
+    const result = await run.done;
+    reader.exec('COMMIT');
+    reader.close();
+    writer.close();
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ successful: 12, failed: 0 });
+  });
+});
+
 describe('a clean stop', () => {
   it.each([
     ['SIGTERM', 143],
