@@ -56,7 +56,7 @@ export class StockStore {
   private readonly selectValidators: Statement;
   private readonly saveTransaction: (update: StockUpdate, nowIso: string) => void;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.upsertStock = db.prepare(`
       INSERT INTO stocks (symbol, cik, name, exchange, sic, industry, fiscal_year_end, last_filing_accession,
                           fundamentals_updated_at, shares_outstanding, shares_outstanding_date, last_refreshed_at,

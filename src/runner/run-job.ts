@@ -152,13 +152,20 @@ function createSec(options: JobOptions, deps: SourceDeps): SecSource | null {
       dataUrl: edgar.data_url,
       userAgent: options.userAgent,
       requestsPerSecond: config.rate_limiting.edgar_requests_per_second,
-      timeoutMs: edgar.timeout_seconds * 1000,
-      maxBytes: edgar.max_body_mb * 1048576,
-      retries: config.error_handling.max_retries_per_stock,
-      retryBaseDelayMs: config.error_handling.retry_base_delay_seconds * 1000,
+      ...requestLimits(config, edgar),
     },
     deps,
   );
+}
+
+/** Timeout, body cap and retries of one source's requests, from the config. */
+function requestLimits(config: ResolvedConfig, source: { timeout_seconds: number; max_body_mb: number }) {
+  return {
+    timeoutMs: source.timeout_seconds * 1000,
+    maxBytes: source.max_body_mb * 1048576,
+    retries: config.error_handling.max_retries_per_stock,
+    retryBaseDelayMs: config.error_handling.retry_base_delay_seconds * 1000,
+  };
 }
 
 function createYahoo(config: ResolvedConfig, deps: SourceDeps): YahooSource {
@@ -167,10 +174,7 @@ function createYahoo(config: ResolvedConfig, deps: SourceDeps): YahooSource {
     {
       baseUrl: yahoo.base_url,
       delaySeconds: config.rate_limiting.yfinance_delay_seconds,
-      timeoutMs: yahoo.timeout_seconds * 1000,
-      maxBytes: yahoo.max_body_mb * 1048576,
-      retries: config.error_handling.max_retries_per_stock,
-      retryBaseDelayMs: config.error_handling.retry_base_delay_seconds * 1000,
+      ...requestLimits(config, yahoo),
     },
     deps,
   );

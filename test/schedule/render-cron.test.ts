@@ -1,26 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { findUnsafePathProblem, quoteShellArg } from '../../src/schedule/quote.js';
 import { CRON_BEGIN_MARKER, CRON_END_MARKER, findCronBlock, renderCronBlock, replaceCronBlock } from '../../src/schedule/render-cron.js';
 import { buildScheduleTarget, type ScheduleTarget } from '../../src/schedule/schedule-target.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const createdDirs: string[] = [];
 /** A fresh folder under the system temp folder, deleted after this file's tests. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  createdDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 function target(overrides: Partial<ScheduleTarget> = {}): ScheduleTarget {
   return {

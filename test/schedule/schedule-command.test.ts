@@ -1,13 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitError } from '../../src/cli/exit-error.js';
 import { registerScheduleCommand, runScheduleCommand, type ScheduleCommandOptions } from '../../src/cli/schedule-command.js';
 import { nodeScheduleFs, type ScheduleDeps } from '../../src/schedule/deps.js';
 import { CRON_BEGIN_MARKER } from '../../src/schedule/render-cron.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 /*
  * The schedule command in-process, with HOME in a temp folder and fake systemctl, crontab and
@@ -17,16 +17,8 @@ import { CRON_BEGIN_MARKER } from '../../src/schedule/render-cron.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const createdDirs: string[] = [];
 /** A fresh folder under the system temp folder, deleted after this file's tests. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  createdDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 // POSIX sh keeps the fakes fast; each call is logged as one line, arguments split by \x1f.
 const STUB = `#!/bin/sh

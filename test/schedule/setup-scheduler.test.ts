@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 /*
  * setup_scheduler.sh is copied next to a fake bin/batch-refresh that records its arguments, so the
@@ -13,16 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const createdDirs: string[] = [];
 /** A fresh folder under the system temp folder, deleted after this file's tests. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  createdDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 const SCRIPT = path.join(ROOT, 'setup_scheduler.sh');
 
 function setup(options: { systemd: boolean; scheduling?: Record<string, string> }): { dir: string; config: string; run: (args: string[], input?: string) => { status: number | null; argv: string[] | null; stderr: string } } {

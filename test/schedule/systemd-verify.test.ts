@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { renderContinuousUnit, renderServiceUnit, renderTimerUnit, type SandboxOptions } from '../../src/schedule/render-systemd.js';
 import { buildScheduleTarget, type InstallPaths, type ScheduleTarget } from '../../src/schedule/schedule-target.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 /*
  * systemd-analyze --user verify parses the units as the user manager would: unknown keys, bad
@@ -16,16 +16,8 @@ import { buildScheduleTarget, type InstallPaths, type ScheduleTarget } from '../
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const createdDirs: string[] = [];
 /** A fresh folder under the system temp folder, deleted after this file's tests. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  createdDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 const describeVerify = hasAnalyze ? describe : describe.skip;
 const SKIP_NOTE = hasAnalyze ? '' : ' (skipped: systemd-analyze is not installed; .ci/install-ci-deps installs it)';
