@@ -101,7 +101,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     if (error instanceof LockHeldError) throw new ExitError(EXIT.LOCKED, `${error.message}; nothing was done`);
     // The universe is needed even for a dry run; without it nothing can be planned. Logged here
     // (file and console) rather than printed again by main.
-    if ((error as Error).name === 'UniverseError') {
+    if ((error as Error).name === 'UniverseError' || (error as Error).name === 'SetupError') {
       log.error((error as Error).message);
       throw new ExitError(EXIT.ABORTED, '');
     }

@@ -41,7 +41,8 @@ export function acquireRunLock(databasePath: string, startedAt: Date): RunLock {
   const db = new Database(lockPath);
   try {
     db.pragma('busy_timeout = 0');
-    db.pragma('journal_mode = DELETE');
+    // Nothing is ever written in the lock file: no journal, so taking the lock needs no disk space.
+    db.pragma('journal_mode = MEMORY');
     db.exec('BEGIN EXCLUSIVE');
   } catch (error) {
     db.close();
@@ -50,7 +51,12 @@ export function acquireRunLock(databasePath: string, startedAt: Date): RunLock {
   }
   const previous = readLockHolder(databasePath);
   const holder: LockHolder = { pid: process.pid, started_at: startedAt.toISOString(), host: hostname() };
-  writeFileSync(infoPath, `${JSON.stringify(holder)}\n`, { mode: 0o640 });
+  try {
+    writeFileSync(infoPath, `${JSON.stringify(holder)}\n`, { mode: 0o640 });
+  } catch {
+    // Only the message of a second run loses the holder's name (a full disk): the lock holds.
+    rmSync(infoPath, { force: true });
+  }
   return {
     tookOverFrom: previous !== null && previous.pid !== process.pid ? previous : null,
     release: () => {

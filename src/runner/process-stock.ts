@@ -8,13 +8,22 @@ import type { YahooSource } from '../sources/yahoo.js';
 import type { CompanyCache, CompanyData } from './company-data.js';
 import type { Outcome } from './outcome.js';
 
-/** A source failure that must stop the whole run (SEC 403: every further request would fail too). */
+/**
+ * A failure that must stop the whole run because every further stock would fail the same way:
+ * SEC refusing us (403), or a full disk.
+ */
 export class FatalSourceError extends Error {
   override readonly name = 'FatalSourceError';
-  constructor(readonly sourceError: SourceError) {
+  constructor(
+    readonly sourceError: SourceError,
+    readonly source = 'sec',
+  ) {
     super(sourceError.message);
   }
 }
+
+/** SQLite and file-system codes that mean the disk is full or failing, not this stock's data. */
+const FATAL_STORAGE_CODES = /^(SQLITE_FULL|SQLITE_IOERR|SQLITE_CANTOPEN|SQLITE_READONLY|ENOSPC|EIO|EROFS)/;
 
 export interface StockPipeline {
   companies: CompanyCache | null;
@@ -124,6 +133,11 @@ function store(entry: UniverseEntry, company: CompanyData | undefined, quote: Qu
     pipeline.store.save(update, pipeline.now().toISOString());
     return null;
   } catch (error) {
+    // The transaction was rolled back: nothing of this stock is half written.
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (FATAL_STORAGE_CODES.test(code)) {
+      throw new FatalSourceError(new SourceError('storage', `cannot write the database (${code}): ${(error as Error).message}`, { fatal: true }), 'database');
+    }
     return {
       status: 'failed',
       symbol: entry.symbol,

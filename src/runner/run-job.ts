@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { acquireRunLock } from '../lock/run-lock.js';
+import { acquireRunLock, LockHeldError, type RunLock } from '../lock/run-lock.js';
 import { backupDatabase, type BackupResult } from '../backup/backup-database.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { openDatabase, type Db } from '../db/open-database.js';
@@ -48,6 +48,22 @@ export interface JobDeps {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The run could not start (backup failed, database cannot be opened or written): nothing was
+ * refreshed, the database is as it was. The shell exits 3 with the message.
+ */
+export class SetupError extends Error {
+  override readonly name = 'SetupError';
+}
+
+async function setupStep<T>(what: string, step: () => Promise<T> | T): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new SetupError(`${what}: ${(error as Error).message}; nothing was refreshed`);
+  }
+}
+
 /** The dry run's answer: what a run would do. */
 export interface DryRunPlan {
   total_stocks: number;
@@ -86,7 +102,13 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
   const stamp = fileStamp(startedAt);
   mkdirSync(path.dirname(config.database.path), { recursive: true, mode: 0o750 });
   // Throws LockHeldError (exit 75) before anything is touched when another run is active.
-  const lock = acquireRunLock(config.database.path, startedAt);
+  let lock: RunLock;
+  try {
+    lock = acquireRunLock(config.database.path, startedAt);
+  } catch (error) {
+    if (error instanceof LockHeldError) throw error;
+    throw new SetupError(`cannot take the run lock ${config.database.path}.lock: ${(error as Error).message}; nothing was refreshed`);
+  }
   if (lock.tookOverFrom !== null) {
     const { pid, started_at } = lock.tookOverFrom;
     deps.log.warn(`took over the lock left by PID ${pid} (started ${started_at}), which is no longer running`);
@@ -95,11 +117,22 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
   try {
     let backup: BackupResult | null = null;
     if (config.database.backup_before_run && (options.backup?.(config) ?? true)) {
-      backup = await backupDatabase(config.database.path, config.database.backup_directory, stamp, config.database.keep_last_n_backups);
+      backup = await setupStep('the backup before the run failed', () =>
+        backupDatabase(config.database.path, config.database.backup_directory, stamp, config.database.keep_last_n_backups),
+      );
       deps.log.info(backup === null ? 'no database yet: nothing to back up' : `backup: ${backup.path} (${backup.bytes} bytes, integrity ok)`);
     }
-    db = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
-    const runId = startSyncRun(db, startedAt.toISOString(), 0, process.pid, hostname());
+    const opened = await setupStep(`cannot open the database ${config.database.path}`, async () => {
+      const handle = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
+      try {
+        return { handle, runId: startSyncRun(handle, startedAt.toISOString(), 0, process.pid, hostname()) };
+      } catch (error) {
+        handle.close();
+        throw error;
+      }
+    });
+    db = opened.handle;
+    const { runId } = opened;
     const store = new StockStore(db);
     // What is stored: incremental nights order and skip by it; every night uses it to tell a company
     // new to the database (its older filing pages are fetched once).
@@ -317,21 +350,29 @@ function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> {
       report.exit_code = exitCode;
     }
   }
-  finishSyncRun(input.db, input.runId, {
-    completed_at: endedAt.toISOString(),
-    status: result.status,
-    total_stocks: report.total_stocks,
-    successful: counts.successful,
-    failed: counts.failed,
-    skipped: counts.skipped,
-    unchanged: counts.unchanged,
-    duration_seconds: durationSeconds,
-    report_path: reportPath,
-    error_message: result.abortReason ?? reportError,
-    universe_size: input.universe.entries.length,
-  });
+  try {
+    finishSyncRun(input.db, input.runId, {
+      completed_at: endedAt.toISOString(),
+      status: input.result.status,
+      total_stocks: report.total_stocks,
+      successful: counts.successful,
+      failed: counts.failed,
+      skipped: counts.skipped,
+      unchanged: counts.unchanged,
+      duration_seconds: durationSeconds,
+      report_path: reportPath,
+      error_message: input.result.abortReason ?? reportError,
+      universe_size: input.universe.entries.length,
+    });
+  } catch (error) {
+    // A full disk at the very end: the stocks are stored; say so rather than crash.
+    deps.log.error(`cannot record the end of the run in sync_runs: ${(error as Error).message}`);
+    if (exitCode === 0) exitCode = 1;
+    report.exit_code = exitCode;
+  }
   return { kind: 'run', report, reportPath, exitCode };
 }
+
 
 /**
  * After the report: the metrics textfile and the notifications. Neither can fail the run; a

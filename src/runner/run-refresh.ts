@@ -73,7 +73,7 @@ export async function runRefresh(
       if (!(error instanceof FatalSourceError)) throw error;
       state.abortReason ??= error.message;
       state.abortKind = 'fatal';
-      outcome = { status: 'failed', symbol: entry.symbol, errorType: error.sourceError.type, message: error.message, attempts: error.sourceError.attempts, source: 'sec' };
+      outcome = { status: 'failed', symbol: entry.symbol, errorType: error.sourceError.type, message: error.message, attempts: error.sourceError.attempts, source: error.source };
     }
     outcomes.set(entry.symbol, outcome);
     if (countFailures) checkFailureLimits(outcome);
