@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, userAgentSchema, type Config } from './schema.js';
 
 /** A config with every path made absolute and secrets from the environment applied. */
 export interface ResolvedConfig extends Config {
@@ -31,14 +31,22 @@ export function loadConfig(configPath: string, env: ConfigEnv = {}): LoadConfigR
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : String((error as Error).message);
     return { ok: false, issues: [`${absolute}: ${reason}`] };
   }
+  // Windows editors save UTF-8 with a byte order mark, which JSON.parse refuses.
+  text = text.replace(/^\uFEFF/, '');
   if (text.trim() === '') return { ok: false, issues: [`${absolute}: the file is empty`] };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, issues: [`${absolute}: not valid JSON (${(error as Error).message})`] };
+    // JSON.parse quotes the text it choked on, control characters and line breaks included: one line.
+    const reason = (error as Error).message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return { ok: false, issues: [`${absolute}: not valid JSON (${reason})`] };
   }
-  return parseConfig(raw, absolute, env);
+  const parsed = parseConfig(raw, absolute, env);
+  if (!parsed.ok) return parsed;
+  // Only here, not in parseConfig: that one stays pure (tests give it made-up paths).
+  const problems = checkConfigPaths(parsed.config);
+  return problems.length > 0 ? { ok: false, issues: problems } : parsed;
 }
 
 /** Validates an already-parsed config object; `configPath` anchors its relative paths. */
@@ -46,17 +54,17 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, issues: [`${configPath}: the config must be a JSON object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`] };
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
+  const envAgent = env.SEC_USER_AGENT?.trim();
+  const envIssues = envAgent ? (userAgentSchema.safeParse(envAgent).error?.issues ?? []).map((issue) => `SEC_USER_AGENT: ${issue.message}`) : [];
   if (!parsed.success) {
-    return {
-      ok: false,
-      issues: parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`),
-    };
+    return { ok: false, issues: [...parsed.error.issues.map(formatIssue), ...envIssues] };
   }
+  if (envIssues.length > 0) return { ok: false, issues: envIssues };
   const config = parsed.data;
   const base = path.dirname(configPath);
   const resolve = (p: string): string => path.resolve(base, p);
-  const userAgent = env.SEC_USER_AGENT?.trim() || config.sources.edgar.user_agent;
+  const userAgent = envAgent || config.sources.edgar.user_agent;
   const resolved: ResolvedConfig = {
     ...config,
     configPath,
@@ -70,8 +78,25 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
     },
     reporting: { ...config.reporting, summary_directory: resolve(config.reporting.summary_directory) },
     metrics: { textfile_path: config.metrics.textfile_path === null ? null : resolve(config.metrics.textfile_path) },
+    notifications: {
+      ...config.notifications,
+      email: { ...config.notifications.email, password_file: config.notifications.email.password_file === undefined ? undefined : resolve(config.notifications.email.password_file) },
+      webhooks: config.notifications.webhooks.map((webhook) => (webhook.url_file === undefined ? webhook : { ...webhook, url_file: resolve(webhook.url_file) })),
+    },
   };
   return { ok: true, config: resolved, warnings: collectWarnings(resolved) };
+}
+
+/** `path.to.key: reason (got value)`; the value only when it is short, and never from notifications (tokens, passwords). */
+function formatIssue(issue: { path: PropertyKey[]; message: string; input?: unknown }): string {
+  const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+  const { input } = issue;
+  const shown =
+    issue.path[0] !== 'notifications' &&
+    ((typeof input === 'number' && Number.isFinite(input)) || typeof input === 'boolean' || input === null || (typeof input === 'string' && input.length <= 60))
+      ? ` (got ${JSON.stringify(input)})`
+      : '';
+  return `${key}: ${issue.message}${shown}`;
 }
 
 /**
@@ -81,14 +106,126 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
 function collectWarnings(config: ResolvedConfig): string[] {
   const warnings: string[] = [];
   const { email } = config.notifications;
-  if (config.notifications.enabled && email.enabled && email.username !== undefined && email.password_env === undefined) {
-    warnings.push('notifications.email.password_env: a username is set but no environment variable for the password');
+  if (config.notifications.enabled && email.enabled && email.username !== undefined && email.password_env === undefined && email.password_file === undefined) {
+    warnings.push('notifications.email.password_env: a username is set but no environment variable (password_env) or file (password_file) for the password');
   }
   const agent = config.sources.edgar.user_agent;
   if (config.sources.edgar.enabled && agent !== undefined && !/\S+@\S+/.test(agent)) {
     warnings.push(`sources.edgar.user_agent: SEC asks for "Name email"; "${agent}" has no e-mail address and may be refused`);
   }
   return warnings;
+}
+
+/**
+ * What a run would trip over on the file system, found before anything runs: a universe file that
+ * is missing, and files or folders that cannot be created because something on the way is a file.
+ * Every problem is `path.to.key: reason` with the absolute path. Reads only; creates nothing.
+ */
+export function checkConfigPaths(config: ResolvedConfig): string[] {
+  const issues: string[] = [];
+  const { universe, database, logging, reporting, metrics } = config;
+  if (universe.source === 'file' && universe.file !== undefined) {
+    const problem = checkReadableFile(universe.file);
+    if (problem !== null) issues.push(`universe.file: ${problem}`);
+  }
+  const databaseProblem = checkCreatableFile(database.path) ?? checkSqliteHeader(database.path);
+  if (databaseProblem !== null) issues.push(`database.path: ${databaseProblem}`);
+  const metricsProblem = metrics.textfile_path === null ? null : checkCreatableFile(metrics.textfile_path);
+  if (metricsProblem !== null) issues.push(`metrics.textfile_path: ${metricsProblem}`);
+  const folders: [string, string][] = [
+    ['database.backup_directory', database.backup_directory],
+    ['logging.log_directory', logging.log_directory],
+    ['reporting.summary_directory', reporting.summary_directory],
+  ];
+  for (const [key, folder] of folders) {
+    const problem = checkCreatableFolder(folder);
+    if (problem !== null) issues.push(`${key}: ${problem}`);
+  }
+  return issues;
+}
+
+/** stat, with "does not exist" as null; other failures (EACCES, ELOOP) are returned as errors. */
+function statPath(target: string): Stats | null | NodeJS.ErrnoException {
+  try {
+    return statSync(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENOTDIR: a parent is a file; the walk up finds it and says so.
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : (error as NodeJS.ErrnoException);
+  }
+}
+
+function notAFile(file: string, stats: Stats): string {
+  return stats.isDirectory() ? `${file} is a folder, not a file` : `${file} is not a regular file (a device, pipe or socket)`;
+}
+
+function describeError(target: string, error: NodeJS.ErrnoException): string {
+  return `${target} cannot be checked (${error.code ?? error.message})`;
+}
+
+function checkReadableFile(file: string): string | null {
+  const stats = statPath(file);
+  if (stats === null) return `${file} does not exist`;
+  if (stats instanceof Error) return describeError(file, stats);
+  if (!stats.isFile()) return notAFile(file, stats);
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    return `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+  return null;
+}
+
+function checkCreatableFile(file: string): string | null {
+  const stats = statPath(file);
+  if (stats instanceof Error) return describeError(file, stats);
+  if (stats !== null) return stats.isFile() ? null : notAFile(file, stats);
+  const blocker = findBlocker(path.dirname(file));
+  return blocker === null ? null : `${file} cannot be created: ${blocker}`;
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** An existing database file must be SQLite (or empty, which SQLite takes as new): not, say, the universe file. */
+function checkSqliteHeader(file: string): string | null {
+  const header = Buffer.alloc(SQLITE_HEADER.length);
+  let length: number;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      length = readSync(fd, header, 0, header.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Missing (created on the first run) or unreadable: opening the database will say why.
+    return null;
+  }
+  return length === 0 || header.equals(SQLITE_HEADER) ? null : `${file} exists and is not an SQLite database`;
+}
+
+function checkCreatableFolder(folder: string): string | null {
+  const stats = statPath(folder);
+  if (stats instanceof Error) return describeError(folder, stats);
+  if (stats !== null) return stats.isDirectory() ? null : `${folder} is a file, not a folder`;
+  const blocker = findBlocker(path.dirname(folder));
+  return blocker === null ? null : `${folder} cannot be created: ${blocker}`;
+}
+
+/**
+ * Walks up to the first ancestor that exists: `mkdir -p` can create the rest only if that one is
+ * a folder. Returns why not, or null.
+ */
+function findBlocker(folder: string): string | null {
+  let current = folder;
+  for (;;) {
+    const stats = statPath(current);
+    if (stats instanceof Error) return describeError(current, stats);
+    if (stats !== null) return stats.isDirectory() ? null : `${current} is a file, not a folder`;
+    const parent = path.dirname(current);
+    if (parent === current) return null;
+    current = parent;
+  }
 }
 
 /** The SEC User-Agent a run needs; explains where to set it when missing. */

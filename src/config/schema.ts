@@ -9,6 +9,48 @@ import { z } from 'zod';
 
 const positiveSeconds = z.number().finite().nonnegative();
 
+/** A file or folder path. A NUL byte makes every fs call throw, so it is refused here, naming the key. */
+const pathString = z
+  .string()
+  .min(1, 'an empty path')
+  .refine((value) => !value.includes('\0'), 'contains a NUL character');
+
+/** Only http and https: the value is fetched, and `file:` or `javascript:` must not get that far. */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
+/**
+ * A host the program appends paths to: a query, a fragment or credentials would break every
+ * request. zod runs this refinement even when the URL check failed, hence `canParse`.
+ */
+const baseUrl = httpUrl.refine((value) => {
+  if (!URL.canParse(value)) return true;
+  const url = new URL(value);
+  return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+}, 'a base URL only (scheme, host, optional port and path): no user:password, ?query or #fragment');
+
+function codePointName(char: string): string {
+  return `U+${(char.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * The User-Agent becomes an HTTP header: a CR or LF would inject headers (fetch refuses it on every
+ * request), and fetch cannot send characters beyond Latin-1 at all.
+ */
+export const userAgentSchema = z
+  .string()
+  .min(1)
+  .max(512, 'at most 512 characters')
+  .superRefine((value, ctx) => {
+    const control = /[\x00-\x1f\x7f-\x9f]/.exec(value);
+    if (control) {
+      ctx.addIssue({ code: 'custom', message: `contains a line break or control character (${codePointName(control[0])}); it is sent as an HTTP header` });
+    }
+    const wide = [...value].find((char) => (char.codePointAt(0) as number) > 0xff);
+    if (wide !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `contains ${JSON.stringify(wide)} (${codePointName(wide)}), which cannot be sent in an HTTP header (Latin-1 only)` });
+    }
+  });
+
 const regexString = z.string().refine(
   (pattern) => {
     try {
@@ -48,29 +90,27 @@ const universeSchema = z.object({
     .default(['NYSE', 'Nasdaq'])
     .describe('Exchanges whose listings make the universe (compared case-insensitively)'),
   exclude_patterns: z
-    .array(regexString)
+    .array(regexString.refine((pattern) => pattern !== '', 'an empty pattern matches every symbol'))
     .default([])
     .describe('Regular expressions; a symbol matching any of them is left out (e.g. "-P" for preferreds)'),
-  file: z.string().min(1).optional().describe('With source "file": one symbol a line, or a CSV with a "symbol" column'),
+  file: pathString.optional().describe('With source "file": one symbol a line, or a CSV with a "symbol" column'),
 });
 
 const edgarSchema = z.object({
-  www_url: z.url().default('https://www.sec.gov').describe('SEC web host (ticker files, archives)'),
-  data_url: z.url().default('https://data.sec.gov').describe('SEC data API host (companyfacts, submissions)'),
-  user_agent: z
-    .string()
-    .min(1)
+  www_url: baseUrl.default('https://www.sec.gov').describe('SEC web host (ticker files, archives)'),
+  data_url: baseUrl.default('https://data.sec.gov').describe('SEC data API host (companyfacts, submissions)'),
+  user_agent: userAgentSchema
     .optional()
     .describe('"Name email" sent to SEC with every request (required by SEC; env SEC_USER_AGENT overrides)'),
-  timeout_seconds: z.number().positive().max(600).default(30).describe('Per-request timeout, body included'),
-  max_body_mb: z.number().positive().max(1024).default(32).describe('Largest response body accepted, in MiB'),
+  timeout_seconds: z.number().min(0.1, 'at least 0.1 (seconds)').max(600).default(30).describe('Per-request timeout, body included'),
+  max_body_mb: z.number().min(0.01, 'at least 0.01 (MiB)').max(1024).default(32).describe('Largest response body accepted, in MiB'),
   enabled: z.boolean().default(true).describe('false: no fundamentals or filings are fetched'),
 });
 
 const yahooSchema = z.object({
-  base_url: z.url().default('https://query1.finance.yahoo.com').describe('Yahoo Finance API host'),
-  timeout_seconds: z.number().positive().max(600).default(30).describe('Per-request timeout, body included'),
-  max_body_mb: z.number().positive().max(1024).default(4).describe('Largest response body accepted, in MiB'),
+  base_url: baseUrl.default('https://query1.finance.yahoo.com').describe('Yahoo Finance API host'),
+  timeout_seconds: z.number().min(0.1, 'at least 0.1 (seconds)').max(600).default(30).describe('Per-request timeout, body included'),
+  max_body_mb: z.number().min(0.01, 'at least 0.01 (MiB)').max(1024).default(4).describe('Largest response body accepted, in MiB'),
   enabled: z.boolean().default(true).describe('false: no prices are fetched'),
   symbols_per_request: z
     .number()
@@ -91,12 +131,17 @@ const processingSchema = z.object({
     .describe('true: fetch everything for every stock; false: fundamentals only when filings changed or data is older than refetch_threshold_days'),
   refetch_threshold_days: z.number().min(0).max(3650).default(30).describe('Age after which fundamentals are fetched again even without new filings'),
   fetch_filing_sections: z.boolean().default(false).describe('Fetch 10-K sections (Items 1, 1A, 7, 7A)'),
-  max_runtime_minutes: z.number().positive().optional().describe('Time budget: no new stock is started after it'),
-  bulk_threshold: z.number().min(0).max(1).default(0.25).describe('Share of the universe changed above which a night rebuilds from bulk archives'),
+  max_runtime_minutes: z
+    .number()
+    .positive()
+    .max(7 * 24 * 60, 'at most 10080 (a week)')
+    .optional().describe('Time budget: no new stock is started after it'),
+  bulk_threshold: z.number().min(0).max(1, 'a fraction from 0 to 1').default(0.25).describe('Share of the universe changed above which a night rebuilds from bulk archives'),
 });
 
 const rateLimitingSchema = z.object({
-  edgar_requests_per_second: z.number().positive().max(10).default(9).describe('Ceiling on SEC requests per second across all workers (SEC allows 10)'),
+  // Below 0.1 a full refresh takes weeks, and p-throttle's interval would overflow Node's 32-bit timers.
+  edgar_requests_per_second: z.number().min(0.1, 'at least 0.1').max(10, 'at most 10 (SEC allows 10 requests per second)').default(9).describe('Ceiling on SEC requests per second across all workers (SEC allows 10)'),
   yfinance_delay_seconds: positiveSeconds.max(60).default(0.5).describe('Minimum spacing of Yahoo requests across all workers'),
 });
 
@@ -107,40 +152,38 @@ const logLevel = z
   .transform((level) => (level === 'WARN' ? 'WARNING' : level === 'CRITICAL' ? 'ERROR' : level));
 
 const loggingSchema = z.object({
-  log_directory: z.string().min(1).default('logs').describe('Folder of the log file'),
-  log_file: z
-    .string()
-    .min(1)
-    .refine((name) => !/[\\/]/.test(name), 'a file name, not a path')
+  log_directory: pathString.default('logs').describe('Folder of the log file'),
+  log_file: pathString
+    .refine((name) => !/[\\/]/.test(name) && name !== '.' && name !== '..', 'a file name, not a path')
     .default('batch_refresh.log')
     .describe('Log file name'),
   max_log_size_mb: z.number().positive().max(10_240).default(50).describe('Size at which the log rotates'),
   backup_count: z.number().int().min(1).max(1000).default(10).describe('Rotated log files kept'),
   log_level: logLevel.default('INFO').describe('DEBUG, INFO, WARNING or ERROR'),
   console_output: z.boolean().default(true).describe('false: only errors on the console; the log file keeps everything'),
-  progress_interval_seconds: z.number().positive().max(3600).default(30).describe('Without a terminal: seconds between progress lines'),
+  progress_interval_seconds: z.number().min(1, 'at least 1 (second)').max(3600).default(30).describe('Without a terminal: seconds between progress lines'),
 });
 
 const databaseSchema = z.object({
-  path: z.string().min(1).default('stocks.db').describe('SQLite database file'),
+  path: pathString.default('stocks.db').describe('SQLite database file'),
   backup_before_run: z.boolean().default(true).describe('Copy the database before each run (online backup)'),
-  backup_directory: z.string().min(1).default('backups').describe('Folder for backups'),
+  backup_directory: pathString.default('backups').describe('Folder for backups'),
   keep_last_n_backups: z.number().int().min(1).max(10_000).default(7).describe('Backups kept; older ones are deleted'),
   busy_timeout_ms: z.number().int().min(0).max(600_000).default(30_000).describe('How long a write waits for another writer'),
 });
 
 const errorHandlingSchema = z.object({
-  max_consecutive_failures: z.number().int().min(1).default(50).describe('Failed stocks in a row that abort the run (exit 3)'),
+  max_consecutive_failures: z.number().int().min(1).max(1_000_000).default(50).describe('Failed stocks in a row that abort the run (exit 3)'),
   retry_failed_stocks: z.boolean().default(true).describe('Give failed stocks a second pass at the end of the run'),
   max_retries_per_stock: z.number().int().min(0).max(20).default(2).describe('Retries of a transient failure, per request'),
   continue_on_error: z.boolean().default(true).describe('false: stop at the first failed stock (exit 3)'),
   retry_base_delay_seconds: positiveSeconds.max(600).default(1).describe('First retry delay; doubles each retry, with jitter'),
-  min_success_rate: z.number().min(0).max(1).default(0.9).describe('Success rate below which the run exits 1'),
+  min_success_rate: z.number().min(0).max(1, 'a fraction from 0 to 1 (0.9 = 90 %)').default(0.9).describe('Success rate below which the run exits 1'),
 });
 
 const reportingSchema = z.object({
   generate_summary: z.boolean().default(true).describe('Write the JSON summary report'),
-  summary_directory: z.string().min(1).default('reports').describe('Folder of the reports'),
+  summary_directory: pathString.default('reports').describe('Folder of the reports'),
   keep_last_n_reports: z.number().int().min(1).max(100_000).default(30).describe('Reports kept; older ones are deleted'),
 });
 
@@ -154,13 +197,31 @@ const emailSchema = z.object({
   use_tls: z.boolean().default(true),
   username: z.string().optional(),
   password_env: z.string().optional().describe('Name of the environment variable holding the SMTP password'),
+  password_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("File holding the SMTP password (surrounding whitespace trimmed), relative to the config file's folder; instead of password_env"),
+}).superRefine((email, ctx) => {
+  if (email.password_file !== undefined && email.password_env !== undefined && email.password_env !== '') {
+    ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'password_env is set too: the password comes from one of password_env and password_file' });
+  }
 });
 
+/* A webhook URL carries its token, so it may come from the environment or a file instead of the config. */
+const WEBHOOK_URL_KEYS = ['url', 'url_env', 'url_file'] as const;
+
 const webhookSchema = z.object({
-  url: z.url(),
+  url: httpUrl.optional().describe('The webhook URL (it carries a token: url_env or url_file keep it out of the config)'),
+  url_env: z.string().min(1).optional().describe('Name of the environment variable holding the webhook URL; instead of url'),
+  url_file: z.string().min(1).optional().describe("File holding the webhook URL (surrounding whitespace trimmed), relative to the config file's folder; instead of url"),
   format: z.enum(['slack', 'discord', 'json']).default('json'),
   on_error_only: z.boolean().default(true),
-});
+}).superRefine((webhook, ctx) => {
+  const set = WEBHOOK_URL_KEYS.filter((key) => webhook[key] !== undefined);
+  if (set.length === 0) ctx.addIssue({ code: 'custom', path: ['url'], message: 'required: set exactly one of url, url_env and url_file' });
+  if (set.length > 1) ctx.addIssue({ code: 'custom', path: [set[1] as string], message: `exactly one of url, url_env and url_file may be set, got ${set.join(', ')}` });
+}).meta({ oneOf: WEBHOOK_URL_KEYS.map((key) => ({ required: [key] })) }); // the same rule, for editors
 
 const notificationsSchema = z.object({
   enabled: z.boolean().default(false),
@@ -169,12 +230,13 @@ const notificationsSchema = z.object({
 });
 
 const continuousSchema = z.object({
-  refresh_interval_hours: z.number().positive().max(24 * 365).default(24).describe('With --continuous: a stock is due again this long after its last refresh'),
-  idle_sleep_minutes: z.number().positive().max(24 * 60).default(15).describe('With --continuous: pause when no stock is due'),
+  refresh_interval_hours: z.number().min(0.1, 'at least 0.1 (6 minutes)').max(24 * 365).default(24).describe('With --continuous: a stock is due again this long after its last refresh'),
+  // Each idle cycle fetches SEC's ticker file: a near-zero sleep would poll SEC nonstop.
+  idle_sleep_minutes: z.number().min(0.01, 'at least 0.01 (minutes)').max(24 * 60).default(15).describe('With --continuous: pause when no stock is due'),
 });
 
 const metricsSchema = z.object({
-  textfile_path: z.string().min(1).nullable().default(null).describe("Prometheus textfile for node_exporter's textfile collector"),
+  textfile_path: pathString.nullable().default(null).describe("Prometheus textfile for node_exporter's textfile collector"),
 });
 
 /** The whole config file. Sections may be omitted; every key has a default except the SEC User-Agent. */

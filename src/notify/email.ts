@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/schema.js';
 import { describeError } from './redact.js';
+import type { SecretReader, SecretRef } from './secrets.js';
 
 /** What `sendEmail` hands the transport factory: nodemailer's SMTP options, the part we set. */
 export interface SmtpOptions {
@@ -32,21 +33,22 @@ type EmailConfig = Config['notifications']['email'];
 export async function sendEmail(
   email: EmailConfig,
   message: { subject: string; text: string },
-  options: { env: NodeJS.ProcessEnv; createTransport: CreateTransport; timeoutMs: number },
+  options: { secrets: SecretReader; createTransport: CreateTransport; timeoutMs: number },
 ): Promise<string | null> {
   const missing = missingSetting(email);
   if (missing !== null) return missing;
   let auth: SmtpOptions['auth'];
   if (email.username !== undefined && email.username !== '') {
-    if (email.password_env === undefined || email.password_env === '') {
-      return 'notifications.email.username is set but notifications.email.password_env (the name of the environment variable holding the password) is not';
+    const ref = passwordRef(email);
+    if (ref === null) {
+      return 'notifications.email.username is set but no password: set notifications.email.password_env (the name of the environment variable holding it) or notifications.email.password_file';
     }
-    const pass = options.env[email.password_env];
-    // The variable's NAME only: its value is the secret.
-    if (pass === undefined || pass === '') return `environment variable ${email.password_env} (notifications.email.password_env) is not set`;
-    auth = { user: email.username, pass };
+    const pass = options.secrets.read(ref);
+    if (!pass.ok) return pass.reason;
+    auth = { user: email.username, pass: pass.value };
   }
-  const secrets = auth === undefined ? [] : [auth.pass];
+  // Also as AUTH PLAIN and AUTH LOGIN put it on the wire, should a server quote the command back.
+  const secrets = auth === undefined ? [] : [auth.pass, base64(auth.pass), base64(`\u0000${auth.user}\u0000${auth.pass}`)];
   let transport: MailTransport | undefined;
   try {
     transport = options.createTransport({
@@ -73,11 +75,22 @@ export async function sendEmail(
   }
 }
 
+/** Where the SMTP password is: the schema allows at most one of the two keys. */
+function passwordRef(email: EmailConfig): SecretRef | null {
+  if (email.password_file !== undefined && email.password_file !== '') return { kind: 'file', path: email.password_file, key: 'notifications.email.password_file' };
+  if (email.password_env !== undefined && email.password_env !== '') return { kind: 'env', name: email.password_env, key: 'notifications.email.password_env' };
+  return null;
+}
+
 function missingSetting(email: EmailConfig): string | null {
   if (email.smtp_server.trim() === '') return 'notifications.email.smtp_server is empty';
   if (email.from_address.trim() === '') return 'notifications.email.from_address is empty';
   if (email.to_addresses.length === 0) return 'notifications.email.to_addresses is empty';
   return null;
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {

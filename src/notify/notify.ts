@@ -2,8 +2,9 @@ import type { Config } from '../config/schema.js';
 import type { SummaryReport } from '../report/summary-report.js';
 import { createSmtpTransport, sendEmail, type CreateTransport } from './email.js';
 import { isErrorRun, renderMessage } from './message.js';
-import { describeError, redactUrl, urlSecrets } from './redact.js';
-import { sendWebhook } from './webhook.js';
+import { describeError, redactUrl, urlSecrets, urlTokens } from './redact.js';
+import { createSecretReader } from './secrets.js';
+import { resolveWebhookUrl, sendWebhook } from './webhook.js';
 
 export { isErrorRun, renderMessage, renderWebhookBody } from './message.js';
 export type { CreateTransport, MailTransport, SmtpOptions } from './email.js';
@@ -13,7 +14,7 @@ export const DEFAULT_NOTIFY_TIMEOUT_MS = 15_000;
 
 /** Side effects of `sendNotifications`. */
 export interface NotifyDeps {
-  /** Where `notifications.email.password_env` is looked up. */
+  /** Where `notifications.email.password_env` and `notifications.webhooks[].url_env` are looked up. */
   env: NodeJS.ProcessEnv;
   fetch: typeof fetch;
   log: { info(message: string): void; warn(message: string): void; error(message: string): void };
@@ -25,7 +26,7 @@ export interface NotifyDeps {
 
 /** One channel that was due this run. Channels skipped by `on_error_only` are not listed. */
 export interface NotificationResult {
-  /** "email" or "webhook #1 (slack, https://hooks.slack.com/…)": never a full webhook URL. */
+  /** "email" or "webhook #1 (slack, https://hooks.slack.com/…)": never a full webhook URL ("webhook #1 (slack)" when it could not be read). */
   channel: string;
   delivered: boolean;
   /** Why it was not delivered; redacted (no password, no webhook path or query). */
@@ -43,6 +44,9 @@ export async function sendNotifications(
   reportPath: string | null,
   deps: NotifyDeps,
 ): Promise<NotificationResult[]> {
+  // Secrets are read only for the channels due, and as late as possible; every value read is
+  // remembered for the redaction of a last-resort error.
+  const secrets = createSecretReader(deps.env, (message) => deps.log.warn(message));
   try {
     if (!notifications.enabled) return [];
     const errorRun = isErrorRun(report);
@@ -55,7 +59,7 @@ export async function sendNotifications(
     const { email } = notifications;
     if (email.enabled && due(email.on_error_only)) {
       const createTransport = deps.createTransport ?? createSmtpTransport;
-      sends.push(settle('email', sendEmail(email, message, { env: deps.env, createTransport, timeoutMs })));
+      sends.push(settle('email', sendEmail(email, message, { secrets, createTransport, timeoutMs })));
     } else if (email.enabled) {
       skipped += 1;
     }
@@ -64,8 +68,13 @@ export async function sendNotifications(
         skipped += 1;
         return;
       }
-      const channel = `webhook #${index + 1} (${webhook.format}, ${redactUrl(webhook.url)})`;
-      sends.push(settle(channel, sendWebhook(webhook, report, reportPath, { fetch: deps.fetch, timeoutMs })));
+      const target = resolveWebhookUrl(webhook, `notifications.webhooks.${index}`, secrets);
+      if (!target.ok) {
+        sends.push(settle(`webhook #${index + 1} (${webhook.format})`, Promise.resolve(target.reason)));
+        return;
+      }
+      const channel = `webhook #${index + 1} (${webhook.format}, ${redactUrl(target.url)})`;
+      sends.push(settle(channel, sendWebhook({ url: target.url, format: webhook.format }, report, reportPath, { fetch: deps.fetch, timeoutMs })));
     });
 
     if (skipped > 0) deps.log.info(`notifications: ${skipped} channel(s) notify on errors only; this run had none`);
@@ -77,11 +86,10 @@ export async function sendNotifications(
     return results;
   } catch (error) {
     // Only a bug (or a throwing logger) gets here; the message is redacted all the same.
-    const secrets = notifications.webhooks.flatMap((webhook) => urlSecrets(webhook.url));
-    const passwordEnv = notifications.email.password_env;
-    if (passwordEnv !== undefined) secrets.push(deps.env[passwordEnv] ?? '');
+    const urls = [...secrets.known(), ...notifications.webhooks.flatMap((webhook) => (webhook.url === undefined ? [] : [webhook.url]))];
+    const known = urls.flatMap((value) => [...urlSecrets(value), ...urlTokens(value)]);
     try {
-      deps.log.error(`notifications failed: ${describeError(error, secrets)}`);
+      deps.log.error(`notifications failed: ${describeError(error, known)}`);
     } catch {
       // Nowhere left to say it.
     }

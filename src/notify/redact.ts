@@ -45,6 +45,35 @@ export function urlSecrets(url: string): string[] {
   return secrets;
 }
 
+/**
+ * The token-like pieces of a URL on their own: a receiver's error page may quote a bare token
+ * ("invalid token XoXb…") that no whole-path literal matches. A piece counts as a token when it is
+ * long, or not a plain lowercase word (`services`, `webhooks` and `api` stay readable).
+ */
+export function urlTokens(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const rawQueryValues = parsed.search.slice(1).split('&').map((pair) => pair.slice(pair.indexOf('=') + 1));
+  const pieces = [...parsed.pathname.split('/'), ...rawQueryValues, ...parsed.searchParams.values(), parsed.username, parsed.hash.slice(1)];
+  const tokens = new Set<string>();
+  for (const piece of pieces) {
+    for (const form of [piece, safeDecode(piece)]) if (form.length >= 16 || (form.length >= 8 && !/^[a-z_-]+$/.test(form))) tokens.add(form);
+  }
+  return [...tokens];
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The message of anything thrown, with the `cause` chain (fetch hides the reason there), redacted. */
 export function describeError(error: unknown, secrets: readonly string[]): string {
   const parts: string[] = [];

@@ -11,7 +11,7 @@ import type { Logger } from '../logging/logger.js';
 import { sendNotifications } from '../notify/notify.js';
 import { writeMetricsTextfile } from '../report/metrics-textfile.js';
 import { formatRate, sourceFigures, summarizeFailures, writeReport, type SummaryReport } from '../report/summary-report.js';
-import type { FetchFn } from '../sources/http.js';
+import { SourceError, type FetchFn } from '../sources/http.js';
 import { SecSource } from '../sources/sec.js';
 import type { SourceDeps, SourceStats } from '../sources/source-client.js';
 import { YahooSource } from '../sources/yahoo.js';
@@ -137,8 +137,8 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     // What is stored: incremental nights order and skip by it; every night uses it to tell a company
     // new to the database (its older filing pages are fetched once).
     const states = store.loadStates();
-    let universe: Universe;
-    let plan: RefreshPlan;
+    let universe: Universe | undefined;
+    let plan: RefreshPlan | undefined;
     let result: RefreshResult;
     let detection: ChangeDetection | null = null;
     try {
@@ -157,11 +157,12 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
       deps.events?.onPlan?.(plan);
       result = await refresh(plan, { store, states, sec, yahoo, changed: detection?.changed ?? null }, options, deps);
     } catch (error) {
-      if (!(error instanceof UniverseError)) throw error;
+      // No universe, or SEC refusing us before any stock (403 on the daily index): an abort with a report.
+      if (!(error instanceof UniverseError) && !(error instanceof SourceError && error.fatal)) throw error;
       deps.log.error(error.message);
-      universe = { entries: [], rejected: [], origin: 'unavailable' };
-      plan = { entries: [], batches: [], companies: 0, estimatedSeconds: 0 };
-      result = { outcomes: [], status: 'aborted', abortReason: error.message, abortKind: 'fatal', budgetExhausted: false, notStarted: 0, retried: [] };
+      universe ??= { entries: [], rejected: [], origin: 'unavailable' };
+      plan ??= { entries: [], batches: [], companies: 0, estimatedSeconds: 0 };
+      result = { outcomes: [], status: 'aborted', abortReason: error.message, abortKind: 'fatal', budgetExhausted: false, notStarted: plan.entries.length, retried: [] };
     }
     const stats: Record<string, SourceStats> = {};
     if (sec !== null) stats.sec = sec.client.stats;
@@ -236,12 +237,14 @@ async function dryRun(options: JobOptions, sec: SecSource | null, deps: JobDeps)
   let states = new Map<string, StoredStockState>();
   const dbFile = options.config.database.path;
   if (!options.config.processing.force_refresh && existsSync(dbFile)) {
-    const db = openDatabase(dbFile, { busyTimeoutMs: options.config.database.busy_timeout_ms, readonly: true });
-    try {
-      states = new StockStore(db).loadStates();
-    } finally {
-      db.close();
-    }
+    states = await setupStep(`cannot read the database ${dbFile}`, () => {
+      const db = openDatabase(dbFile, { busyTimeoutMs: options.config.database.busy_timeout_ms, readonly: true });
+      try {
+        return new StockStore(db).loadStates();
+      } finally {
+        db.close();
+      }
+    });
   }
   const plan = makePlan(universe, options, states);
   return { total_stocks: plan.entries.length, batches: plan.batches.length, symbols: plan.entries.map((entry) => entry.symbol), estimated_seconds: plan.estimatedSeconds };

@@ -22,7 +22,8 @@ export class UniverseError extends Error {
  */
 export async function loadUniverse(config: ResolvedConfig, sec: SecSource | null, only?: string[]): Promise<Universe> {
   const { universe } = config;
-  const tickerEntries = sec === null ? [] : await fetchTickerEntries(sec);
+  const tickers = sec === null ? { entries: [], rejected: [] } : await fetchTickerEntries(sec);
+  const tickerEntries = tickers.entries;
   let entries: UniverseEntry[];
   let rejected: RejectedSymbol[] = [];
   let origin: string;
@@ -50,6 +51,7 @@ export async function loadUniverse(config: ResolvedConfig, sec: SecSource | null
     );
     origin = file;
   } else {
+    rejected = tickers.rejected;
     entries = filterUniverse(tickerEntries, universe.exchanges, universe.exclude_patterns);
     origin = `SEC company_tickers_exchange.json (${universe.exchanges.join(', ')})`;
   }
@@ -60,7 +62,7 @@ export async function loadUniverse(config: ResolvedConfig, sec: SecSource | null
   return { entries, rejected, origin };
 }
 
-async function fetchTickerEntries(sec: SecSource): Promise<UniverseEntry[]> {
+async function fetchTickerEntries(sec: SecSource): Promise<{ entries: UniverseEntry[]; rejected: RejectedSymbol[] }> {
   let response: Awaited<ReturnType<SecSource['fetchTickerFile']>>;
   try {
     response = await sec.fetchTickerFile();
@@ -69,7 +71,7 @@ async function fetchTickerEntries(sec: SecSource): Promise<UniverseEntry[]> {
   }
   if (response.kind !== 'data') throw new UniverseError(`${sec.tickerFileUrl()} answered 404`);
   try {
-    return parseTickerExchangeFile(response.json).entries;
+    return parseTickerExchangeFile(response.json);
   } catch (error) {
     throw new UniverseError(`${sec.tickerFileUrl()}: ${(error as Error).message}`);
   }

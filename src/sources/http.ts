@@ -48,6 +48,8 @@ export interface GetOptions {
   fetch: FetchFn;
   /** The time now in ms, to turn an HTTP-date Retry-After into a delay. */
   nowMs: () => number;
+  /** Called at the moment the request is handed to fetch (the rate window stamps it). */
+  onSend?: () => void;
 }
 
 /** A response whose status was 2xx, 304 (not modified) or 404 (a definite "no data"), body read in full. */
@@ -62,6 +64,7 @@ export async function httpGet(url: string, options: GetOptions): Promise<HttpBod
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
   try {
+    options.onSend?.();
     response = await options.fetch(url, { headers: options.headers, signal, redirect: 'follow' });
   } catch (error) {
     throw classifyFetchError(error, url, options.timeoutMs);

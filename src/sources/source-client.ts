@@ -11,6 +11,10 @@ const MAX_BACKOFF_MS = 60_000;
  * fire a millisecond early, and a ceiling must hold exactly (0.2% of throughput at 1 s).
  */
 const THROTTLE_SAFETY_MS = 2;
+/** Timers may fire a little before Date.now() says they should; a sleep shorter than this is not cut short. */
+const EARLY_WAKE_TOLERANCE_MS = 10;
+/** What a throttle slot yields when the source was paused while the request waited for it. */
+const PAUSED = Symbol('paused');
 
 export interface SourceClientOptions {
   /** Name used in the report's `requests` and in messages: "sec", "yahoo". */
@@ -60,12 +64,16 @@ export type JsonResult = { kind: 'data'; json: unknown; validators: Validators }
 export class SourceClient {
   readonly stats: SourceStats = { requests: 0, retries: 0, bytes: 0, rate_limited: 0, not_modified: 0 };
   private pausedUntilMs = 0;
+  /** A pause was cut short by the run stopping: nothing of this source is retried any more. */
+  private interrupted = false;
   private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
+  private readonly window: SendWindow;
 
   constructor(
     private readonly options: SourceClientOptions,
     private readonly deps: SourceDeps,
   ) {
+    this.window = new SendWindow(options.limit, options.intervalMs);
     const throttle = pThrottle({ limit: options.limit, interval: options.intervalMs + THROTTLE_SAFETY_MS, strict: true });
     const gate = throttle(async <T>(task: () => Promise<T>) => task());
     this.throttled = <T>(task: () => Promise<T>) => gate(task) as Promise<T>;
@@ -105,20 +113,31 @@ export class SourceClient {
       minTimeout: this.options.retryBaseDelayMs,
       maxTimeout: MAX_BACKOFF_MS,
       randomize: true,
-      shouldRetry: ({ error }) => error instanceof SourceError && error.transient && !error.fatal,
+      shouldRetry: ({ error }) => error instanceof SourceError && error.transient && !error.fatal && !this.interrupted,
       onFailedAttempt: async ({ error, retriesLeft, attemptNumber }) => {
         if (error instanceof SourceError) error.attempts = attemptNumber;
         if (!(error instanceof SourceError) || !error.transient || retriesLeft === 0) return;
         this.stats.retries += 1;
         this.deps.log('debug', `${this.options.name}: ${error.message}; retrying (${retriesLeft} left)`);
-        if (error.type === 'rate_limited') this.pause(error.details.retryAfterMs);
       },
     });
   }
 
   private async attempt(url: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: Headers }> {
-    await this.waitWhilePaused();
+    for (;;) {
+      await this.waitWhilePaused();
+      const response = await this.send(url, extraHeaders);
+      if (response !== PAUSED) return response;
+    }
+  }
+
+  /** One request in its throttle slot; PAUSED when a 429 paused the source while it waited for the slot. */
+  private send(url: string, extraHeaders: Record<string, string>): Promise<{ status: number; body: Buffer; headers: Headers } | typeof PAUSED> {
     return this.throttled(async () => {
+      // p-throttle fixes a slot's time when the request joins the queue: requests queued before a
+      // 429 would go out during its pause. Such a slot goes unused and the request queues again.
+      if (this.pausedUntilMs > this.deps.now().getTime()) return PAUSED;
+      const slot = await this.window.reserve();
       this.stats.requests += 1;
       try {
         const response = await httpGet(url, {
@@ -127,12 +146,17 @@ export class SourceClient {
           maxBytes: this.options.maxBytes,
           fetch: this.deps.fetch,
           nowMs: () => this.deps.now().getTime(),
+          onSend: slot.markSent,
         });
         this.stats.bytes += response.body.length;
         if (response.status === 304) this.stats.not_modified += 1;
         return response;
       } catch (error) {
-        if (error instanceof SourceError && error.type === 'rate_limited') this.stats.rate_limited += 1;
+        if (error instanceof SourceError && error.type === 'rate_limited') {
+          this.stats.rate_limited += 1;
+          // The whole source waits, also when this request has no retry left: the others still do.
+          this.pause(error.details.retryAfterMs);
+        }
         if (error instanceof SourceError && error.type === 'forbidden' && this.options.fatalOnForbidden !== undefined) {
           throw new SourceError('forbidden', `${error.message}: ${this.options.fatalOnForbidden}`, { status: 403, fatal: true });
         }
@@ -151,11 +175,53 @@ export class SourceClient {
     }
   }
 
+  /**
+   * The injected sleep returns at once when the run is interrupted (SIGINT/SIGTERM). Looping on it
+   * would spin on resolved promises and starve the event loop (the process hangs at 100% CPU), and
+   * sending would ignore the server's Retry-After: an early wake-up fails the request instead.
+   */
   private async waitWhilePaused(): Promise<void> {
     for (;;) {
-      const wait = this.pausedUntilMs - this.deps.now().getTime();
+      const started = this.deps.now().getTime();
+      const wait = this.pausedUntilMs - started;
       if (wait <= 0) return;
       await this.deps.sleep(wait);
+      const left = wait - (this.deps.now().getTime() - started);
+      if (left > EARLY_WAKE_TOLERANCE_MS) {
+        this.interrupted = true;
+        throw new SourceError('rate_limited', `${this.options.name}: stopped while paused by HTTP 429 (${Math.ceil(left / 1000)}s of Retry-After left)`);
+      }
+    }
+  }
+}
+
+/**
+ * The ceiling checked where it matters, at the moment a request is handed to the network.
+ * p-throttle schedules slots from the time a request joins its queue; under CPU load (or while the
+ * first fetch of a process compiles) a request can leave well after its slot, and the next on time,
+ * closer together than the interval. Each slot here is stamped again when its request really goes
+ * out, and a new one is given only while fewer than `limit` stamps fall within the last interval.
+ */
+class SendWindow {
+  private stamps: { at: number }[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Waits for room in the window; call `markSent` right before the request is sent. */
+  async reserve(): Promise<{ markSent: () => void }> {
+    for (;;) {
+      const now = performance.now();
+      this.stamps = this.stamps.filter((stamp) => now - stamp.at < this.intervalMs);
+      if (this.stamps.length < this.limit) {
+        const stamp = { at: now };
+        this.stamps.push(stamp);
+        return { markSent: () => (stamp.at = Math.max(stamp.at, performance.now())) };
+      }
+      const oldest = Math.min(...this.stamps.map((stamp) => stamp.at));
+      await new Promise((resolve) => setTimeout(resolve, this.intervalMs - (now - oldest) + 1));
     }
   }
 }

@@ -106,12 +106,17 @@ describe('loadConfig', () => {
     ['[1, 2]', /must be a JSON object, got an array/],
     ['null', /must be a JSON object, got null/],
     ['"text"', /must be a JSON object, got string/],
-  ])('rejects file content %j with a clear message', (content, message) => {
+    // Found by the property test: JSON.parse's message quotes the text, line breaks included.
+    ['\n\u0000', /not valid JSON \(.*\\u0000/],
+  ])('rejects file content %j with a clear message on one line', (content, message) => {
     const file = path.join(tempDir(), 'c.json');
     writeFileSync(file, content);
     const result = loadConfig(file);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues.join('\n')).toMatch(message);
+    if (!result.ok) {
+      expect(result.issues.join('\n')).toMatch(message);
+      for (const issue of result.issues) expect(issue).not.toMatch(/[\n\r\u0000]/);
+    }
   });
 
   it('names a missing config file', () => {
