@@ -6,19 +6,17 @@ import { backupDatabase, type BackupResult } from '../backup/backup-database.js'
 import type { ResolvedConfig } from '../config/load-config.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { StockStore, type StoredStockState } from '../db/stock-store.js';
-import { finishSyncRun, startSyncRun } from '../db/sync-runs.js';
+import { startSyncRun } from '../db/sync-runs.js';
 import type { Logger } from '../logging/logger.js';
-import { sendNotifications } from '../notify/notify.js';
-import { writeMetricsTextfile } from '../report/metrics-textfile.js';
-import { formatRate, sourceFigures, summarizeFailures, writeReport, type SummaryReport } from '../report/summary-report.js';
+import type { SummaryReport } from '../report/summary-report.js';
 import { SourceError, type FetchFn } from '../sources/http.js';
 import { SecSource } from '../sources/sec.js';
 import type { SourceDeps, SourceStats } from '../sources/source-client.js';
 import { YahooSource } from '../sources/yahoo.js';
-import { fileStamp, formatLocalIso } from '../util/time.js';
+import { fileStamp } from '../util/time.js';
 import { detectChanges, type ChangeDetection } from './changes.js';
 import { CompanyCache, fetchCompanyData } from './company-data.js';
-import { countOutcomes, successRate } from './outcome.js';
+import { finish, publish } from './finish-run.js';
 import { buildPlan, filingsOwners, type RefreshPlan } from './plan.js';
 import { runRefresh, type RefreshEvents, type RefreshResult } from './run-refresh.js';
 import { loadUniverse, UniverseError, type Universe } from './universe.js';
@@ -288,115 +286,6 @@ async function refresh(plan: RefreshPlan, { store, states, sec, yahoo, changed }
     { now: deps.now, sleep: deps.sleep, ...(deps.signal ? { signal: deps.signal } : {}) },
     deps.events,
   );
-}
-
-interface FinishInput {
-  db: Db;
-  runId: number;
-  config: ResolvedConfig;
-  startedAt: Date;
-  stamp: string;
-  universe: Universe;
-  plan: RefreshPlan;
-  result: RefreshResult;
-  stats: Record<string, SourceStats>;
-  backup: BackupResult | null;
-  detection: ChangeDetection | null;
-  deps: JobDeps;
-}
-
-/** The report (also on aborts), the sync_runs row and the exit code. */
-function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> {
-  const { config, result, deps } = input;
-  const endedAt = deps.now();
-  const counts = countOutcomes(result.outcomes);
-  const rate = successRate(counts);
-  const interruptedCode = deps.signal?.reason === 'SIGTERM' ? 143 : 130;
-  let exitCode = result.status === 'aborted' ? 3 : result.status === 'interrupted' ? interruptedCode : rate >= config.error_handling.min_success_rate ? 0 : 1;
-  const durationSeconds = Math.round((endedAt.getTime() - input.startedAt.getTime()) / 10) / 100;
-  const report: SummaryReport = {
-    start_time: formatLocalIso(input.startedAt),
-    end_time: formatLocalIso(endedAt),
-    duration_seconds: durationSeconds,
-    total_stocks: input.plan.entries.length,
-    successful: counts.successful,
-    failed: counts.failed,
-    skipped: counts.skipped,
-    success_rate: formatRate(rate),
-    ...summarizeFailures(result.outcomes),
-    status: result.status,
-    unchanged: counts.unchanged,
-    not_started: result.notStarted,
-    error_message: result.abortReason,
-    time_budget_exhausted: result.budgetExhausted,
-    retried_symbols: result.retried,
-    ...sourceFigures(input.stats),
-    universe_size: input.universe.entries.length,
-    change_detection: config.processing.force_refresh ? 'full-refresh' : (input.detection?.path ?? 'per-company'),
-    change_detection_note: input.detection?.reason ?? null,
-    index_days: input.detection?.days ?? 0,
-    companies_changed: changedInPlan(input.plan, input.detection),
-    backup: input.backup === null ? null : { path: input.backup.path, bytes: input.backup.bytes },
-    database: config.database.path,
-    config: config.configPath,
-    exit_code: exitCode,
-  };
-  let reportPath: string | null = null;
-  let reportError: string | null = null;
-  if (config.reporting.generate_summary) {
-    try {
-      reportPath = writeReport(config.reporting.summary_directory, input.stamp, report, config.reporting.keep_last_n_reports);
-    } catch (error) {
-      reportError = `cannot write the summary report to ${config.reporting.summary_directory}: ${(error as Error).message}`;
-      deps.log.error(reportError);
-      if (exitCode === 0) exitCode = 1;
-      report.exit_code = exitCode;
-    }
-  }
-  try {
-    finishSyncRun(input.db, input.runId, {
-      completed_at: endedAt.toISOString(),
-      status: input.result.status,
-      total_stocks: report.total_stocks,
-      successful: counts.successful,
-      failed: counts.failed,
-      skipped: counts.skipped,
-      unchanged: counts.unchanged,
-      duration_seconds: durationSeconds,
-      report_path: reportPath,
-      error_message: input.result.abortReason ?? reportError,
-      universe_size: input.universe.entries.length,
-    });
-  } catch (error) {
-    // A full disk at the very end: the stocks are stored; say so rather than crash.
-    deps.log.error(`cannot record the end of the run in sync_runs: ${(error as Error).message}`);
-    if (exitCode === 0) exitCode = 1;
-    report.exit_code = exitCode;
-  }
-  return { kind: 'run', report, reportPath, exitCode };
-}
-
-
-/**
- * After the report: the metrics textfile and the notifications. Neither can fail the run; a
- * problem is logged (and a notification's secrets never are).
- */
-async function publish(config: ResolvedConfig, finished: Extract<JobResult, { kind: 'run' }>, deps: JobDeps): Promise<void> {
-  if (config.metrics.textfile_path !== null) {
-    try {
-      writeMetricsTextfile(config.metrics.textfile_path, finished.report);
-    } catch (error) {
-      deps.log.error(`cannot write the metrics textfile ${config.metrics.textfile_path}: ${(error as Error).message}`);
-    }
-  }
-  await sendNotifications(config.notifications, finished.report, finished.reportPath, { env: deps.env ?? {}, fetch: deps.fetch, log: deps.log });
-}
-
-/** Companies of this run that the daily index names (the index covers the whole market). */
-function changedInPlan(plan: RefreshPlan, detection: ChangeDetection | null): number | null {
-  const changed = detection?.changed;
-  if (changed === null || changed === undefined) return null;
-  return new Set(plan.entries.flatMap((entry) => (entry.cik !== null && changed.has(entry.cik) ? [entry.cik] : []))).size;
 }
 
 function reportRejected(universe: Universe, log: Logger): void {
