@@ -1,24 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, it, expect } from 'vitest';
 import { extractCompanyFacts, fiscalYearOfEnd, isAnnualPeriod } from '../../src/extract/companyfacts.js';
 import type { EarningsRow } from '../../src/extract/types.js';
+import { byYear, loadFacts, row } from '../helpers/companyfacts.js';
 
-/** A real companyfacts body from test/fixtures/sec (gzip of SEC's JSON, unchanged). */
-function loadFacts(cik: string): unknown {
-  const file = new URL(`../fixtures/sec/companyfacts_CIK${cik}.json.gz`, import.meta.url);
-  return JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as unknown;
-}
 
-function byYear(rows: readonly EarningsRow[], period: EarningsRow['period'] = 'FY'): Map<number, EarningsRow> {
-  return new Map(rows.filter((row) => row.period === period).map((row) => [row.fiscal_year, row]));
-}
 
-function row(rows: Map<number, EarningsRow>, fiscalYear: number): EarningsRow {
-  const found = rows.get(fiscalYear);
-  if (found === undefined) throw new Error(`no row for fiscal year ${fiscalYear}`);
-  return found;
-}
 
 function expectUniquePeriods(rows: readonly EarningsRow[]): void {
   const keys = rows.map((r) => `${r.fiscal_year} ${r.period}`);

@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, it, expect } from 'vitest';
 import { extractChartQuote } from '../../src/extract/chart.js';
 import { extractCompanyFacts } from '../../src/extract/companyfacts.js';
 import { applySplits, inferSplitsFromRestatements, mergeSplits, roundPerShare, snapSplitRatio } from '../../src/extract/split-adjust.js';
 import type { EarningsRow, SplitEvent } from '../../src/extract/types.js';
+import { byYear, loadFacts, row } from '../helpers/companyfacts.js';
 
-/** A real companyfacts body from test/fixtures/sec (gzip of SEC's JSON, unchanged). */
-function loadFacts(cik: string): unknown {
-  const file = new URL(`../fixtures/sec/companyfacts_CIK${cik}.json.gz`, import.meta.url);
-  return JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as unknown;
-}
 
 const split = (date: string, ratio: number, source: SplitEvent['source'] = 'restatement'): SplitEvent => ({ date, ratio, source });
 
@@ -31,16 +26,7 @@ describe('inferSplitsFromRestatements on real companyfacts', () => {
   });
 });
 
-/** The rows of one period name by fiscal year. */
-function byYear(rows: readonly EarningsRow[], period: EarningsRow['period'] = 'FY'): Map<number, EarningsRow> {
-  return new Map(rows.filter((row) => row.period === period).map((row) => [row.fiscal_year, row]));
-}
 
-function row(rows: Map<number, EarningsRow>, fiscalYear: number): EarningsRow {
-  const found = rows.get(fiscalYear);
-  if (found === undefined) throw new Error(`no row for fiscal year ${fiscalYear}`);
-  return found;
-}
 
 describe('extractCompanyFacts puts real per-share values on today\'s share basis', () => {
   const apple = extractCompanyFacts(loadFacts('0000320193'));

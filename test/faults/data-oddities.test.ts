@@ -4,6 +4,7 @@ import { jsonBody, startStandIn, type StandIn } from '../../src/stand-in/server.
 import { FIXTURES, runCli, writeTestConfig, type CliResult } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 import { expectCleanEnd, lastReport, query, type Report } from './run-faulted.js';
+import type { LynchMetrics } from '../../src/extract/lynch-metrics.js';
 
 /*
  * Real-world data oddities, in one run over the real recorded companyfacts (Apple … Tesla, TSMC,
@@ -20,18 +21,12 @@ let report: Report;
 const NO_FACTS: SyntheticCompany = { cik: 9_100_001, symbol: 'NOXB', name: 'No XBRL Facts Corp', exchange: 'NYSE' };
 const NO_COMPANYFACTS: SyntheticCompany = { cik: 9_100_002, symbol: 'NOFX', name: 'No Companyfacts Corp', exchange: 'Nasdaq' };
 
-interface MetricsRow {
+/** A stock_metrics row: the computed metrics, with the category as SQLite gives it back. */
+interface MetricsRow extends Omit<LynchMetrics, 'lynch_category'> {
   symbol: string;
   price: number | null;
   fifty_two_week_high: number | null;
   fifty_two_week_low: number | null;
-  market_cap: number | null;
-  pe_ratio: number | null;
-  ttm_eps: number | null;
-  eps_growth_rate: number | null;
-  peg_ratio: number | null;
-  dividend_yield: number | null;
-  debt_to_equity: number | null;
   lynch_category: string | null;
 }
 

@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import type { EarningsRow } from '../../src/extract/types.js';
+
+/** A real companyfacts body from test/fixtures/sec (gzip of SEC's JSON, unchanged). */
+export function loadFacts(cik: string): unknown {
+  const file = new URL(`../fixtures/sec/companyfacts_CIK${cik}.json.gz`, import.meta.url);
+  return JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as unknown;
+}
+
+/** The rows of one period name by fiscal year. */
+export function byYear(rows: readonly EarningsRow[], period: EarningsRow['period'] = 'FY'): Map<number, EarningsRow> {
+  return new Map(rows.filter((row) => row.period === period).map((row) => [row.fiscal_year, row]));
+}
+
+/** The row of a fiscal year, failing the test when there is none. */
+export function row(rows: Map<number, EarningsRow>, fiscalYear: number): EarningsRow {
+  const found = rows.get(fiscalYear);
+  if (found === undefined) throw new Error(`no row for fiscal year ${fiscalYear}`);
+  return found;
+}
