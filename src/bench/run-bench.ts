@@ -1,53 +1,72 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../stand-in/datasets.js';
-import { jsonBody, startStandIn, type Body } from '../stand-in/server.js';
+import { writeBulkArchives, type ArchiveFile } from '../stand-in/bulk-archives.js';
+import { jsonBody, startStandIn, type Body, type StandInData } from '../stand-in/server.js';
 import { richCompanyFacts } from './rich-facts.js';
 
 /**
  * `npm run bench`: the real CLI against the local stand-in with real latency and the real rate
- * ceilings, a full night then an incremental one (1 % of companies filed), measured as a user
- * would: wall time against the rate-limit floor of the requests made, CPU, peak memory, rows/s.
+ * ceilings, over a whole synthetic market: a first load on an empty database (the bulk archives),
+ * a quiet night (1 % of companies filed), an earnings-season night (15 %). Measured as a user
+ * would: wall time, CPU, peak memory, requests and bytes per source, the path each night took.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
-    stocks: { type: 'string', default: '5000' },
+    stocks: { type: 'string', default: '7360' },
     latency: { type: 'string', default: '150' },
     'sec-rps': { type: 'string', default: '9' },
-    'yahoo-delay': { type: 'string', default: '0.05' },
+    'yahoo-delay': { type: 'string', default: '0.5' },
     workers: { type: 'string', default: '16' },
     'batch-size': { type: 'string', default: '500' },
-    changed: { type: 'string', default: '0.01' },
+    quiet: { type: 'string', default: '0.01' },
+    earnings: { type: 'string', default: '0.15' },
     'facts-kb': { type: 'string', default: '250' },
+    'archive-dir': { type: 'string' },
   },
 });
+
+interface Report {
+  total_stocks: number;
+  successful: number;
+  failed: number;
+  unchanged: number;
+  requests: Record<string, number>;
+  bytes_downloaded: Record<string, number>;
+  refresh_path: string;
+  companies_changed: number | null;
+  bulk: { extraction_seconds: number; archives: { name: string; bytes: number; seconds: number }[] } | null;
+}
 
 interface Measured {
   name: string;
   wallSeconds: number;
   cpuSeconds: number;
   peakRssMb: number;
-  report: { total_stocks: number; successful: number; failed: number; unchanged: number; requests: Record<string, number>; change_detection: string };
+  report: Report;
   rowsWritten: number;
+  targetSeconds: number;
 }
 
 async function main(): Promise<void> {
   const stocks = Number(args.stocks);
   const secRps = Number(args['sec-rps']);
   const yahooDelay = Number(args['yahoo-delay']);
+  const factsKb = Number(args['facts-kb']);
   const companies = syntheticCompanies(stocks);
   const data = syntheticDataset(companies);
-  const factsKb = Number(args['facts-kb']);
   // Realistic companyfacts (a few hundred KB each), made on request so the stand-in stays small.
   data.companyFacts = new LazyFacts(companies, factsKb);
   data.dailyIndexes = new Map();
+  const archiveDir = args['archive-dir'] ?? path.join(tmpdir(), `batch-refresh-bench-archives-${stocks}-${factsKb}kb`);
+  data.archives = await archivesFor(data, companies, archiveDir);
   const standIn = await startStandIn({ data, latencyMs: Number(args.latency) });
   const dir = mkdtempSync(path.join(tmpdir(), 'batch-refresh-bench-'));
   const config = path.join(dir, 'batch_config.json');
@@ -55,7 +74,7 @@ async function main(): Promise<void> {
     config,
     JSON.stringify({
       sources: { edgar: { www_url: standIn.url, data_url: standIn.url, user_agent: 'batch-refresh bench bench@example.com' }, yahoo: { base_url: standIn.url } },
-      processing: { batch_size: Number(args['batch-size']), delay_between_batches_seconds: 0, max_workers: Number(args.workers), force_refresh: true },
+      processing: { batch_size: Number(args['batch-size']), delay_between_batches_seconds: 0, max_workers: Number(args.workers), force_refresh: false },
       rate_limiting: { edgar_requests_per_second: secRps, yfinance_delay_seconds: yahooDelay },
       logging: { log_directory: 'logs', progress_interval_seconds: 60 },
       database: { path: 'stocks.db', backup_before_run: false },
@@ -64,73 +83,88 @@ async function main(): Promise<void> {
   );
   process.stderr.write(`bench: ${stocks} stocks, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${args.workers} workers, ~${factsKb} KB companyfacts; in ${dir}\n`);
 
-  const full = await measure('full', config, dir, '2026-11-24T07:00:00Z');
-
-  // 1 % of companies file a 10-Q on 2026-11-24; the daily index says so.
-  const changedCount = Math.max(1, Math.round(stocks * Number(args.changed)));
-  const changed = companies.filter((_c, index) => index % Math.round(stocks / changedCount) === 0).slice(0, changedCount);
-  const lines = changed.map((company, index) => {
-    const accession = `${String(company.cik).padStart(10, '0')}-26-${String(900_000 + index).padStart(6, '0')}`;
-    const submissions = syntheticSubmissions(company, 0) as { filings: { recent: Record<string, string[]> } };
-    for (const [key, value] of Object.entries({ accessionNumber: accession, filingDate: '2026-11-24', reportDate: '2026-09-30', acceptanceDateTime: '2026-11-24T16:00:00.000Z', form: '10-Q', primaryDocument: 'q.htm', primaryDocDescription: '10-Q' })) {
-      submissions.filings.recent[key]?.unshift(value);
-    }
-    data.submissions.set(company.cik, jsonBody(submissions));
-    return `${company.cik}|${company.name}|10-Q|20261124|edgar/data/${company.cik}/${accession}.txt`;
-  });
-  data.dailyIndexes.set('2026/QTR4/master.20261124.idx', { data: Buffer.from(`CIK|Company Name|Form Type|Date Filed|File Name\n${'-'.repeat(80)}\n${lines.join('\n')}\n`), gzipped: false });
-  const incrementalConfig = JSON.parse(readFileSync(config, 'utf8'));
-  incrementalConfig.processing.force_refresh = false;
-  writeFileSync(config, JSON.stringify(incrementalConfig));
-  const incremental = await measure('incremental (1 % filed)', config, dir, '2026-11-25T07:00:00Z');
+  const runs: Measured[] = [];
+  runs.push(await measure('first load (empty database)', config, dir, '2026-11-23T07:00:00Z', 600));
+  fileOn(data, companies, Number(args.quiet), '20261123', 0);
+  runs.push(await measure(`quiet night (${(Number(args.quiet) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-24T07:00:00Z', 240));
+  fileOn(data, companies, Number(args.earnings), '20261124', 1);
+  runs.push(await measure(`earnings night (${(Number(args.earnings) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-25T07:00:00Z', 360));
   await standIn.close();
 
-  printTable([full, incremental], secRps, yahooDelay);
+  printTable(runs, secRps, yahooDelay);
   rmSync(dir, { recursive: true, force: true });
 }
 
-async function measure(name: string, config: string, dir: string, now: string): Promise<Measured> {
+/** The bulk archives of the synthetic market, generated once and kept for later runs of the bench. */
+async function archivesFor(data: StandInData, companies: SyntheticCompany[], dir: string): Promise<Map<string, ArchiveFile>> {
+  const stamp = path.join(dir, 'complete.json');
+  if (existsSync(stamp)) return new Map(Object.entries(JSON.parse(readFileSync(stamp, 'utf8')) as Record<string, ArchiveFile>));
+  mkdirSync(dir, { recursive: true });
+  process.stderr.write(`bench: writing companyfacts.zip and submissions.zip for ${companies.length} companies to ${dir} (once)\n`);
+  const archives = await writeBulkArchives(data, dir, companies.map((company) => company.cik));
+  writeFileSync(stamp, JSON.stringify(Object.fromEntries(archives)));
+  return archives;
+}
+
+/** A share of the companies file a 10-Q on `day`; that day's daily index says so. */
+function fileOn(data: StandInData, companies: SyntheticCompany[], share: number, day: string, offset: number): void {
+  const count = Math.max(1, Math.round(companies.length * share));
+  const step = companies.length / count;
+  const filers = Array.from({ length: count }, (_unused, index) => companies[Math.floor(index * step + offset) % companies.length] as SyntheticCompany);
+  const iso = `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`;
+  const lines = filers.map((company, index) => {
+    const accession = `${String(company.cik).padStart(10, '0')}-26-${String(offset * 100_000 + index).padStart(6, '0')}`;
+    const submissions = syntheticSubmissions(company, 0) as { filings: { recent: Record<string, string[]> } };
+    for (const [key, value] of Object.entries({ accessionNumber: accession, filingDate: iso, reportDate: '2026-09-30', acceptanceDateTime: `${iso}T16:00:00.000Z`, form: '10-Q', primaryDocument: 'q.htm', primaryDocDescription: '10-Q' })) {
+      submissions.filings.recent[key]?.unshift(value);
+    }
+    data.submissions.set(company.cik, jsonBody(submissions));
+    return `${company.cik}|${company.name}|10-Q|${day}|edgar/data/${company.cik}/${accession}.txt`;
+  });
+  data.dailyIndexes?.set(`${day.slice(0, 4)}/QTR4/master.${day}.idx`, { data: Buffer.from(`CIK|Company Name|Form Type|Date Filed|File Name\n${'-'.repeat(80)}\n${lines.join('\n')}\n`), gzipped: false });
+}
+
+async function measure(name: string, config: string, dir: string, now: string, targetSeconds: number): Promise<Measured> {
   const { stdout, stderr, code } = await run(['/usr/bin/time', '-f', 'TIME %e %U %S %M', process.execPath, path.join(root, 'bin', 'batch-refresh'), '--config', config, '--json'], { BATCH_REFRESH_NOW: now });
   const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
   if (code !== 0 || time === null) throw new Error(`${name} run failed (exit ${code}):\n${stderr.slice(-2000)}`);
   const [, wall, user, sys, rssKb] = time.map(Number) as [number, number, number, number, number];
-  return { name, wallSeconds: wall, cpuSeconds: user + sys, peakRssMb: rssKb / 1024, report: JSON.parse(stdout), rowsWritten: rowsWrittenSince(dir, new Date(now).toISOString()) };
+  return { name, wallSeconds: wall, cpuSeconds: user + sys, peakRssMb: rssKb / 1024, report: JSON.parse(stdout) as Report, rowsWritten: rowsWrittenSince(dir, new Date(now).toISOString()), targetSeconds };
 }
 
 /** Rows this run inserted or updated: their updated_at is at or after the run's start. */
 function rowsWrittenSince(dir: string, since: string): number {
   const db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
-  const tables = ['stocks', 'stock_metrics', 'earnings_history', 'sec_filings'];
+  const tables = ['stocks', 'stock_metrics', 'earnings_history', 'sec_filings', 'price_history'];
   const total = tables.reduce((sum, table) => sum + (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE updated_at >= ?`).get(since) as { n: number }).n, 0);
   db.close();
   return total;
 }
 
 function printTable(runs: Measured[], secRps: number, yahooDelay: number): void {
+  const mb = (bytes: number | undefined): string => ((bytes ?? 0) / 1048576).toFixed(0);
   const rows = runs.map((run) => {
     const sec = run.report.requests.sec ?? 0;
     const yahoo = run.report.requests.yahoo ?? 0;
-    const floor = Math.max(sec / secRps, yahoo * yahooDelay);
-    const n = run.report.total_stocks;
     return {
       run: run.name,
-      stocks: `${run.report.successful}/${n} ok, ${run.report.unchanged} unchanged`,
+      path: run.report.refresh_path,
+      stocks: `${run.report.successful}/${run.report.total_stocks} ok`,
       'wall s': run.wallSeconds.toFixed(1),
-      'floor s': floor.toFixed(1),
-      'wall/floor': (run.wallSeconds / floor).toFixed(3),
-      'SEC req': `${sec} (${(sec / n).toFixed(2)}/stock)`,
-      'Yahoo req': `${yahoo} (${(yahoo / n).toFixed(2)}/stock)`,
-      'CPU ms/stock': ((run.cpuSeconds * 1000) / n).toFixed(2),
+      target: `${run.targetSeconds} s ${run.wallSeconds <= run.targetSeconds ? 'met' : 'MISSED'}`,
+      'floor s': Math.max(sec / secRps, yahoo * yahooDelay).toFixed(1),
+      'extraction s': run.report.bulk?.extraction_seconds ?? '',
+      'SEC req': sec,
+      'SEC MB': mb(run.report.bytes_downloaded.sec),
+      'Yahoo req': yahoo,
+      'Yahoo MB': mb(run.report.bytes_downloaded.yahoo),
+      changed: run.report.companies_changed ?? '',
+      'CPU s': run.cpuSeconds.toFixed(1),
       'peak RSS MB': run.peakRssMb.toFixed(0),
       'rows/s': (run.rowsWritten / run.wallSeconds).toFixed(0),
-      path: run.report.change_detection,
     };
   });
-  const [full, incremental] = runs;
   console.table(rows);
-  if (full && incremental) {
-    console.log(`incremental SEC requests: ${(((incremental.report.requests.sec ?? 0) / (full.report.requests.sec ?? 1)) * 100).toFixed(2)} % of the full run's`);
-  }
 }
 
 function run(command: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -30,12 +30,13 @@ export function buildProgram(): Command {
     .option('--verbose', 'per-stock lines and debug detail on the console')
     .option('--json', 'print the summary report (or, with --dry-run, the plan) as JSON on stdout')
     .option('--continuous', 'keep the data fresh: refresh what is due, sleep when nothing is, until SIGINT/SIGTERM')
+    .option('--bulk', "rebuild fundamentals from SEC's nightly bulk archives (companyfacts.zip, submissions.zip) instead of per-company requests")
     // Options before a subcommand are the program's, after it the subcommand's (`status --json`).
     .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .action(async (options: { config: string; dryRun?: boolean; limit?: number; symbols?: string; verbose?: boolean; json?: boolean; continuous?: boolean }) => {
+    .action(async (options: { config: string; dryRun?: boolean; limit?: number; symbols?: string; verbose?: boolean; json?: boolean; continuous?: boolean; bulk?: boolean }) => {
       const { runCommand, parseSymbolsOption } = await import('./run-command.js');
       let symbols: string[] | undefined;
       try {

@@ -18,6 +18,7 @@ export interface RunCommandOptions {
   json?: boolean;
   symbols?: string[];
   continuous?: boolean;
+  bulk?: boolean;
 }
 
 interface Session {
@@ -48,6 +49,9 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
   if (typeof userAgent !== 'string') throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n  - ${userAgent.issue}`);
   if (options.continuous === true && (options.dryRun === true || options.limit !== undefined)) {
     throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --dry-run or --limit');
+  }
+  if (options.continuous === true && options.bulk === true) {
+    throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --bulk (run the rebuild once, then continuous mode)');
   }
 
   const holder: { current: cliProgress.MultiBar | null } = { current: null };
@@ -91,6 +95,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
       userAgent,
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
       ...(options.symbols ? { symbols: options.symbols } : {}),
+      ...(options.bulk === true ? { bulk: true } : {}),
     },
   };
   try {

@@ -137,6 +137,13 @@ const processingSchema = z.object({
     .max(7 * 24 * 60, 'at most 10080 (a week)')
     .optional().describe('Time budget: no new stock is started after it'),
   bulk_threshold: z.number().min(0).max(1, 'a fraction from 0 to 1').default(0.25).describe('Share of the universe changed above which a night rebuilds from bulk archives'),
+  bulk_min_companies: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(1000)
+    .describe('Fewest companies to refresh for an automatic bulk rebuild (below it, per-company requests cost less than the 3 GB of archives); --bulk ignores it'),
 });
 
 const rateLimitingSchema = z.object({

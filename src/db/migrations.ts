@@ -120,4 +120,14 @@ export const MIGRATIONS: readonly string[] = [
     host TEXT
   );
   `,
+  // 2: daily closes from Yahoo's spark endpoint; the 52-week range is computed from them.
+  `
+  CREATE TABLE price_history (
+    symbol TEXT NOT NULL REFERENCES stocks(symbol) ON DELETE CASCADE,
+    date TEXT NOT NULL,
+    close REAL NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (symbol, date)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,6 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import { computeLynchMetrics } from '../extract/lynch-metrics.js';
 import type { FilingSection } from '../extract/filing-sections.js';
+import type { DailyClose } from '../extract/spark.js';
+import { applySplits } from '../extract/split-adjust.js';
 import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SplitEvent } from '../extract/types.js';
 import type { Validators } from '../sources/source-client.js';
 import type { Db } from './open-database.js';
@@ -22,8 +24,13 @@ export interface StockUpdate {
   quote?: QuoteRow;
   /** Latest cover-page shares outstanding, for the market cap. */
   sharesOutstanding?: { value: number; date: string } | null;
-  /** The splits the adjusted per-share columns were computed with (replaces the stored list). */
+  /**
+   * The splits the adjusted per-share columns were computed with (replaces the stored list). Without
+   * `earnings`, the stored earnings are re-adjusted with them (a split seen after they were stored).
+   */
   splits?: SplitEvent[];
+  /** Daily closes (Yahoo spark) for `price_history`: a stored date gets the new close; closes over 400 days older than the newest go. */
+  closes?: DailyClose[];
   /** Sections of the latest 10-K, stored under its accession. */
   sections?: { accession: string; sections: FilingSection[] };
   /** ETag / Last-Modified of what was fetched, for conditional requests next time. */
@@ -54,6 +61,12 @@ export class StockStore {
   private readonly selectSectionAccessions: Statement;
   private readonly upsertValidators: Statement;
   private readonly selectValidators: Statement;
+  private readonly updateAdjusted: Statement;
+  private readonly upsertClose: Statement;
+  private readonly pruneCloses: Statement;
+  private readonly selectCloseRange: Statement;
+  private readonly selectLatestCloseDates: Statement;
+  private readonly selectSplits: Statement;
   private readonly saveTransaction: (update: StockUpdate, nowIso: string) => void;
 
   constructor(db: Db) {
@@ -94,6 +107,22 @@ export class StockStore {
       INSERT INTO http_validators (url, etag, last_modified, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, updated_at = excluded.updated_at`);
     this.selectValidators = db.prepare('SELECT url, etag, last_modified FROM http_validators');
+    this.updateAdjusted = db.prepare(`
+      UPDATE earnings_history SET eps_diluted_adjusted = @eps_diluted_adjusted, dividends_per_share = @dividends_per_share, updated_at = @now
+      WHERE symbol = @symbol AND fiscal_year = @fiscal_year AND period = @period`);
+    this.upsertClose = db.prepare(`
+      INSERT INTO price_history (symbol, date, close, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(symbol, date) DO UPDATE SET close = excluded.close, updated_at = excluded.updated_at`);
+    this.pruneCloses = db.prepare(`
+      DELETE FROM price_history
+      WHERE symbol = @symbol AND date < date((SELECT MAX(date) FROM price_history WHERE symbol = @symbol), '-${HISTORY_KEPT_DAYS} days')`);
+    // The window is the 365 days ending at the newest stored close, not today: a stock whose
+    // prices stopped coming keeps the range of its last year instead of a shrinking one.
+    this.selectCloseRange = db.prepare(`
+      SELECT MAX(close) AS high, MIN(close) AS low FROM price_history
+      WHERE symbol = @symbol AND date > date((SELECT MAX(date) FROM price_history WHERE symbol = @symbol), '-${RANGE_WINDOW_DAYS} days')`);
+    this.selectLatestCloseDates = db.prepare('SELECT symbol, MAX(date) AS date FROM price_history GROUP BY symbol');
+    this.selectSplits = db.prepare('SELECT symbol, date, ratio, source FROM stock_splits ORDER BY symbol, date');
     this.upsertFiling = db.prepare(`
       INSERT INTO sec_filings (accession_number, symbol, cik, form, filing_date, report_date, acceptance_datetime,
                                primary_document, primary_doc_description, updated_at)
@@ -136,6 +165,21 @@ export class StockStore {
     return new Map(rows.map(({ url, etag, last_modified }) => [url, { etag, last_modified }]));
   }
 
+  /** The newest stored close date (YYYY-MM-DD) of every symbol with price history. */
+  loadLatestCloseDates(): Map<string, string> {
+    const rows = this.selectLatestCloseDates.all() as { symbol: string; date: string }[];
+    return new Map(rows.map((row) => [row.symbol, row.date]));
+  }
+
+  /** The stored splits of every symbol that has any, oldest first. */
+  loadSplits(): Map<string, SplitEvent[]> {
+    const splits = new Map<string, SplitEvent[]>();
+    for (const { symbol, ...split } of this.selectSplits.all() as ({ symbol: string } & SplitEvent)[]) {
+      splits.set(symbol, [...(splits.get(symbol) ?? []), split]);
+    }
+    return splits;
+  }
+
   /** The stored state of every stock, keyed by symbol. */
   loadStates(): Map<string, StoredStockState> {
     const rows = this.selectState.all() as StoredStockState[];
@@ -171,13 +215,35 @@ export class StockStore {
       this.deleteSplits.run(symbol);
       for (const split of update.splits) this.insertSplit.run(symbol, split.date, split.ratio, split.source);
     }
+    const readjusted = update.splits !== undefined && update.earnings === undefined && this.readjustEarnings(symbol, update.splits, now);
+    if (update.closes !== undefined && update.closes.length > 0) {
+      for (const { date, close } of update.closes) this.upsertClose.run(symbol, date, close, now);
+      this.pruneCloses.run({ symbol });
+    }
     for (const { url, etag, last_modified } of update.validators ?? []) {
       if (etag !== null || last_modified !== null) this.upsertValidators.run(url, etag, last_modified, now);
     }
     if (update.sections !== undefined) {
       for (const section of update.sections.sections) this.upsertSection.run(update.sections.accession, section.section, section.content, now);
     }
-    if (update.quote !== undefined || update.earnings !== undefined) this.writeMetrics(update, now);
+    if (update.quote !== undefined || update.earnings !== undefined || readjusted) this.writeMetrics(update, now);
+  }
+
+  /**
+   * Puts the stored earnings on the share basis of `splits`, from their as-filed columns (what
+   * applySplits reads), as storing them with these splits would have. True when a row changed.
+   */
+  private readjustEarnings(symbol: string, splits: SplitEvent[], now: string): boolean {
+    const stored = this.selectEarnings.all(symbol) as EarningsRow[];
+    let changed = false;
+    applySplits(stored, splits).forEach((row, index) => {
+      const before = stored[index];
+      if (before?.eps_diluted_adjusted === row.eps_diluted_adjusted && before.dividends_per_share === row.dividends_per_share) return;
+      const { fiscal_year, period, eps_diluted_adjusted, dividends_per_share } = row;
+      this.updateAdjusted.run({ symbol, fiscal_year, period, eps_diluted_adjusted, dividends_per_share, now });
+      changed = true;
+    });
+    return changed;
   }
 
   /**
@@ -190,11 +256,15 @@ export class StockStore {
     const earnings = this.selectEarnings.all(update.symbol) as EarningsRow[];
     const metrics = computeLynchMetrics({ price, sharesOutstanding: stored?.shares_outstanding ?? null, earnings });
     const quote = update.quote;
+    // Closing highs and lows from price_history, not intraday ones like the chart meta's: spark
+    // has no range, and one kind of value for every stock beats a mix. The meta's range serves
+    // only a stock with no stored closes yet.
+    const range = quote === undefined ? undefined : (this.selectCloseRange.get({ symbol: update.symbol }) as { high: number | null; low: number | null });
     this.upsertMetrics.run({
       symbol: update.symbol,
       price: quote?.price ?? null,
-      fifty_two_week_high: quote?.fifty_two_week_high ?? null,
-      fifty_two_week_low: quote?.fifty_two_week_low ?? null,
+      fifty_two_week_high: range?.high ?? quote?.fifty_two_week_high ?? null,
+      fifty_two_week_low: range?.low ?? quote?.fifty_two_week_low ?? null,
       currency: quote?.currency ?? null,
       price_time: quote?.price_time ?? null,
       ...metrics,
@@ -221,6 +291,11 @@ const EARNINGS_COLUMNS = [
   'filed',
   'accession_number',
 ] as const satisfies readonly (keyof EarningsRow)[];
+
+/** Closes older than this before a symbol's newest one are dropped: a year's range plus slack. */
+const HISTORY_KEPT_DAYS = 400;
+/** The 52-week range is taken over this many days ending at the newest close. */
+const RANGE_WINDOW_DAYS = 365;
 
 /** stock_metrics columns computed by computeLynchMetrics. */
 const METRIC_COLUMNS = ['market_cap', 'pe_ratio', 'ttm_eps', 'eps_growth_rate', 'peg_ratio', 'dividend_yield', 'debt_to_equity', 'lynch_category'] as const;

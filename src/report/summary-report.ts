@@ -38,6 +38,16 @@ export interface SummaryReport {
   change_detection_note: string | null;
   index_days: number;
   companies_changed: number | null;
+  /** Which way the fundamentals came: SEC's bulk archives, the daily index's changed companies, or every company asked. */
+  refresh_path: 'bulk' | 'daily-index' | 'per-company';
+  /** The bulk rebuild: why, each archive's bytes, resumes and companies used, extraction time. */
+  bulk: {
+    reason: string;
+    note: string | null;
+    archives: { name: string; bytes: number; total_bytes: number | null; resumes: number; entries_used: number; seconds: number; error: string | null }[];
+    extraction_seconds: number;
+    fallback_stocks: number;
+  } | null;
   backup: { path: string; bytes: number } | null;
   database: string;
   config: string;

@@ -10,7 +10,7 @@ import { formatLocalIso } from '../util/time.js';
 import type { ChangeDetection } from './changes.js';
 import { countOutcomes, successRate } from './outcome.js';
 import type { RefreshPlan } from './plan.js';
-import type { JobDeps, JobResult } from './run-job.js';
+import type { BulkFigures, JobDeps, JobResult } from './run-job.js';
 import type { RefreshResult } from './run-refresh.js';
 import type { Universe } from './universe.js';
 
@@ -31,6 +31,8 @@ export interface FinishInput {
   stats: Record<string, SourceStats>;
   backup: BackupResult | null;
   detection: ChangeDetection | null;
+  /** Set when the night rebuilt from the bulk archives. */
+  bulk: BulkFigures | null;
   deps: JobDeps;
 }
 
@@ -65,6 +67,17 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
     change_detection_note: input.detection?.reason ?? null,
     index_days: input.detection?.days ?? 0,
     companies_changed: changedInPlan(input.plan, input.detection),
+    refresh_path: refreshPath(input),
+    bulk:
+      input.bulk === null
+        ? null
+        : {
+            reason: input.bulk.reason,
+            note: input.bulk.note,
+            archives: input.bulk.archives,
+            extraction_seconds: input.bulk.extraction_seconds,
+            fallback_stocks: input.bulk.fallback_stocks,
+          },
     backup: input.backup === null ? null : { path: input.backup.path, bytes: input.backup.bytes },
     database: config.database.path,
     config: config.configPath,
@@ -119,6 +132,16 @@ export async function publish(config: ResolvedConfig, finished: Extract<JobResul
     }
   }
   await sendNotifications(config.notifications, finished.report, finished.reportPath, { env: deps.env ?? {}, fetch: deps.fetch, log: deps.log });
+}
+
+/**
+ * Which way the fundamentals came: `bulk` (the archives), `daily-index` (only the companies the
+ * index names), or `per-company` (each company's submissions checked, or everything fetched).
+ */
+function refreshPath(input: FinishInput): SummaryReport['refresh_path'] {
+  if (input.bulk !== null && input.bulk.archives.length > 0) return 'bulk';
+  if (!input.config.processing.force_refresh && input.detection?.path === 'daily-index') return 'daily-index';
+  return 'per-company';
 }
 
 /** Companies of this run that the daily index names (the index covers the whole market). */

@@ -1,12 +1,12 @@
-import { extractChartQuote } from '../extract/chart.js';
+import type { DailyClose } from '../extract/spark.js';
 import { applySplits, mergeSplits } from '../extract/split-adjust.js';
 import type { UniverseEntry } from '../extract/universe.js';
-import type { QuoteRow } from '../extract/types.js';
+import type { CompanyFactsExtract, QuoteRow, SplitEvent } from '../extract/types.js';
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
 import { SourceError } from '../sources/http.js';
-import type { YahooSource } from '../sources/yahoo.js';
 import type { CompanyCache, CompanyData } from './company-data.js';
 import type { Outcome } from './outcome.js';
+import type { PriceBook } from './prices.js';
 
 /**
  * A failure that must stop the whole run because every further stock would fail the same way:
@@ -27,7 +27,10 @@ const FATAL_STORAGE_CODES = /^(SQLITE_FULL|SQLITE_IOERR|SQLITE_CANTOPEN|SQLITE_R
 
 export interface StockPipeline {
   companies: CompanyCache | null;
-  yahoo: YahooSource | null;
+  /** Batched prices (spark), with the chart endpoint for what spark does not answer. */
+  prices: PriceBook | null;
+  /** Splits stored per symbol: a split the filings show that is not among them is asked of Yahoo's chart. */
+  storedSplits: Map<string, SplitEvent[]>;
   store: StockStore;
   now: () => Date;
   /** The listing under which a company's filings are stored (the first of its CIK in the plan). */
@@ -43,7 +46,10 @@ type Part<T> = { kind: 'data'; value: T } | { kind: 'no_data'; reason: string } 
  * after its retries (what the others returned is stored all the same).
  */
 export async function processStock(entry: UniverseEntry, pipeline: StockPipeline): Promise<Outcome> {
-  const [sec, price] = await Promise.all([secPart(entry, pipeline), pricePart(entry, pipeline)]);
+  // The price request is in flight already (the batch's spark requests start with the batch).
+  const sec = await secPart(entry, pipeline);
+  const facts = sec?.kind === 'data' ? sec.value.facts : undefined;
+  const price = await pricePart(entry, pipeline, facts !== undefined && showsNewSplit(facts, pipeline.storedSplits.get(entry.symbol) ?? []));
   const parts: Part<unknown>[] = [];
   if (sec !== null) parts.push(sec);
   if (price !== null) parts.push(price);
@@ -87,16 +93,30 @@ async function secPart(entry: UniverseEntry, pipeline: StockPipeline): Promise<P
   }
 }
 
-async function pricePart(entry: UniverseEntry, pipeline: StockPipeline): Promise<Part<QuoteRow> | null> {
-  if (pipeline.yahoo === null) return null;
+/** A price and the daily closes that came with it. */
+export interface PriceData {
+  quote: QuoteRow;
+  closes: DailyClose[];
+}
+
+async function pricePart(entry: UniverseEntry, pipeline: StockPipeline, withSplits: boolean): Promise<Part<PriceData> | null> {
+  if (pipeline.prices === null) return null;
   try {
-    const response = await pipeline.yahoo.fetchChart(entry.symbol);
-    if (response.kind !== 'data') return { kind: 'no_data', reason: 'yahoo: symbol not found (404)' };
-    const chart = extractChartQuote(response.json);
-    return chart.kind === 'quote' ? { kind: 'data', value: chart.quote } : { kind: 'no_data', reason: `yahoo: ${chart.reason}` };
+    const answer = await pipeline.prices.get(entry.symbol, withSplits);
+    if (answer.kind === 'data') return { kind: 'data', value: { quote: answer.quote, closes: answer.closes } };
+    if (answer.kind === 'no_data') return answer;
+    return failedPart('yahoo', answer.error);
   } catch (error) {
     return failedPart('yahoo', error);
   }
+}
+
+/**
+ * The filings show a split (restated per-share values) that no stored split accounts for: Yahoo's
+ * chart is asked for its split events, to date and size it exactly.
+ */
+export function showsNewSplit(facts: CompanyFactsExtract, stored: readonly SplitEvent[]): boolean {
+  return facts.splits.length > 0 && mergeSplits(stored, facts.splits).length > stored.length;
 }
 
 function failedPart(source: string, error: unknown): Part<never> {
@@ -108,14 +128,23 @@ function failedPart(source: string, error: unknown): Part<never> {
   return { kind: 'error', source, error: new SourceError('internal', (error as Error)?.message ?? String(error)) };
 }
 
-/** Writes what arrived in one transaction; a storage failure is this stock's failure. */
-function store(entry: UniverseEntry, company: CompanyData | undefined, quote: QuoteRow | undefined, pipeline: StockPipeline): Outcome | null {
-  const isPrimaryListing = entry.cik !== null && pipeline.filingsOwner(entry.cik) === entry.symbol;
+/**
+ * The update one stock's data makes, whichever way it arrived (per company, bulk archive, demo):
+ * per-share values on today's basis with Yahoo's split events where it has them, else the splits
+ * the restated filings show (split-adjust.ts).
+ */
+export function buildUpdate(
+  entry: UniverseEntry,
+  company: Partial<CompanyData> | undefined,
+  price: PriceData | undefined,
+  isPrimaryListing: boolean,
+  storedSplits: readonly SplitEvent[] = [],
+): StockUpdate {
   const facts = company?.facts;
-  // Per-share values on today's basis: Yahoo's split events where it has them, else the splits
-  // the restated filings show (split-adjust.ts).
-  const splits = facts === undefined ? undefined : mergeSplits(quote?.splits ?? [], facts.splits);
-  const update: StockUpdate = {
+  const quote = price?.quote;
+  const yahooSplits = quote !== undefined && quote.splits.length > 0 ? quote.splits : storedSplits.filter((split) => split.source === 'yahoo');
+  const splits = facts === undefined ? undefined : mergeSplits(yahooSplits, facts.splits);
+  return {
     symbol: entry.symbol,
     cik: entry.cik,
     name: entry.name,
@@ -128,9 +157,23 @@ function store(entry: UniverseEntry, company: CompanyData | undefined, quote: Qu
     ...(company ? { latestAccession: company.latestAccession } : {}),
     ...(company?.validators ? { validators: company.validators } : {}),
     ...(quote ? { quote } : {}),
+    ...(price && price.closes.length > 0 ? { closes: price.closes } : {}),
   };
+}
+
+/** Writes what arrived in one transaction; a storage failure is this stock's failure. */
+function store(entry: UniverseEntry, company: CompanyData | undefined, price: PriceData | undefined, pipeline: StockPipeline): Outcome | null {
+  const isPrimaryListing = entry.cik !== null && pipeline.filingsOwner(entry.cik) === entry.symbol;
+  return saveUpdate(pipeline.store, buildUpdate(entry, company, price, isPrimaryListing, pipeline.storedSplits.get(entry.symbol)), pipeline.now());
+}
+
+/**
+ * Stores one update atomically. A full or failing disk stops the run (FatalSourceError); any other
+ * storage error is this stock's failure, and the rolled-back transaction leaves nothing half written.
+ */
+export function saveUpdate(store: StockStore, update: StockUpdate, now: Date): Outcome | null {
   try {
-    pipeline.store.save(update, pipeline.now().toISOString());
+    store.save(update, now.toISOString());
     return null;
   } catch (error) {
     // The transaction was rolled back: nothing of this stock is half written.
@@ -140,7 +183,7 @@ function store(entry: UniverseEntry, company: CompanyData | undefined, quote: Qu
     }
     return {
       status: 'failed',
-      symbol: entry.symbol,
+      symbol: update.symbol,
       errorType: 'storage',
       message: `database: ${(error as Error).message}`,
       attempts: 1,

@@ -15,9 +15,14 @@ import type { SourceDeps, SourceStats } from '../sources/source-client.js';
 import { YahooSource } from '../sources/yahoo.js';
 import { fileStamp } from '../util/time.js';
 import { detectChanges, type ChangeDetection } from './changes.js';
+import type { SplitEvent } from '../extract/types.js';
+import type { UniverseEntry } from '../extract/universe.js';
+import { ArchiveUnavailableError, runBulk, type ArchiveFigures } from './bulk.js';
 import { CompanyCache, fetchCompanyData } from './company-data.js';
 import { finish, publish } from './finish-run.js';
+import type { Outcome } from './outcome.js';
 import { buildPlan, filingsOwners, type RefreshPlan } from './plan.js';
+import { PriceBook } from './prices.js';
 import { runRefresh, type RefreshEvents, type RefreshResult } from './run-refresh.js';
 import { loadUniverse, UniverseError, type Universe } from './universe.js';
 
@@ -32,6 +37,8 @@ export interface JobOptions {
   backup?: (config: ResolvedConfig) => boolean;
   /** Only stocks last refreshed before this time, or never (continuous mode). */
   dueBefore?: Date;
+  /** --bulk: rebuild from SEC's bulk archives whatever changed. */
+  bulk?: boolean;
 }
 
 /** Everything with a side effect, injected (tests pass a local fetch target and an instant sleep). */
@@ -40,7 +47,7 @@ export interface JobDeps {
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   log: Logger;
-  events?: RefreshEvents & { onPlan?: (plan: RefreshPlan) => void };
+  events?: RefreshEvents & { onPlan?: (plan: RefreshPlan) => void; onBulkProgress?: (message: string) => void };
   signal?: AbortSignal;
   /** Where secrets named in the config (SMTP password) are read from. */
   env?: NodeJS.ProcessEnv;
@@ -139,6 +146,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     let plan: RefreshPlan | undefined;
     let result: RefreshResult;
     let detection: ChangeDetection | null = null;
+    let bulk: BulkFigures | null = null;
     try {
       universe = await loadUniverse(config, sec, options.symbols);
       reportRejected(universe, deps.log);
@@ -152,8 +160,25 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
             : `checking every company's filings (${detection.reason})`,
         );
       }
+      const parts: RefreshParts = {
+        store,
+        states,
+        sec,
+        yahoo,
+        changed: detection?.changed ?? null,
+        storedSplits: store.loadSplits(),
+        latestCloseDates: store.loadLatestCloseDates(),
+      };
+      const bulkReason = sec !== null && config.sources.edgar.enabled ? chooseBulk(options, universe, plan, states, detection) : null;
       deps.events?.onPlan?.(plan);
-      result = await refresh(plan, { store, states, sec, yahoo, changed: detection?.changed ?? null }, options, deps);
+      if (bulkReason !== null && sec !== null) {
+        deps.log.info(`rebuilding from SEC's bulk archives: ${bulkReason}`);
+        const rebuilt = await rebuild(plan, parts, sec, options, deps);
+        bulk = { reason: bulkReason, ...rebuilt.figures };
+        result = rebuilt.result;
+      } else {
+        result = await refresh(plan, parts, options, deps);
+      }
     } catch (error) {
       // No universe, or SEC refusing us before any stock (403 on the daily index): an abort with a report.
       if (!(error instanceof UniverseError) && !(error instanceof SourceError && error.fatal)) throw error;
@@ -165,7 +190,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     const stats: Record<string, SourceStats> = {};
     if (sec !== null) stats.sec = sec.client.stats;
     if (yahoo !== null) stats.yahoo = yahoo.client.stats;
-    const finished = finish({ db, runId, config, startedAt, stamp, universe, plan, result, stats, backup, detection, deps });
+    const finished = finish({ db, runId, config, startedAt, stamp, universe, plan, result, stats, backup, detection, bulk, deps });
     await publish(config, finished, deps);
     return finished;
   } finally {
@@ -206,6 +231,7 @@ function createYahoo(config: ResolvedConfig, deps: SourceDeps): YahooSource {
     {
       baseUrl: yahoo.base_url,
       delaySeconds: config.rate_limiting.yfinance_delay_seconds,
+      symbolsPerRequest: yahoo.symbols_per_request,
       ...requestLimits(config, yahoo),
     },
     deps,
@@ -254,9 +280,106 @@ interface RefreshParts {
   sec: SecSource | null;
   yahoo: YahooSource | null;
   changed: Set<number> | null;
+  storedSplits: Map<string, SplitEvent[]>;
+  latestCloseDates: Map<string, string>;
 }
 
-async function refresh(plan: RefreshPlan, { store, states, sec, yahoo, changed }: RefreshParts, options: JobOptions, deps: JobDeps): Promise<RefreshResult> {
+/** How a bulk rebuild went, for the report. */
+export interface BulkFigures {
+  reason: string;
+  archives: ArchiveFigures[];
+  extraction_seconds: number;
+  /** Stocks refreshed one by one because an archive did not reach their company, or was not published. */
+  fallback_stocks: number;
+  note: string | null;
+}
+
+/** Below this many companies, two requests each cost less than two archives of 3 GB (processing.bulk_min_companies). */
+function chooseBulk(options: JobOptions, universe: Universe, plan: RefreshPlan, states: Map<string, StoredStockState>, detection: ChangeDetection | null): string | null {
+  const { config } = options;
+  if (options.bulk === true) return 'requested (--bulk)';
+  if (plan.companies < config.processing.bulk_min_companies || plan.companies === 0) return null;
+  if (states.size === 0) return 'the database is empty';
+  const universeCompanies = new Set(universe.entries.flatMap((entry) => (entry.cik === null ? [] : [entry.cik]))).size;
+  const changing = config.processing.force_refresh
+    ? plan.companies
+    : detection?.changed
+      ? new Set(plan.entries.flatMap((entry) => (entry.cik !== null && detection.changed?.has(entry.cik) ? [entry.cik] : []))).size
+      : 0;
+  const share = universeCompanies === 0 ? 0 : changing / universeCompanies;
+  if (share > config.processing.bulk_threshold) {
+    return `${changing} of the universe's ${universeCompanies} companies to refresh (${(share * 100).toFixed(1)} %, over processing.bulk_threshold ${config.processing.bulk_threshold})`;
+  }
+  return null;
+}
+
+function newPriceBook(yahoo: YahooSource | null, parts: RefreshParts, options: JobOptions, deps: JobDeps): PriceBook | null {
+  if (yahoo === null) return null;
+  return new PriceBook(yahoo, { symbolsPerRequest: options.config.sources.yahoo.symbols_per_request, now: deps.now, latestCloseDates: parts.latestCloseDates });
+}
+
+function deadlineOf(options: JobOptions, deps: JobDeps): Date | null {
+  const budgetMinutes = options.config.processing.max_runtime_minutes;
+  return budgetMinutes === undefined ? null : new Date(deps.now().getTime() + budgetMinutes * 60_000);
+}
+
+/**
+ * The bulk rebuild, then the per-company path for the stocks it could not serve (an archive that
+ * failed part way); an archive SEC has not published sends the whole night per company.
+ */
+async function rebuild(plan: RefreshPlan, parts: RefreshParts, sec: SecSource, options: JobOptions, deps: JobDeps): Promise<{ result: RefreshResult; figures: Omit<BulkFigures, 'reason'> }> {
+  let bulk: Awaited<ReturnType<typeof runBulk>>;
+  try {
+    bulk = await runBulk({
+      entries: plan.entries,
+      sec,
+      prices: newPriceBook(parts.yahoo, parts, options, deps),
+      store: parts.store,
+      storedSplits: parts.storedSplits,
+      now: deps.now,
+      deadline: deadlineOf(options, deps),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onProgress: (message) => (deps.events?.onBulkProgress ? deps.events.onBulkProgress(message) : deps.log.info(message)),
+      ...(deps.events?.onStockDone ? { onStockDone: deps.events.onStockDone } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof ArchiveUnavailableError)) throw error;
+    deps.log.warn(`${error.message}: refreshing company by company instead`);
+    const result = await refresh(plan, parts, options, deps);
+    return { result, figures: { archives: [], extraction_seconds: 0, fallback_stocks: plan.entries.length, note: error.message } };
+  }
+  const figures = { archives: bulk.archives, extraction_seconds: bulk.extraction_seconds, fallback_stocks: bulk.fallback.length, note: null };
+  let rest: RefreshResult | null = null;
+  if (bulk.fallback.length > 0 && bulk.abortReason === null && !bulk.budgetExhausted && deps.signal?.aborted !== true) {
+    deps.log.info(`refreshing ${bulk.fallback.length} stocks company by company (an archive did not reach them)`);
+    const batchSize = options.config.processing.batch_size;
+    const batches: UniverseEntry[][] = [];
+    for (let start = 0; start < bulk.fallback.length; start += batchSize) batches.push(bulk.fallback.slice(start, start + batchSize));
+    rest = await refresh({ ...plan, entries: bulk.fallback, batches }, parts, options, deps);
+  }
+  const outcomes = new Map<string, Outcome>(bulk.outcomes);
+  for (const outcome of rest?.outcomes ?? []) outcomes.set(outcome.symbol, outcome);
+  const ordered = plan.entries.flatMap((entry) => {
+    const outcome = outcomes.get(entry.symbol);
+    return outcome === undefined ? [] : [outcome];
+  });
+  const abortReason = bulk.abortReason ?? rest?.abortReason ?? null;
+  return {
+    figures,
+    result: {
+      outcomes: ordered,
+      status: abortReason !== null ? 'aborted' : deps.signal?.aborted === true ? 'interrupted' : 'completed',
+      abortReason,
+      abortKind: abortReason === null ? null : (rest?.abortKind ?? 'fatal'),
+      budgetExhausted: bulk.budgetExhausted || (rest?.budgetExhausted ?? false),
+      notStarted: plan.entries.length - ordered.length,
+      retried: rest?.retried ?? [],
+    },
+  };
+}
+
+async function refresh(plan: RefreshPlan, parts: RefreshParts, options: JobOptions, deps: JobDeps): Promise<RefreshResult> {
+  const { store, states, sec, yahoo, changed } = parts;
   const { config } = options;
   const owners = filingsOwners(plan.entries);
   const fetchOptions = {
@@ -271,17 +394,16 @@ async function refresh(plan: RefreshPlan, { store, states, sec, yahoo, changed }
     sec !== null && config.sources.edgar.enabled
       ? new CompanyCache((cik) => fetchCompanyData(sec, cik, states.get(owners.get(cik) ?? ''), fetchOptions))
       : null;
-  const budgetMinutes = config.processing.max_runtime_minutes;
   return runRefresh(
     plan.batches,
-    { companies, yahoo, store, now: deps.now, filingsOwner: (cik) => owners.get(cik) },
+    { companies, prices: newPriceBook(yahoo, parts, options, deps), storedSplits: parts.storedSplits, store, now: deps.now, filingsOwner: (cik) => owners.get(cik) },
     {
       maxWorkers: config.processing.max_workers,
       delayBetweenBatchesMs: config.processing.delay_between_batches_seconds * 1000,
       maxConsecutiveFailures: config.error_handling.max_consecutive_failures,
       continueOnError: config.error_handling.continue_on_error,
       retryFailedStocks: config.error_handling.retry_failed_stocks,
-      deadline: budgetMinutes === undefined ? null : new Date(deps.now().getTime() + budgetMinutes * 60_000),
+      deadline: deadlineOf(options, deps),
     },
     { now: deps.now, sleep: deps.sleep, ...(deps.signal ? { signal: deps.signal } : {}) },
     deps.events,

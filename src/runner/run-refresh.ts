@@ -100,6 +100,7 @@ export async function runRefresh(
     if (stopped()) break;
     events.onBatchStart?.(index, batches.length, batch.length);
     pipeline.companies?.expect(ciksOf(batch));
+    pipeline.prices?.prefetch(batch.map((entry) => entry.symbol));
     await runPool(batch, options.maxWorkers, (entry) => runOne(entry, true));
     if (index < batches.length - 1 && !stopped() && options.delayBetweenBatchesMs > 0) {
       await deps.sleep(options.delayBetweenBatchesMs);
@@ -113,6 +114,7 @@ export async function runRefresh(
     events.onRetryPass?.(retried);
     for (const entry of failedEntries) outcomes.delete(entry.symbol);
     pipeline.companies?.expect(ciksOf(failedEntries));
+    pipeline.prices?.prefetch(failedEntries.map((entry) => entry.symbol));
     // The second pass is a last chance for transient trouble; it does not count toward the abort limits.
     await runPool(failedEntries, options.maxWorkers, (entry) => runOne(entry, false));
     for (const entry of failedEntries) {

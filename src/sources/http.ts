@@ -69,15 +69,40 @@ export async function httpGet(url: string, options: GetOptions): Promise<HttpBod
   } catch (error) {
     throw classifyFetchError(error, url, options.timeoutMs);
   }
-  const { status } = response;
-  if (status === 404 || status === 304 || (status >= 200 && status < 300)) {
-    const body = await readCapped(response, url, options);
-    return { status, body, headers: response.headers };
+  await rejectErrorStatus(response, url, options.nowMs);
+  const body = await readCapped(response, url, options);
+  return { status: response.status, body, headers: response.headers };
+}
+
+/**
+ * Opens a GET whose body the caller streams (archives of GBs): `timeoutMs` covers only the wait
+ * for the headers, and there is no size cap. Resolves for 2xx, 304 and 404 with the body unread,
+ * throws the same `SourceError`s as `httpGet` for everything else.
+ */
+export async function httpOpen(url: string, options: Omit<GetOptions, 'maxBytes'>): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('no headers in time', 'TimeoutError')), options.timeoutMs);
+  let response: Response;
+  try {
+    options.onSend?.();
+    response = await options.fetch(url, { headers: options.headers, signal: controller.signal, redirect: 'follow' });
+  } catch (error) {
+    throw classifyFetchError(error, url, options.timeoutMs);
+  } finally {
+    clearTimeout(timer);
   }
+  await rejectErrorStatus(response, url, options.nowMs);
+  return response;
+}
+
+/** Returns for 2xx, 304 and 404; otherwise releases the connection and throws the classified `SourceError`. */
+async function rejectErrorStatus(response: Response, url: string, nowMs: () => number): Promise<void> {
+  const { status } = response;
+  if (status === 404 || status === 304 || (status >= 200 && status < 300)) return;
   // Error bodies are not needed (and may be large HTML pages): release the connection.
   await response.body?.cancel().catch(() => undefined);
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), options.nowMs());
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), nowMs());
     throw new SourceError('rate_limited', `HTTP 429 Too Many Requests from ${hostOf(url)}`, { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   }
   if (status >= 500) throw new SourceError('http_5xx', `HTTP ${status} from ${hostOf(url)}`, { status });
@@ -129,7 +154,7 @@ function tooLarge(url: string, maxBytes: number): SourceError {
 }
 
 /** Undici wraps the real cause (ECONNREFUSED, socket closed, abort) in a TypeError. */
-function classifyFetchError(error: unknown, url: string, timeoutMs: number): SourceError {
+export function classifyFetchError(error: unknown, url: string, timeoutMs: number): SourceError {
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.cause?.name === 'TimeoutError') {
     return new SourceError('timeout', `no complete answer from ${hostOf(url)} within ${timeoutMs / 1000}s`);

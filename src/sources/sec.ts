@@ -65,6 +65,11 @@ export class SecSource {
     return response.status === 404 ? { kind: 'not_found' } : { kind: 'data', text: response.body.toString('latin1') };
   }
 
+  /** A file under the web host, e.g. the bulk archives under `Archives/edgar/daily-index/`. */
+  archiveUrl(relativePath: string): string {
+    return `${trimSlash(this.options.wwwUrl)}/${relativePath}`;
+  }
+
   tickerFileUrl(): string {
     return `${trimSlash(this.options.wwwUrl)}/files/company_tickers_exchange.json`;
   }

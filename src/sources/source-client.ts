@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import pThrottle from 'p-throttle';
-import { httpGet, parseJsonBody, SourceError, type FetchFn } from './http.js';
+import { httpGet, httpOpen, parseJsonBody, SourceError, type FetchFn, type HttpBody } from './http.js';
 
 /** Retry-After beyond this is capped: a nightly job should not stall for hours on one header. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -90,7 +90,7 @@ export class SourceClient {
     if (validators?.last_modified) conditional['If-Modified-Since'] = validators.last_modified;
     // Parsing is part of the attempt: a truncated or HTML body is retried like any transient fault.
     return this.retrying(async () => {
-      const response = await this.attempt(url, conditional);
+      const response = await this.attempt(this.bodyRequest(url, conditional));
       if (response.status === 304) return { kind: 'not_modified' };
       if (response.status === 404) return { kind: 'not_found' };
       return {
@@ -103,7 +103,31 @@ export class SourceClient {
 
   /** GETs raw bytes under the same ceiling and retries (2xx and 404 resolve). */
   async get(url: string): Promise<{ status: number; body: Buffer; headers: Headers }> {
-    return this.retrying(() => this.attempt(url));
+    return this.retrying(() => this.attempt(this.bodyRequest(url)));
+  }
+
+  /**
+   * Opens a GET under the same ceiling, pause and retries, for a body too large to hold (SEC's
+   * bulk archives): resolves for 2xx, 304 and 404 with the body unread. `timeoutMs` covers only
+   * the headers and `maxBytes` does not apply; the caller adds what it reads with `countBytes`.
+   */
+  async openStream(url: string, headers: Record<string, string> = {}): Promise<Response> {
+    return this.retrying(() =>
+      this.attempt((onSend) =>
+        httpOpen(url, {
+          headers: { ...this.options.headers, ...headers },
+          timeoutMs: this.options.timeoutMs,
+          fetch: this.deps.fetch,
+          nowMs: () => this.deps.now().getTime(),
+          onSend,
+        }),
+      ),
+    );
+  }
+
+  /** Counts body bytes read from an `openStream` response. */
+  countBytes(bytes: number): void {
+    this.stats.bytes += bytes;
   }
 
   private retrying<T>(task: () => Promise<T>): Promise<T> {
@@ -123,16 +147,33 @@ export class SourceClient {
     });
   }
 
-  private async attempt(url: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: Headers }> {
+  /** A GET whose body is read in full, counted in the stats. */
+  private bodyRequest(url: string, extraHeaders: Record<string, string> = {}): (onSend: () => void) => Promise<HttpBody> {
+    return async (onSend) => {
+      const response = await httpGet(url, {
+        headers: { ...this.options.headers, ...extraHeaders },
+        timeoutMs: this.options.timeoutMs,
+        maxBytes: this.options.maxBytes,
+        fetch: this.deps.fetch,
+        nowMs: () => this.deps.now().getTime(),
+        onSend,
+      });
+      this.stats.bytes += response.body.length;
+      if (response.status === 304) this.stats.not_modified += 1;
+      return response;
+    };
+  }
+
+  private async attempt<T>(request: (onSend: () => void) => Promise<T>): Promise<T> {
     for (;;) {
       await this.waitWhilePaused();
-      const response = await this.send(url, extraHeaders);
+      const response = await this.send(request);
       if (response !== PAUSED) return response;
     }
   }
 
   /** One request in its throttle slot; PAUSED when a 429 paused the source while it waited for the slot. */
-  private send(url: string, extraHeaders: Record<string, string>): Promise<{ status: number; body: Buffer; headers: Headers } | typeof PAUSED> {
+  private send<T>(request: (onSend: () => void) => Promise<T>): Promise<T | typeof PAUSED> {
     return this.throttled(async () => {
       // p-throttle fixes a slot's time when the request joins the queue: requests queued before a
       // 429 would go out during its pause. Such a slot goes unused and the request queues again.
@@ -140,17 +181,7 @@ export class SourceClient {
       const slot = await this.window.reserve();
       this.stats.requests += 1;
       try {
-        const response = await httpGet(url, {
-          headers: { ...this.options.headers, ...extraHeaders },
-          timeoutMs: this.options.timeoutMs,
-          maxBytes: this.options.maxBytes,
-          fetch: this.deps.fetch,
-          nowMs: () => this.deps.now().getTime(),
-          onSend: slot.markSent,
-        });
-        this.stats.bytes += response.body.length;
-        if (response.status === 304) this.stats.not_modified += 1;
-        return response;
+        return await request(slot.markSent);
       } catch (error) {
         if (error instanceof SourceError && error.type === 'rate_limited') {
           this.stats.rate_limited += 1;

@@ -9,9 +9,20 @@ export interface YahooSourceOptions {
   maxBytes: number;
   retries: number;
   retryBaseDelayMs: number;
+  /**
+   * Most symbols in one spark request: Yahoo answers more than 20 with HTTP 400.
+   * @default 20
+   */
+  symbolsPerRequest?: number;
 }
 
-/** Yahoo Finance chart endpoint: price and 52-week range from the chart's `meta`. */
+/** Yahoo's own ceiling on symbols per spark request. */
+export const SPARK_MAX_SYMBOLS = 20;
+
+/**
+ * Yahoo Finance: the chart endpoint (price, 52-week range and splits of one symbol) and the spark
+ * endpoint (daily closes of up to 20 symbols), sharing one rate ceiling.
+ */
 export class YahooSource {
   readonly client: SourceClient;
 
@@ -41,5 +52,20 @@ export class YahooSource {
    */
   fetchChart(symbol: string): Promise<JsonResult> {
     return this.client.getJson(`${trimSlash(this.options.baseUrl)}/v8/finance/chart/${encodeURIComponent(symbol)}?range=max&interval=3mo&events=split`);
+  }
+
+  /**
+   * One batched price request; throws RangeError when given more than `symbolsPerRequest` symbols
+   * or none, before anything is sent (a 400 would cost a request slot and say less). Symbols are
+   * URL-encoded (`^GSPC`, `BRK-B` come from files) and joined with commas. A symbol Yahoo does not
+   * know is not an error: it comes back with no closes (see extractSpark).
+   */
+  fetchSpark(symbols: readonly string[], range: '5d' | '1mo' | '1y'): Promise<JsonResult> {
+    const most = this.options.symbolsPerRequest ?? SPARK_MAX_SYMBOLS;
+    if (symbols.length === 0 || symbols.length > most) {
+      return Promise.reject(new RangeError(`yahoo spark takes 1 to ${most} symbols a request, got ${symbols.length}`));
+    }
+    const list = symbols.map((symbol) => encodeURIComponent(symbol)).join(',');
+    return this.client.getJson(`${trimSlash(this.options.baseUrl)}/v8/finance/spark?symbols=${list}&range=${range}&interval=1d`);
   }
 }

@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { jsonBody, type Body, type StandInData } from './server.js';
+import { jsonBody, type Body, type SparkHistory, type StandInData } from './server.js';
 
 /**
  * The bundled real sample data (test/fixtures, see its PROVENANCE.md): SEC's 2025 ticker file cut
  * down to the companies whose real companyfacts we have, Apple's and Tesla's submissions, and the
- * recorded Yahoo chart bodies for AAPL and NVDA. Other symbols get Yahoo's real 404 answer.
+ * recorded Yahoo chart bodies for AAPL and NVDA, a recorded year of spark closes for AAPL and GOOG.
+ * Other symbols get Yahoo's real 404 answer (chart) or its delisted shape (spark).
  */
 export function loadSampleDataset(fixturesDir: string): StandInData {
   const secDir = path.join(fixturesDir, 'sec');
@@ -30,7 +31,21 @@ export function loadSampleDataset(fixturesDir: string): StandInData {
     const full = path.join(yahooDir, file);
     if (existsSync(full)) charts.set(symbol, { data: readFileSync(full), gzipped: false });
   }
-  return { tickerFile, companyFacts, submissions, charts };
+  return { tickerFile, companyFacts, submissions, charts, sparks: loadSparkHistories(path.join(yahooDir, SAMPLE_SPARK_FILE)) };
+}
+
+/** A real year of daily closes (to 2022-05-27) of AAPL, GOOG and five others, PETM delisted. */
+const SAMPLE_SPARK_FILE = 'v8_spark__RotiMom_simpson-capstone__7symbols_1y_1d_with_PETM_empty.json';
+
+/** Every symbol of a recorded v8 spark body that has closes; none when the file is missing. */
+function loadSparkHistories(file: string): Map<string, SparkHistory> {
+  const sparks = new Map<string, SparkHistory>();
+  if (!existsSync(file)) return sparks;
+  const body = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { timestamp?: number[]; close?: (number | null)[] | null }>;
+  for (const [symbol, entry] of Object.entries(body)) {
+    if (entry.timestamp?.length && Array.isArray(entry.close)) sparks.set(symbol, { timestamp: entry.timestamp, close: entry.close });
+  }
+  return sparks;
 }
 
 export interface SyntheticCompany {
@@ -52,7 +67,7 @@ export function syntheticCompanies(count: number): SyntheticCompany[] {
 
 /** A stand-in data set of synthetic companies in the real formats (small bodies: a few years of facts). */
 export function syntheticDataset(companies: SyntheticCompany[]): StandInData {
-  const data: StandInData = { companyFacts: new Map(), submissions: new Map(), charts: new Map() };
+  const data: StandInData = { companyFacts: new Map(), submissions: new Map(), charts: new Map(), sparks: new Map() };
   data.tickerFile = jsonBody({
     fields: ['cik', 'name', 'ticker', 'exchange'],
     data: companies.map((company) => [company.cik, company.name, company.symbol, company.exchange]),
@@ -61,6 +76,7 @@ export function syntheticDataset(companies: SyntheticCompany[]): StandInData {
     data.companyFacts.set(company.cik, jsonBody(syntheticCompanyFacts(company, index)));
     data.submissions.set(company.cik, jsonBody(syntheticSubmissions(company, index)));
     data.charts.set(company.symbol, jsonBody(syntheticChart(company, index)));
+    data.sparks?.set(company.symbol, syntheticSparkHistory(index));
   }
   return data;
 }
@@ -141,6 +157,30 @@ export function syntheticChart(company: SyntheticCompany, seed: number): unknown
       error: null,
     },
   };
+}
+
+/** The last synthetic close: Tuesday 2026-11-24, 16:00 in New York (the benchmark's night). */
+const SYNTHETIC_LAST_CLOSE_S = Date.UTC(2026, 10, 24, 21) / 1000;
+const SYNTHETIC_SPARK_POINTS = 260;
+const DAY_S = 86_400;
+
+/**
+ * A year and a bit of weekday closes ending on SYNTHETIC_LAST_CLOSE_S at syntheticChart's price,
+ * waving within its 52-week range (0.7–1.2 × price). Holidays are not skipped; nothing needs them.
+ */
+export function syntheticSparkHistory(seed: number): SparkHistory {
+  const price = 20 + (seed % 200);
+  const amplitude = 0.08 + (seed % 5) * 0.02;
+  const timestamp: number[] = [];
+  for (let at = SYNTHETIC_LAST_CLOSE_S; timestamp.length < SYNTHETIC_SPARK_POINTS; at -= DAY_S) {
+    const weekday = new Date(at * 1000).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) timestamp.unshift(at);
+  }
+  const close = timestamp.map((_at, index) => {
+    const daysBeforeLast = timestamp.length - 1 - index;
+    return Math.round(price * (1 + amplitude * Math.sin((daysBeforeLast * 2 * Math.PI) / 61)) * 100) / 100;
+  });
+  return { timestamp, close };
 }
 
 function accession(cik: number, year: number): string {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { serveArchiveFile } from './archive-route.js';
 
 /**
  * A local stand-in for SEC EDGAR and Yahoo Finance on 127.0.0.1, serving real-format bodies
@@ -26,6 +27,16 @@ export interface StandInData {
   documents?: Map<string, Body>;
   /** Daily master indexes by path under daily-index/ (`2026/QTR4/master.20261124.idx`). */
   dailyIndexes?: Map<string, Body>;
+  /** Bulk archives on disk by URL path (`/Archives/edgar/daily-index/xbrl/companyfacts.zip`), served with Range support. */
+  archives?: Map<string, { file: string; etag: string }>;
+  /** Each symbol's full daily history for the spark endpoint, oldest first (`close` may hold nulls, as Yahoo's does). */
+  sparks?: Map<string, SparkHistory>;
+}
+
+export interface SparkHistory {
+  /** Unix seconds. */
+  timestamp: number[];
+  close: (number | null)[];
 }
 
 /** What a matching request gets instead of the normal answer. */
@@ -36,7 +47,9 @@ export type Fault =
   | { kind: 'html' }
   | { kind: 'reset' }
   | { kind: 'huge'; bytes: number }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** An archive download whose connection drops after this many bytes of the answer. */
+  | { kind: 'cut'; afterBytes: number };
 
 export interface RequestRecord {
   /** Milliseconds since the stand-in started (monotonic). */
@@ -67,6 +80,11 @@ const SEC_404 = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey<
 const SEC_403 =
   '<!DOCTYPE html><html><head><title>SEC.gov | Request Rate Threshold Exceeded</title></head><body><h1>Your Request Originates from an Undeclared Automated Tool</h1></body></html>';
 const YAHOO_404 = '{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}';
+/** Yahoo's ceiling on symbols per spark request, and its answer beyond it. */
+const SPARK_MAX_SYMBOLS = 20;
+const sparkError = (description: string): string => JSON.stringify({ spark: { result: null, error: { code: 'Bad Request', description } } });
+/** Points a spark range covers: trading days in a week, a month, a year. */
+const SPARK_RANGE_POINTS: Record<string, number> = { '5d': 5, '1mo': 22, '1y': 252 };
 
 export function jsonBody(value: unknown): Body {
   return { data: Buffer.from(JSON.stringify(value)), gzipped: false };
@@ -99,10 +117,20 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     if (options.latencyMs) await delay(options.latencyMs);
     const fault = takeFault(path);
     if (fault?.kind === 'delay') await delay(fault.ms);
-    if (fault !== undefined && fault.kind !== 'delay') return applyFault(fault, record, response, hanging);
+    const archive = options.data.archives?.get(new URL(path, 'http://stand-in').pathname);
+    if (archive !== undefined && (fault === undefined || fault.kind === 'delay' || fault.kind === 'cut')) {
+      record.status = 200;
+      if (fault?.kind === 'cut') cutAfter(response, fault.afterBytes);
+      serveArchiveFile(request, response, archive.file, archive.etag);
+      response.on('finish', () => (record.status = response.statusCode));
+      return;
+    }
+    if (fault !== undefined && fault.kind !== 'delay' && fault.kind !== 'cut') return applyFault(fault, record, response, hanging);
     // SEC refuses requests without a declared User-Agent, as the real one does.
     if (source === 'sec' && !request.headers['user-agent']?.includes('@')) return send(403, SEC_403, { 'content-type': 'text/html' });
-    const body = route(options.data, path);
+    const routed = route(options.data, path);
+    if (routed !== undefined && 'status' in routed) return send(routed.status, routed.body);
+    const body = routed;
     if (body === undefined) {
       return source === 'sec' ? send(404, SEC_404, { 'content-type': 'application/xml' }) : send(404, YAHOO_404);
     }
@@ -143,9 +171,10 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
   };
 }
 
-function route(data: StandInData, path: string): Body | undefined {
+function route(data: StandInData, path: string): Body | { status: number; body: string } | undefined {
   const url = new URL(path, 'http://stand-in');
   const pathname = url.pathname;
+  if (pathname === '/v8/finance/spark') return spark(data, url.searchParams);
   if (pathname === '/files/company_tickers_exchange.json') return data.tickerFile;
   const facts = /^\/api\/xbrl\/companyfacts\/CIK(\d{10})\.json$/.exec(pathname);
   if (facts) return data.companyFacts.get(Number(facts[1]));
@@ -162,7 +191,50 @@ function route(data: StandInData, path: string): Body | undefined {
   return undefined;
 }
 
-function applyFault(fault: Exclude<Fault, { kind: 'delay' }>, record: RequestRecord, response: ServerResponse, hanging: Set<ServerResponse>): void {
+/**
+ * The v8 spark answer: each requested symbol keyed by itself, with the last points of its history
+ * in the range; a symbol without history gets the shape Yahoo gives a delisted one. Yahoo's 400
+ * body for more than 20 symbols, and for a missing list or an unknown range.
+ */
+function spark(data: StandInData, query: URLSearchParams): Body | { status: number; body: string } {
+  const symbols = (query.get('symbols') ?? '').split(',').filter((symbol) => symbol !== '');
+  if (symbols.length === 0) return { status: 400, body: sparkError('Missing required query parameter=symbols') };
+  if (symbols.length > SPARK_MAX_SYMBOLS) return { status: 400, body: sparkError(`Number of symbols needs to be less than or equal to ${SPARK_MAX_SYMBOLS}`) };
+  const points = SPARK_RANGE_POINTS[query.get('range') ?? ''];
+  if (points === undefined) return { status: 400, body: sparkError(`Invalid input - range=${query.get('range') ?? ''}`) };
+  const answer: Record<string, unknown> = {};
+  for (const symbol of symbols) {
+    const history = data.sparks?.get(symbol);
+    const from = history === undefined ? 0 : Math.max(0, history.timestamp.length - points);
+    answer[symbol] = {
+      symbol,
+      timestamp: history?.timestamp.slice(from) ?? [],
+      close: history?.close.slice(from) ?? null,
+      chartPreviousClose: (from > 0 ? history?.close[from - 1] : null) ?? null,
+      previousClose: null,
+      dataGranularity: 300,
+      start: null,
+      end: null,
+    };
+  }
+  return jsonBody(answer);
+}
+
+/** Ends the connection once `bytes` of the body have gone out, as a dropped download does. */
+function cutAfter(response: ServerResponse, bytes: number): void {
+  let sent = 0;
+  const write = response.write.bind(response) as (chunk: Buffer, ...rest: unknown[]) => boolean;
+  (response as unknown as { write: (chunk: Buffer, ...rest: unknown[]) => boolean }).write = (chunk: Buffer, ...rest: unknown[]): boolean => {
+    if (sent >= bytes) return false;
+    const part = chunk.subarray(0, bytes - sent);
+    sent += part.length;
+    const ok = write(part, ...rest);
+    if (sent >= bytes) setImmediate(() => response.destroy());
+    return ok;
+  };
+}
+
+function applyFault(fault: Exclude<Fault, { kind: 'delay' | 'cut' }>, record: RequestRecord, response: ServerResponse, hanging: Set<ServerResponse>): void {
   switch (fault.kind) {
     case 'status':
       record.status = fault.status;

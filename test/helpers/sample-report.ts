@@ -30,6 +30,8 @@ export function sampleReport(overrides: Partial<SummaryReport> = {}): SummaryRep
     change_detection_note: null,
     index_days: 0,
     companies_changed: null,
+    refresh_path: 'daily-index',
+    bulk: null,
     backup: null,
     database: 'stocks.db',
     config: 'batch_config.json',

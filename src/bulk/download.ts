@@ -1,0 +1,166 @@
+import { classifyFetchError, SourceError } from '../sources/http.js';
+import type { SourceClient } from '../sources/source-client.js';
+
+/**
+ * A streamed GET of one of SEC's bulk archives (1.4–1.6 GB), read as it arrives and never stored.
+ * A download that long meets dropped and stalled connections, so it resumes where it stopped with
+ * `Range` + `If-Range`: the bytes continue only if the archive on the server is still the same
+ * one, and each resume is one more request under the source's rate ceiling.
+ */
+
+/** onProgress is called at most once per this many bytes (and once at the end). */
+const PROGRESS_STEP_BYTES = 256 * 1024;
+/** Compressed transfer would make Content-Length and the byte offsets of `Range` disagree with the archive. */
+const IDENTITY = { 'Accept-Encoding': 'identity' };
+const IDLE = Symbol('idle');
+
+export interface ArchiveDownload {
+  /** The archive's bytes in order, seamless across resumes; iterate once. */
+  chunks: AsyncIterable<Uint8Array>;
+  /** From Content-Length; null when the server did not say (then truncation cannot be detected). */
+  totalBytes: number | null;
+  received(): number;
+  resumes(): number;
+}
+
+export interface OpenArchiveOptions {
+  /** Re-requests allowed after the connection dropped or stalled; then the download fails. */
+  maxResumes: number;
+  /** A body that sends nothing for this long is abandoned and resumed. */
+  idleTimeoutMs: number;
+  /** Called as bytes arrive, at most once per 256 KiB, and at the end. */
+  onProgress?: (received: number, total: number | null) => void;
+}
+
+/** Null for a 404 (SEC has not published it). The body is not read until `chunks` is iterated. */
+export async function openArchive(client: SourceClient, url: string, options: OpenArchiveOptions): Promise<ArchiveDownload | null> {
+  const first = await client.openStream(url, IDENTITY);
+  if (first.status === 404) {
+    await release(first);
+    return null;
+  }
+  if (first.status !== 200) {
+    await release(first);
+    throw new SourceError('unexpected_response', `${url}: HTTP ${first.status} where the archive was expected`, { status: first.status });
+  }
+  const totalBytes = parseLength(first.headers.get('content-length'));
+  const validator = strongValidator(first.headers);
+  const rangesRefused = first.headers.get('accept-ranges')?.trim().toLowerCase() === 'none';
+  let received = 0;
+  let resumes = 0;
+
+  async function resume(): Promise<Response> {
+    const headers: Record<string, string> = { ...IDENTITY, Range: `bytes=${received}-` };
+    // Without a validator a changed archive goes unnoticed unless its size changed (checked below).
+    if (validator !== null) headers['If-Range'] = validator;
+    let answer: Response;
+    try {
+      answer = await client.openStream(url, headers);
+    } catch (error) {
+      if (!(error instanceof SourceError)) throw error;
+      throw new SourceError(error.type, `${url}: resuming at byte ${received}: ${error.message}`, error.details);
+    }
+    if (answer.status === 206) {
+      const range = parseContentRange(answer.headers.get('content-range'));
+      if (range !== null && range.start === received && (totalBytes === null || range.total === null || range.total === totalBytes)) return answer;
+      await release(answer);
+      const sent = answer.headers.get('content-range') ?? 'no Content-Range';
+      throw new SourceError('unexpected_response', `${url}: asked to resume at byte ${received} of ${totalBytes ?? 'unknown'}, the server sent ${sent}`);
+    }
+    await release(answer);
+    if (answer.status === 200) {
+      throw new SourceError(
+        'unexpected_response',
+        `${url}: the server answered the resume at byte ${received} with the whole archive (HTTP 200): it changed since the download started, or ranges are not supported`,
+        { status: 200 },
+      );
+    }
+    throw new SourceError('unexpected_response', `${url}: HTTP ${answer.status} to the resume at byte ${received}`, { status: answer.status });
+  }
+
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    let response = first;
+    let reported = 0;
+    for (;;) {
+      let cut: string | null = null;
+      const reader = response.body?.getReader();
+      try {
+        for (;;) {
+          if (reader === undefined) break;
+          const next = await readWithin(reader, options.idleTimeoutMs);
+          if (next === IDLE) {
+            cut = `no data for ${options.idleTimeoutMs / 1000}s`;
+            break;
+          }
+          if (next.done) break;
+          received += next.value.byteLength;
+          client.countBytes(next.value.byteLength);
+          if (totalBytes !== null && received > totalBytes) {
+            throw new SourceError('unexpected_response', `${url}: more bytes than the ${totalBytes} announced`);
+          }
+          if (received - reported >= PROGRESS_STEP_BYTES) {
+            reported = received;
+            options.onProgress?.(received, totalBytes);
+          }
+          yield next.value;
+        }
+      } catch (error) {
+        if (error instanceof SourceError) throw error;
+        cut = classifyFetchError(error, url, options.idleTimeoutMs).message;
+      } finally {
+        // Also when the reader stops early: the connection must not stay open. Not awaited: a
+        // stalled socket may take its time to close.
+        reader?.cancel().catch(() => undefined);
+      }
+      if (cut === null && (totalBytes === null || received === totalBytes)) {
+        if (received !== reported) options.onProgress?.(received, totalBytes);
+        return;
+      }
+      const reason = cut ?? 'the connection closed early';
+      if (rangesRefused || resumes >= options.maxResumes) {
+        const tried = rangesRefused ? 'the server refuses ranges' : `${resumes} resumes`;
+        throw new SourceError('network', `${url}: truncated: got ${received} of ${totalBytes ?? 'unknown'} bytes (${reason}; ${tried})`);
+      }
+      resumes += 1;
+      response = await resume();
+    }
+  }
+
+  return { chunks: stream(), totalBytes, received: () => received, resumes: () => resumes };
+}
+
+/** The next read, or IDLE when nothing came within `ms`. */
+async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number): Promise<Awaited<ReturnType<typeof reader.read>> | typeof IDLE> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => {
+    timer = setTimeout(resolve, ms, IDLE);
+  });
+  try {
+    return await Promise.race([reader.read(), idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** If-Range needs a strong ETag; a weak one falls back to Last-Modified. */
+function strongValidator(headers: Headers): string | null {
+  const etag = headers.get('etag');
+  if (etag !== null && !etag.startsWith('W/')) return etag;
+  return headers.get('last-modified');
+}
+
+function parseLength(value: string | null): number | null {
+  if (value === null || !/^\d+$/.test(value.trim())) return null;
+  return Number(value);
+}
+
+/** `bytes 100-199/1000` (or `/*`); null when it is not that. */
+function parseContentRange(value: string | null): { start: number; total: number | null } | null {
+  const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(value?.trim() ?? '');
+  if (match === null) return null;
+  return { start: Number(match[1]), total: match[2] === '*' ? null : Number(match[2]) };
+}
+
+async function release(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
