@@ -24,7 +24,7 @@ export async function writeBulkArchives(
   dir: string,
   ciks: Iterable<number>,
 ): Promise<Map<string, ArchiveFile>> {
-  const list = [...ciks];
+  const list = [...new Set(ciks)];
   const [facts, submissions] = BULK_ARCHIVES;
   const archives = new Map<string, ArchiveFile>();
   const factsFile = path.join(dir, facts.name);
