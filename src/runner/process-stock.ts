@@ -128,6 +128,8 @@ function failedPart(source: string, error: unknown): Part<never> {
   return { kind: 'error', source, error: new SourceError('internal', (error as Error)?.message ?? String(error)) };
 }
 
+const US_EXCHANGES = /^(NYSE|Nasdaq)\b/i;
+
 /**
  * The update one stock's data makes, whichever way it arrived (per company, bulk archive, demo):
  * per-share values on today's basis with Yahoo's split events where it has them, else the splits
@@ -141,7 +143,8 @@ export function buildUpdate(
   storedSplits: readonly SplitEvent[] = [],
 ): StockUpdate {
   const facts = company?.facts;
-  const quote = price?.quote;
+  // Spark names no currency; every NYSE and Nasdaq listing is quoted in US dollars.
+  const quote = price?.quote && price.quote.currency === null && US_EXCHANGES.test(entry.exchange ?? '') ? { ...price.quote, currency: 'USD' } : price?.quote;
   const yahooSplits = quote !== undefined && quote.splits.length > 0 ? quote.splits : storedSplits.filter((split) => split.source === 'yahoo');
   const splits = facts === undefined ? undefined : mergeSplits(yahooSplits, facts.splits);
   return {

@@ -73,8 +73,9 @@ describe('a refresh against the stand-in', () => {
     expect(report.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
     expect(report.end_time).toMatch(/[+-]\d\d:\d\d$/);
     expect(typeof report.duration_seconds).toBe('number');
-    // One ticker file, then submissions + companyfacts per company, one chart per stock.
-    expect(report.requests).toEqual({ sec: 1 + 2 * 12, yahoo: 12 });
+    // One ticker file, then submissions + companyfacts per company; prices in one spark request
+    // per batch of 10 (up to 20 symbols a request).
+    expect(report.requests).toEqual({ sec: 1 + 2 * 12, yahoo: 2 });
 
     expect(query('SELECT COUNT(*) AS n FROM stocks')).toEqual([{ n: 12 }]);
     expect(query('SELECT COUNT(*) AS n FROM earnings_history WHERE period = ?', 'FY')).toEqual([{ n: 48 }]);
@@ -91,6 +92,8 @@ describe('a refresh against the stand-in', () => {
   });
 
   it('classifies injected faults per stock: retried 5xx and 429 succeed, persistent faults fail with their class', async () => {
+    // These stocks get their price from the chart endpoint (spark does not answer them), where the faults are.
+    for (const index of [0, 1, 2, 5, 6]) data.sparks?.delete(sym(index));
     data.charts.delete(sym(1)); // Yahoo 404: SEC still covers it -> successful
     data.charts.delete(sym(2)); // and no SEC data either -> skipped
     data.companyFacts.delete(Number(cik(2)));
@@ -171,6 +174,8 @@ describe('a refresh against the stand-in', () => {
     data.tickerFile = jsonBody(tickers);
     data.charts.set('BRK-A', data.charts.get(shared.symbol) as never);
     data.charts.set('BRK-B', data.charts.get(shared.symbol) as never);
+    data.sparks?.set('BRK-A', data.sparks.get(shared.symbol) as never);
+    data.sparks?.set('BRK-B', data.sparks.get(shared.symbol) as never);
     const config = writeTestConfig(dir, standIn.url);
     const result = await runCli(['--config', config]);
     expect(result.code, result.stderr).toBe(0);
@@ -255,7 +260,8 @@ describe('a refresh against the stand-in', () => {
     const firstPrice = query<{ price: number }>('SELECT price FROM stock_metrics WHERE symbol = ?', sym(0))[0]?.price;
 
     // Prices move; three more nights, each backing up the one before.
-    data.charts.set(sym(0), jsonBody({ chart: { result: [{ meta: { regularMarketPrice: 99.5, fiftyTwoWeekHigh: 120, fiftyTwoWeekLow: 50 } }], error: null } }));
+    const history = data.sparks?.get(sym(0)) as { timestamp: number[]; close: (number | null)[] };
+    data.sparks?.set(sym(0), { timestamp: history.timestamp, close: [...history.close.slice(0, -1), 99.5] });
     for (const night of ['2026-11-26T02:00:00Z', '2026-11-27T02:00:00Z', '2026-11-28T02:00:00Z']) {
       const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } });
       expect(result.code, result.stderr).toBe(0);
@@ -373,7 +379,8 @@ describe('incremental nights (force_refresh false)', () => {
       `/api/xbrl/companyfacts/CIK${cik(5)}.json`,
     ]);
     expect(report.requests.sec).toBe(5);
-    expect(standIn.requests.filter((r) => r.source === 'yahoo')).toHaveLength(12);
+    // Every price, 20 symbols a request: the 12 stocks in their two batches.
+    expect(standIn.requests.filter((r) => r.source === 'yahoo').map((r) => r.path.split('?')[0])).toEqual(['/v8/finance/spark', '/v8/finance/spark']);
     expect(query('SELECT form FROM sec_filings WHERE accession_number = ?', '0009000006-26-000099')).toEqual([{ form: '10-Q' }]);
   });
 

@@ -67,7 +67,8 @@ const sha = (file: string): string => createHash('sha256').update(readFileSync(f
 
 describe.runIf(canMount)('a full disk', () => {
   it('mid-run: aborts at once with a clear message, the database whole, the lock released', async () => {
-    const disk = mountSmallDisk(400);
+    // Room for the first night's two stocks with a year of daily closes each, and its checkpoint.
+    const disk = mountSmallDisk(1024);
     const config = writeTestConfig(dir, standIn.url, {
       database: { path: path.join(disk, 'stocks.db'), backup_before_run: false },
       processing: { max_workers: 1 },
@@ -78,7 +79,7 @@ describe.runIf(canMount)('a full disk', () => {
     fill(disk);
     for (const name of readdirSync(disk).filter((file) => file.startsWith('filler-')).slice(0, 20)) rmSync(path.join(disk, name));
     const result = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
-    expect(result.code).toBe(3);
+    expect(result.code, result.stderr).toBe(3);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     const report = JSON.parse(result.stdout);
     expect(report.status).toBe('aborted');

@@ -219,7 +219,15 @@ describe('a misbehaving source fails only the stock it hits, with its class (one
   let run: TableRun;
 
   beforeAll(async () => {
-    const h = await harness(companies, (data) => ROWS.forEach((row, i) => row.prepare?.(data, companies[i] as SyntheticCompany)));
+    const h = await harness(companies, (data) =>
+      ROWS.forEach((row, i) => {
+        const company = companies[i] as SyntheticCompany;
+        row.prepare?.(data, company);
+        // Spark does not answer the faulted stocks: each gets its price from its own chart request,
+        // where the Yahoo faults are (spark batches are faulted in test/cli/whole-market.test.ts).
+        data.sparks?.delete(company.symbol);
+      }),
+    );
     ROWS.forEach((row, i) => {
       for (const [match, fault] of row.faults(pathsOf(companies[i] as SyntheticCompany))) h.server.addFault(match, fault, ALWAYS);
     });
@@ -326,21 +334,23 @@ describe('a source that is not there at all', () => {
   it('Yahoo goes away mid-run: stocks done are stored, the rest fail as network, the report is written', async () => {
     const companies = syntheticCompanies(6);
     const h = await harness(companies);
-    // Yahoo through the proxy, SEC straight to the stand-in; one stock at a time, so the cut is exact.
-    const config = writeTestConfig(h.dir, h.standIn.url, { sources: { yahoo: { base_url: h.server.url } }, processing: { max_workers: 1 } });
-    const fourth = pathsOf(companies[3] as SyntheticCompany).chart;
-    h.server.addFault(fourth, { kind: 'stall-body' }, 1);
+    // Yahoo through the proxy, SEC straight to the stand-in; batches of two stocks, one spark
+    // request each, one stock at a time, so the cut is exact.
+    const config = writeTestConfig(h.dir, h.standIn.url, { sources: { yahoo: { base_url: h.server.url } }, processing: { max_workers: 1, batch_size: 2 } });
+    const second = `symbols=${(companies[2] as SyntheticCompany).symbol}`;
+    h.server.addFault(second, { kind: 'stall-body' }, 1);
     const cli = startCli(['--config', config]);
-    // The fourth chart request is in flight: the proxy goes down, taking that connection with it.
-    await waitFor(() => h.server.requests.some((r) => r.path.includes(fourth)), 15_000, 'the fourth chart request');
+    // The second batch's spark request is in flight: the proxy goes down, taking that connection
+    // with it; the chart requests each stock then falls back to are refused.
+    await waitFor(() => h.server.requests.some((r) => r.path.includes(second)), 15_000, 'the second spark request');
     await h.server.close();
     const result = await cli.done;
     expectCleanEnd(result);
     expect(result.code, result.stderr).toBe(1);
     const report = lastReport(h.dir);
-    expect(report).toMatchObject({ status: 'completed', successful: 3, failed: 3, error_types: { network: 3 } });
-    expect(report.failed_symbols).toEqual(companies.slice(3).map((company) => company.symbol));
-    expect(query(h.dir, 'SELECT COUNT(*) AS n FROM stock_metrics WHERE price IS NOT NULL')).toEqual([{ n: 3 }]);
+    expect(report).toMatchObject({ status: 'completed', successful: 2, failed: 4, error_types: { network: 4 } });
+    expect(report.failed_symbols).toEqual(companies.slice(2).map((company) => company.symbol));
+    expect(query(h.dir, 'SELECT COUNT(*) AS n FROM stock_metrics WHERE price IS NOT NULL')).toEqual([{ n: 2 }]);
     await closeHarness(h);
   });
 });
@@ -349,11 +359,12 @@ describe('429 from Yahoo', () => {
   it('a storm: every worker waits out Retry-After; each stock succeeds after retries or fails as rate_limited', async () => {
     const h = await harness(syntheticCompanies(8));
     // The first answer asks for a one-second pause, then the next fifteen requests are refused too.
-    h.server.addFault('/v8/finance/chart/', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
-    h.server.addFault('/v8/finance/chart/', { kind: 'status', status: 429, headers: { 'retry-after': '0' } }, 15);
+    h.server.addFault('/v8/finance/', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
+    h.server.addFault('/v8/finance/', { kind: 'status', status: 429, headers: { 'retry-after': '0' } }, 15);
     // Requests queued in the throttle when the 429 comes are what could break the pause: a real
-    // spacing (0.5 s by default; 0.1 s here) and four workers make sure there are some.
-    const config = writeTestConfig(h.dir, h.server.url, { rate_limiting: { yfinance_delay_seconds: 0.1 }, processing: { max_workers: 4 } });
+    // spacing (0.5 s by default; 0.1 s here) and one symbol per spark request (eight requests
+    // queued at the batch's start) make sure there are some.
+    const config = writeTestConfig(h.dir, h.server.url, { rate_limiting: { yfinance_delay_seconds: 0.1 }, processing: { max_workers: 4 }, sources: { yahoo: { symbols_per_request: 1 } } });
     const result = await runCli(['--config', config]);
     expectCleanEnd(result);
     const report = lastReport(h.dir);
@@ -374,7 +385,7 @@ describe('429 from Yahoo', () => {
 
   it('SIGINT while the workers wait out a long Retry-After ends the run at once: exit 130, interrupted report', async () => {
     const h = await harness(syntheticCompanies(4));
-    h.server.addFault('/v8/finance/chart/', { kind: 'status', status: 429, headers: { 'retry-after': '120' } }, 1);
+    h.server.addFault('/v8/finance/spark', { kind: 'status', status: 429, headers: { 'retry-after': '120' } }, 1);
     const config = writeTestConfig(h.dir, h.server.url, { processing: { max_workers: 2 } });
     const cli = startCli(['--config', config], { timeoutMs: 20_000 });
     await waitFor(() => cli.stderr().includes('pausing all requests for 120.0s'), 15_000, 'the pause');
