@@ -11,6 +11,8 @@ export interface PlanOptions {
   yahooEnabled: boolean;
   edgarRequestsPerSecond: number;
   yahooDelaySeconds: number;
+  /** Symbols per batched price request (spark): a batch of stocks costs ceil(size / this) Yahoo requests. */
+  symbolsPerRequest: number;
   delayBetweenBatchesSeconds: number;
   /** Keep only stocks never refreshed or last refreshed before this time (continuous mode). */
   dueBefore?: Date;
@@ -40,7 +42,8 @@ export function buildPlan(universe: UniverseEntry[], options: PlanOptions): Refr
   }
   const companies = new Set(entries.flatMap((entry) => (entry.cik === null ? [] : [entry.cik]))).size;
   const secSeconds = options.edgarEnabled ? (2 * companies) / options.edgarRequestsPerSecond : 0;
-  const yahooSeconds = options.yahooEnabled ? entries.length * options.yahooDelaySeconds : 0;
+  const yahooRequests = batches.reduce((sum, batch) => sum + Math.ceil(batch.length / options.symbolsPerRequest), 0);
+  const yahooSeconds = options.yahooEnabled ? yahooRequests * options.yahooDelaySeconds : 0;
   const pauses = Math.max(0, batches.length - 1) * options.delayBetweenBatchesSeconds;
   return { entries, batches, companies, estimatedSeconds: Math.ceil(Math.max(secSeconds, yahooSeconds) + pauses) };
 }

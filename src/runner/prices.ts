@@ -36,11 +36,12 @@ export class PriceBook {
     },
   ) {}
 
-  /** The history a symbol needs: a year for a new one, the last days for one refreshed lately. */
+  /** The history a symbol needs: a year for a new one, the last days for one refreshed lately, a month after a gap. */
   rangeFor(symbol: string): SparkRange {
     const latest = this.options.latestCloseDates.get(symbol);
     const age = latest === undefined ? Number.POSITIVE_INFINITY : this.options.now().getTime() - Date.parse(`${latest}T00:00:00Z`);
-    if (age <= 4 * DAY_MS) return '5d';
+    // Five trading days span at least a week of calendar days: a missed night or a long weekend is covered.
+    if (age <= 6 * DAY_MS) return '5d';
     if (age <= 25 * DAY_MS) return '1mo';
     return '1y';
   }

@@ -249,6 +249,7 @@ function makePlan(universe: Universe, options: JobOptions, states: Map<string, S
     yahooEnabled: config.sources.yahoo.enabled,
     edgarRequestsPerSecond: config.rate_limiting.edgar_requests_per_second,
     yahooDelaySeconds: config.rate_limiting.yfinance_delay_seconds,
+    symbolsPerRequest: config.sources.yahoo.symbols_per_request,
     delayBetweenBatchesSeconds: config.processing.delay_between_batches_seconds,
     ...(options.dueBefore ? { dueBefore: options.dueBefore } : {}),
   });

@@ -97,8 +97,9 @@ describe('the command line contract', () => {
     expect(plan.total_stocks).toBe(20);
     expect(plan.batches).toBe(3);
     expect(plan.symbols).toEqual(syntheticCompanies(20).map((c) => c.symbol));
-    // 40 SEC requests at 5/s = 8 s; 20 Yahoo requests 0.5 s apart = 10 s; no pauses configured.
-    expect(plan.estimated_seconds).toBe(10);
+    // 40 SEC requests at 5/s = 8 s; prices for 3 batches (8, 8, 4 stocks) in 3 spark requests
+    // 0.5 s apart = 1.5 s; no pauses configured.
+    expect(plan.estimated_seconds).toBe(8);
     expect(standIn.requests.slice(before).map((r) => r.path)).toEqual(['/files/company_tickers_exchange.json']);
     expect(readdirSync(dir)).toEqual(['batch_config.json']);
   });

@@ -161,7 +161,8 @@ describe('real-world data oddities', () => {
     const meta = metrics('META');
     expect(meta).toMatchObject({ price: null, fifty_two_week_high: null, fifty_two_week_low: null, pe_ratio: null });
     expect(meta.ttm_eps).toBeGreaterThan(0);
-    expect(query(dir, 'SELECT currency, price_time FROM stock_metrics WHERE symbol = ?', 'META')).toEqual([{ currency: null, price_time: null }]);
+    // No currency in the answer: a Nasdaq listing is quoted in US dollars.
+    expect(query(dir, 'SELECT currency, price_time FROM stock_metrics WHERE symbol = ?', 'META')).toEqual([{ currency: 'USD', price_time: null }]);
     expect(report.failed_symbols).not.toContain('MSFT');
   });
 
