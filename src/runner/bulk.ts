@@ -105,7 +105,13 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
 
   // The first archive is opened before any price is asked for: without it the night goes per company.
   const first = BULK_ARCHIVES[0];
-  const firstDownload = await open(sec, first.path);
+  let firstDownload: ArchiveDownload | null;
+  try {
+    firstDownload = await open(sec, first.path);
+  } catch (error) {
+    if (!(error instanceof SourceError) || error.fatal) throw error;
+    throw new ArchiveUnavailableError(`${first.name} cannot be had (${error.message})`);
+  }
   if (firstDownload === null) throw new ArchiveUnavailableError(`${first.name} is not published (HTTP 404)`);
 
   const pricesDone = input.prices === null ? Promise.resolve() : runPrices(input.prices);
@@ -127,8 +133,12 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
         figures.bytes = download.received();
         figures.resumes = download.resumes();
       } catch (error) {
-        if (error instanceof SourceError && error.fatal) throw error;
         figures.error = (error as Error).message;
+        if (error instanceof SourceError && error.fatal) {
+          // SEC refuses us (403): the run aborts; what is stored stays, nothing more is asked.
+          state.abortReason ??= error.message;
+          break;
+        }
         incomplete.set(archive.kind, figures.error);
         input.onProgress?.(`${archive.name}: ${figures.error}; the companies it did not reach are refreshed one by one`);
       } finally {

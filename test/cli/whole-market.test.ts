@@ -231,12 +231,28 @@ describe('rebuilds from the bulk archives', () => {
     expect(ranges).toHaveLength(3);
   });
 
-  it('goes company by company when SEC has not published the archive, and says so', async () => {
-    data.archives?.delete('/Archives/edgar/daily-index/xbrl/companyfacts.zip');
+  it.for([
+    { name: 'not published (404)', unavailable: () => data.archives?.delete('/Archives/edgar/daily-index/xbrl/companyfacts.zip'), note: /companyfacts\.zip is not published \(HTTP 404\)/ },
+    { name: 'failing (503)', unavailable: () => (standIn as StandIn).addFault('/companyfacts.zip', { kind: 'status', status: 503 }, 1000), note: /companyfacts\.zip cannot be had \(HTTP 503/ },
+  ])('goes company by company when the archive is $name, and says so', async ({ unavailable, note }) => {
+    unavailable();
     const report = await night('2026-11-25T07:00:00Z', {}, ['--bulk']);
     expect(report).toMatchObject({ refresh_path: 'per-company', failed: 0 });
-    expect(report.bulk.note).toMatch(/companyfacts\.zip is not published \(HTTP 404\)/);
+    expect(report.bulk.note).toMatch(note);
     expect(new Set(secPaths().filter((p) => p.startsWith('/api/xbrl/companyfacts/')))).toEqual(new Set([...universeCiks].map((cik) => `/api/xbrl/companyfacts/CIK${String(cik).padStart(10, '0')}.json`)));
+  });
+
+  it('aborts cleanly (exit 3) when SEC refuses the archive (403), naming the User-Agent', async () => {
+    (standIn as StandIn).addFault('/submissions.zip', { kind: 'status', status: 403 }, 1000);
+    const config = writeTestConfig(dir, (standIn as StandIn).url);
+    const result = await runCli(['--config', config, '--json', '--bulk'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
+    expect(result.code, result.stderr).toBe(3);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'aborted', refresh_path: 'bulk', exit_code: 3 });
+    expect(report.error_message).toMatch(/403.*User-Agent/);
+    // What companyfacts.zip gave is stored; nothing was asked company by company.
+    expect(query<{ n: number }>('SELECT COUNT(DISTINCT symbol) AS n FROM earnings_history')[0]?.n).toBeGreaterThan(0);
+    expect(secPaths().filter((p) => p.startsWith('/submissions/CIK') || p.startsWith('/api/'))).toEqual([]);
   });
 
   it('refreshes the companies a broken archive did not reach one by one', async () => {
