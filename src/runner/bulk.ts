@@ -51,6 +51,8 @@ export interface BulkInput {
   /** Worker threads for extraction (default: one per core, at most four). */
   workers?: number;
   onProgress?: (message: string) => void;
+  /** Called once, when the outcomes are known, before the first onStockDone. */
+  onOutcomes?: () => void;
   onStockDone?: (outcome: Outcome, progress: { done: number; total: number; counts: OutcomeCounts }) => void;
 }
 
@@ -158,6 +160,7 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
   const outcomes = new Map<string, Outcome>();
   const fallback: UniverseEntry[] = [];
   const counts = () => countOutcomes(outcomes.values());
+  input.onOutcomes?.();
   for (const entry of entries) {
     const seen = entry.cik === null ? undefined : secSeen.get(entry.cik);
     const missedBy = [...incomplete.keys()].filter((kind) => entry.cik !== null && !seen?.has(kind));
@@ -231,8 +234,13 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
   }
 
   async function runPrices(prices: PriceBook): Promise<void> {
+    let lastProgress = performance.now();
     for (const [index, entry] of entries.entries()) {
       if (stopped()) return;
+      if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = performance.now();
+        input.onProgress?.(`prices: ${index} of ${entries.length} symbols stored`);
+      }
       if (index % PRICE_WINDOW === 0) prices.prefetch(entries.slice(index, index + 2 * PRICE_WINDOW).map((e) => e.symbol));
       try {
         const answer = await prices.get(entry.symbol);

@@ -170,7 +170,8 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
         latestCloseDates: store.loadLatestCloseDates(),
       };
       const bulkReason = sec !== null && config.sources.edgar.enabled ? chooseBulk(options, universe, plan, states, detection) : null;
-      deps.events?.onPlan?.(plan);
+      // A bulk rebuild knows its stocks' outcomes only at its end: its progress is in bytes and companies until then.
+      if (bulkReason === null) deps.events?.onPlan?.(plan);
       if (bulkReason !== null && sec !== null) {
         deps.log.info(`rebuilding from SEC's bulk archives: ${bulkReason}`);
         const rebuilt = await rebuild(plan, parts, sec, options, deps);
@@ -341,11 +342,13 @@ async function rebuild(plan: RefreshPlan, parts: RefreshParts, sec: SecSource, o
       deadline: deadlineOf(options, deps),
       ...(deps.signal ? { signal: deps.signal } : {}),
       onProgress: (message) => (deps.events?.onBulkProgress ? deps.events.onBulkProgress(message) : deps.log.info(message)),
+      onOutcomes: () => deps.events?.onPlan?.(plan),
       ...(deps.events?.onStockDone ? { onStockDone: deps.events.onStockDone } : {}),
     });
   } catch (error) {
     if (!(error instanceof ArchiveUnavailableError)) throw error;
     deps.log.warn(`${error.message}: refreshing company by company instead`);
+    deps.events?.onPlan?.(plan);
     const result = await refresh(plan, parts, options, deps);
     return { result, figures: { archives: [], extraction_seconds: 0, fallback_stocks: plan.entries.length, note: error.message } };
   }
