@@ -13,6 +13,7 @@ const PROGRESS_STEP_BYTES = 256 * 1024;
 /** Compressed transfer would make Content-Length and the byte offsets of `Range` disagree with the archive. */
 const IDENTITY = { 'Accept-Encoding': 'identity' };
 const IDLE = Symbol('idle');
+const ABORTED = Symbol('aborted');
 
 export interface ArchiveDownload {
   /** The archive's bytes in order, seamless across resumes; iterate once. */
@@ -30,6 +31,8 @@ export interface OpenArchiveOptions {
   idleTimeoutMs: number;
   /** Called as bytes arrive, at most once per 256 KiB, and at the end. */
   onProgress?: (received: number, total: number | null) => void;
+  /** Aborted (SIGINT, time budget): the chunks end at once, the connection is closed, nothing is resumed. */
+  signal?: AbortSignal;
 }
 
 /** Null for a 404 (SEC has not published it). The body is not read until `chunks` is iterated. */
@@ -87,7 +90,8 @@ export async function openArchive(client: SourceClient, url: string, options: Op
       try {
         for (;;) {
           if (reader === undefined) break;
-          const next = await readWithin(reader, options.idleTimeoutMs);
+          const next = await readWithin(reader, options.idleTimeoutMs, options.signal);
+          if (next === ABORTED) return;
           if (next === IDLE) {
             cut = `no data for ${options.idleTimeoutMs / 1000}s`;
             break;
@@ -121,6 +125,7 @@ export async function openArchive(client: SourceClient, url: string, options: Op
         const tried = rangesRefused ? 'the server refuses ranges' : `${resumes} resumes`;
         throw new SourceError('network', `${url}: truncated: got ${received} of ${totalBytes ?? 'unknown'} bytes (${reason}; ${tried})`);
       }
+      if (options.signal?.aborted === true) return;
       resumes += 1;
       response = await resume();
     }
@@ -129,16 +134,27 @@ export async function openArchive(client: SourceClient, url: string, options: Op
   return { chunks: stream(), totalBytes, received: () => received, resumes: () => resumes };
 }
 
-/** The next read, or IDLE when nothing came within `ms`. */
-async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number): Promise<Awaited<ReturnType<typeof reader.read>> | typeof IDLE> {
+/** The next read, IDLE when nothing came within `ms`, ABORTED when `signal` is. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<Awaited<ReturnType<typeof reader.read>> | typeof IDLE | typeof ABORTED> {
+  if (signal?.aborted === true) return ABORTED;
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const idle = new Promise<typeof IDLE>((resolve) => {
     timer = setTimeout(resolve, ms, IDLE);
   });
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    return await Promise.race([reader.read(), idle]);
+    return await Promise.race([reader.read(), idle, aborted]);
   } finally {
     clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -46,7 +46,8 @@ export class ExtractPool {
   private readonly pending = new Map<number, { resolve: (result: ExtractResult) => void; reject: (error: Error) => void; worker: { busy: number } }>();
   private readonly waiting: (() => void)[] = [];
   private nextId = 0;
-  private failure: Error | null = null;
+  /** Set when a worker crashed: the pool takes no more work. */
+  failure: Error | null = null;
 
   constructor(readonly size = defaultWorkerCount()) {
     for (let index = 0; index < size; index += 1) {

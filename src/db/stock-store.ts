@@ -65,6 +65,8 @@ export class StockStore {
   private readonly upsertClose: Statement;
   private readonly pruneCloses: Statement;
   private readonly selectCloseRange: Statement;
+  private readonly selectCloseOn: Statement;
+  private readonly rescaleCloses: Statement;
   private readonly selectLatestCloseDates: Statement;
   private readonly selectSplits: Statement;
   private readonly saveTransaction: (update: StockUpdate, nowIso: string) => void;
@@ -118,6 +120,8 @@ export class StockStore {
       WHERE symbol = @symbol AND date < date((SELECT MAX(date) FROM price_history WHERE symbol = @symbol), '-${HISTORY_KEPT_DAYS} days')`);
     // The window is the 365 days ending at the newest stored close, not today: a stock whose
     // prices stopped coming keeps the range of its last year instead of a shrinking one.
+    this.selectCloseOn = db.prepare('SELECT close FROM price_history WHERE symbol = ? AND date = ?');
+    this.rescaleCloses = db.prepare('UPDATE price_history SET close = close * @ratio, updated_at = @now WHERE symbol = @symbol AND date < @before');
     this.selectCloseRange = db.prepare(`
       SELECT MAX(close) AS high, MIN(close) AS low FROM price_history
       WHERE symbol = @symbol AND date > date((SELECT MAX(date) FROM price_history WHERE symbol = @symbol), '-${RANGE_WINDOW_DAYS} days')`);
@@ -217,6 +221,9 @@ export class StockStore {
     }
     const readjusted = update.splits !== undefined && update.earnings === undefined && this.readjustEarnings(symbol, update.splits, now);
     if (update.closes !== undefined && update.closes.length > 0) {
+      // Yahoo puts its past closes on the new basis after a split; the stored ones follow.
+      const shift = this.closeShift(symbol, update.closes);
+      if (shift !== null) this.rescaleCloses.run({ symbol, ratio: shift, before: update.closes[0]?.date, now });
       for (const { date, close } of update.closes) this.upsertClose.run(symbol, date, close, now);
       this.pruneCloses.run({ symbol });
     }
@@ -227,6 +234,21 @@ export class StockStore {
       for (const section of update.sections.sections) this.upsertSection.run(update.sections.accession, section.section, section.content, now);
     }
     if (update.quote !== undefined || update.earnings !== undefined || readjusted) this.writeMetrics(update, now);
+  }
+
+  /**
+   * The factor by which Yahoo's closes moved against the stored ones on the first date both have
+   * (new ÷ stored), when it is a split's and not a day's correction: outside 0.8–1.25 (the
+   * smallest split, 3:2, moves closes by 1.5). Null otherwise, or without a common date.
+   */
+  closeShift(symbol: string, closes: readonly DailyClose[]): number | null {
+    for (const { date, close } of closes) {
+      const stored = this.selectCloseOn.get(symbol, date) as { close: number } | undefined;
+      if (stored === undefined) continue;
+      const ratio = close / stored.close;
+      return Number.isFinite(ratio) && ratio > 0 && (ratio < 0.8 || ratio > 1.25) ? ratio : null;
+    }
+    return null;
   }
 
   /**
@@ -258,8 +280,9 @@ export class StockStore {
     const quote = update.quote;
     // Closing highs and lows from price_history, not intraday ones like the chart meta's: spark
     // has no range, and one kind of value for every stock beats a mix. The meta's range serves
-    // only a stock with no stored closes yet.
-    const range = quote === undefined ? undefined : (this.selectCloseRange.get({ symbol: update.symbol }) as { high: number | null; low: number | null });
+    // a stock whose price came from the chart endpoint.
+    // A quote without closes (the chart endpoint's) keeps its own range: the stored closes may have stopped.
+    const range = quote === undefined || (update.closes?.length ?? 0) === 0 ? undefined : (this.selectCloseRange.get({ symbol: update.symbol }) as { high: number | null; low: number | null });
     this.upsertMetrics.run({
       symbol: update.symbol,
       price: quote?.price ?? null,

@@ -94,7 +94,7 @@ export async function fetchCompanyData(
  * The latest 10-K's Items 1, 1A, 7 and 7A, fetched only when that 10-K is newer than what is
  * stored (its accession has no sections yet).
  */
-async function fetchLatestSections(
+export async function fetchLatestSections(
   sec: SecSource,
   cik: number,
   filings: FilingRow[],

@@ -25,6 +25,8 @@ export type PriceAnswer =
  */
 export class PriceBook {
   private readonly answers = new Map<string, Promise<SparkLookup>>();
+  /** Aborted by `close`: batches asked ahead for stocks that will not start are not sent. */
+  private readonly cancel = new AbortController();
 
   constructor(
     private readonly yahoo: YahooSource,
@@ -33,6 +35,8 @@ export class PriceBook {
       now: () => Date;
       /** Newest stored close per symbol: a symbol with recent history needs only the last days. */
       latestCloseDates: Map<string, string>;
+      /** Whether spark's closes moved against the stored ones by a split's factor (StockStore.closeShift). */
+      closeShift?: (symbol: string, closes: readonly DailyClose[]) => number | null;
     },
   ) {}
 
@@ -79,17 +83,21 @@ export class PriceBook {
     if (!this.answers.has(symbol)) this.prefetch([symbol]);
     const found = await (this.answers.get(symbol) as Promise<SparkLookup>);
     this.answers.delete(symbol);
-    if (found.kind === 'series' && !withSplits) return { kind: 'data', quote: sparkQuote(found.series), closes: found.series.closes, via: 'spark' };
+    // Closes that moved by a split's factor overnight: the chart's split events date and size it.
+    const splitInCloses = found.kind === 'series' && (this.options.closeShift?.(symbol, found.series.closes) ?? null) !== null;
+    if (found.kind === 'series' && !withSplits && !splitInCloses) return { kind: 'data', quote: sparkQuote(found.series), closes: found.series.closes, via: 'spark' };
+    // Yahoo limiting our rate: twenty chart requests in place of the batch would only make it worse.
+    if (found.kind === 'failed' && found.error.type === 'rate_limited') return { kind: 'error', error: found.error };
     const chart = await this.chartQuote(symbol);
     if (found.kind !== 'series') return chart;
-    // Spark's price and closes, with the chart's split events (and its 52-week range as a fallback).
+    // Spark's price and closes, with the chart's split events.
     const splits = chart.kind === 'data' ? chart.quote.splits : [];
     return { kind: 'data', quote: { ...sparkQuote(found.series), splits }, closes: found.series.closes, via: 'spark' };
   }
 
   private async requestGroup(symbols: string[], range: SparkRange): Promise<Map<string, SparkSeries> | SourceError> {
     try {
-      const response = await this.yahoo.fetchSpark(symbols, range);
+      const response = await this.yahoo.fetchSpark(symbols, range, this.cancel.signal);
       return response.kind === 'data' ? extractSpark(response.json) : new Map();
     } catch (error) {
       if (error instanceof SourceError) {
@@ -100,6 +108,12 @@ export class PriceBook {
     }
   }
 
+
+  /** The run is over (or stopped): requests still queued for symbols nobody will take are dropped. */
+  close(): void {
+    this.cancel.abort();
+    this.answers.clear();
+  }
 
   /** One symbol through the chart endpoint: price, 52-week range from its meta, split events. */
   async chartQuote(symbol: string): Promise<PriceAnswer> {

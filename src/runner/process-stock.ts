@@ -145,8 +145,17 @@ export function buildUpdate(
   const facts = company?.facts;
   // Spark names no currency; every NYSE and Nasdaq listing is quoted in US dollars.
   const quote = price?.quote && price.quote.currency === null && US_EXCHANGES.test(entry.exchange ?? '') ? { ...price.quote, currency: 'USD' } : price?.quote;
-  const yahooSplits = quote !== undefined && quote.splits.length > 0 ? quote.splits : storedSplits.filter((split) => split.source === 'yahoo');
-  const splits = facts === undefined ? undefined : mergeSplits(yahooSplits, facts.splits);
+  const fromChart = quote !== undefined && quote.splits.length > 0;
+  const yahooSplits = fromChart ? quote.splits : storedSplits.filter((split) => split.source === 'yahoo');
+  // With the filings: Yahoo's splits and the inferred ones. Without them (the company filed nothing
+  // new), a chart's split events still replace Yahoo's stored ones, and the store puts the stored
+  // per-share values on the new basis.
+  const splits =
+    facts !== undefined
+      ? mergeSplits(yahooSplits, facts.splits)
+      : fromChart
+        ? mergeSplits(quote.splits, storedSplits.filter((split) => split.source === 'restatement'))
+        : undefined;
   return {
     symbol: entry.symbol,
     cik: entry.cik,
@@ -154,7 +163,8 @@ export function buildUpdate(
     exchange: entry.exchange,
     fundamentalsRefreshed: company?.fundamentalsRefreshed ?? false,
     ...(company?.profile ? { profile: company.profile } : {}),
-    ...(facts && splits ? { earnings: applySplits(facts.earnings, splits), splits, sharesOutstanding: facts.sharesOutstanding } : {}),
+    ...(facts && splits ? { earnings: applySplits(facts.earnings, splits), sharesOutstanding: facts.sharesOutstanding } : {}),
+    ...(splits ? { splits } : {}),
     ...(company?.filings && isPrimaryListing ? { filings: company.filings } : {}),
     ...(company?.sections && isPrimaryListing ? { sections: company.sections } : {}),
     ...(company ? { latestAccession: company.latestAccession } : {}),

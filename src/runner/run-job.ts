@@ -317,7 +317,12 @@ function chooseBulk(options: JobOptions, universe: Universe, plan: RefreshPlan, 
 
 function newPriceBook(yahoo: YahooSource | null, parts: RefreshParts, options: JobOptions, deps: JobDeps): PriceBook | null {
   if (yahoo === null) return null;
-  return new PriceBook(yahoo, { symbolsPerRequest: options.config.sources.yahoo.symbols_per_request, now: deps.now, latestCloseDates: parts.latestCloseDates });
+  return new PriceBook(yahoo, {
+    symbolsPerRequest: options.config.sources.yahoo.symbols_per_request,
+    now: deps.now,
+    latestCloseDates: parts.latestCloseDates,
+    closeShift: (symbol, closes) => parts.store.closeShift(symbol, closes),
+  });
 }
 
 function deadlineOf(options: JobOptions, deps: JobDeps): Date | null {
@@ -338,6 +343,7 @@ async function rebuild(plan: RefreshPlan, parts: RefreshParts, sec: SecSource, o
       prices: newPriceBook(parts.yahoo, parts, options, deps),
       store: parts.store,
       storedSplits: parts.storedSplits,
+      sections: options.config.processing.fetch_filing_sections ? parts.store.sectionAccessions() : null,
       now: deps.now,
       deadline: deadlineOf(options, deps),
       ...(deps.signal ? { signal: deps.signal } : {}),
@@ -352,7 +358,8 @@ async function rebuild(plan: RefreshPlan, parts: RefreshParts, sec: SecSource, o
     const result = await refresh(plan, parts, options, deps);
     return { result, figures: { archives: [], extraction_seconds: 0, fallback_stocks: plan.entries.length, note: error.message } };
   }
-  const figures = { archives: bulk.archives, extraction_seconds: bulk.extraction_seconds, fallback_stocks: bulk.fallback.length, note: null };
+  const broken = bulk.archives.filter((archive) => archive.error !== null).map((archive) => `${archive.name}: ${archive.error}`);
+  const figures = { archives: bulk.archives, extraction_seconds: bulk.extraction_seconds, fallback_stocks: bulk.fallback.length, note: broken.length > 0 ? broken.join('; ') : null };
   let rest: RefreshResult | null = null;
   if (bulk.fallback.length > 0 && bulk.abortReason === null && !bulk.budgetExhausted && deps.signal?.aborted !== true) {
     deps.log.info(`refreshing ${bulk.fallback.length} stocks company by company (an archive did not reach them)`);

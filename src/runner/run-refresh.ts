@@ -122,6 +122,7 @@ export async function runRefresh(
     }
   }
 
+  pipeline.prices?.close();
   const ordered = batches.flat().flatMap((entry) => {
     const outcome = outcomes.get(entry.symbol);
     return outcome === undefined ? [] : [outcome];

@@ -83,14 +83,15 @@ export class SourceClient {
   /**
    * With `validators` from an earlier answer the request is conditional (If-None-Match /
    * If-Modified-Since), and a server that supports it answers `not_modified` without a body.
+   * Once `cancel` is aborted the request is not sent (or retried) any more.
    */
-  async getJson(url: string, validators?: Validators): Promise<JsonResult> {
+  async getJson(url: string, validators?: Validators, cancel?: AbortSignal): Promise<JsonResult> {
     const conditional: Record<string, string> = {};
     if (validators?.etag) conditional['If-None-Match'] = validators.etag;
     if (validators?.last_modified) conditional['If-Modified-Since'] = validators.last_modified;
     // Parsing is part of the attempt: a truncated or HTML body is retried like any transient fault.
     return this.retrying(async () => {
-      const response = await this.attempt(this.bodyRequest(url, conditional));
+      const response = await this.attempt(this.bodyRequest(url, conditional), cancel);
       if (response.status === 304) return { kind: 'not_modified' };
       if (response.status === 404) return { kind: 'not_found' };
       return {
@@ -98,7 +99,7 @@ export class SourceClient {
         json: parseJsonBody(response.body, url),
         validators: { etag: response.headers.get('etag'), last_modified: response.headers.get('last-modified') },
       };
-    });
+    }, cancel);
   }
 
   /** GETs raw bytes under the same ceiling and retries (2xx and 404 resolve). */
@@ -130,14 +131,15 @@ export class SourceClient {
     this.stats.bytes += bytes;
   }
 
-  private retrying<T>(task: () => Promise<T>): Promise<T> {
+  private retrying<T>(task: () => Promise<T>, cancel?: AbortSignal): Promise<T> {
     return pRetry(task, {
+      ...(cancel ? { signal: cancel } : {}),
       retries: this.options.retries,
       factor: 2,
       minTimeout: this.options.retryBaseDelayMs,
       maxTimeout: MAX_BACKOFF_MS,
       randomize: true,
-      shouldRetry: ({ error }) => error instanceof SourceError && error.transient && !error.fatal && !this.interrupted,
+      shouldRetry: ({ error }) => error instanceof SourceError && error.transient && !error.fatal && !this.interrupted && cancel?.aborted !== true,
       onFailedAttempt: async ({ error, retriesLeft, attemptNumber }) => {
         if (error instanceof SourceError) error.attempts = attemptNumber;
         if (!(error instanceof SourceError) || !error.transient || retriesLeft === 0) return;
@@ -164,17 +166,20 @@ export class SourceClient {
     };
   }
 
-  private async attempt<T>(request: (onSend: () => void) => Promise<T>): Promise<T> {
+  private async attempt<T>(request: (onSend: () => void) => Promise<T>, cancel?: AbortSignal): Promise<T> {
     for (;;) {
       await this.waitWhilePaused();
-      const response = await this.send(request);
+      const response = await this.send(request, cancel);
       if (response !== PAUSED) return response;
     }
   }
 
   /** One request in its throttle slot; PAUSED when a 429 paused the source while it waited for the slot. */
-  private send<T>(request: (onSend: () => void) => Promise<T>): Promise<T | typeof PAUSED> {
+  private send<T>(request: (onSend: () => void) => Promise<T>, cancel?: AbortSignal): Promise<T | typeof PAUSED> {
     return this.throttled(async () => {
+      // A request nobody waits for any more (prices asked ahead for stocks a stopped run will not
+      // start) gives up its slot instead of going out.
+      if (cancel?.aborted === true) throw new SourceError('network', `${this.options.name}: request cancelled, the run stopped`);
       // p-throttle fixes a slot's time when the request joins the queue: requests queued before a
       // 429 would go out during its pause. Such a slot goes unused and the request queues again.
       if (this.pausedUntilMs > this.deps.now().getTime()) return PAUSED;

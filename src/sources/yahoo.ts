@@ -60,12 +60,12 @@ export class YahooSource {
    * URL-encoded (`^GSPC`, `BRK-B` come from files) and joined with commas. A symbol Yahoo does not
    * know is not an error: it comes back with no closes (see extractSpark).
    */
-  fetchSpark(symbols: readonly string[], range: '5d' | '1mo' | '1y'): Promise<JsonResult> {
+  fetchSpark(symbols: readonly string[], range: '5d' | '1mo' | '1y', cancel?: AbortSignal): Promise<JsonResult> {
     const most = this.options.symbolsPerRequest ?? SPARK_MAX_SYMBOLS;
     if (symbols.length === 0 || symbols.length > most) {
       return Promise.reject(new RangeError(`yahoo spark takes 1 to ${most} symbols a request, got ${symbols.length}`));
     }
     const list = symbols.map((symbol) => encodeURIComponent(symbol)).join(',');
-    return this.client.getJson(`${trimSlash(this.options.baseUrl)}/v8/finance/spark?symbols=${list}&range=${range}&interval=1d`);
+    return this.client.getJson(`${trimSlash(this.options.baseUrl)}/v8/finance/spark?symbols=${list}&range=${range}&interval=1d`, undefined, cancel);
   }
 }

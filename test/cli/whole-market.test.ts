@@ -1,11 +1,11 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
 import { loadSampleDataset, syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
 import { writeBulkArchives } from '../../src/stand-in/bulk-archives.js';
-import { FIXTURES, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { FIXTURES, runCli, startCli, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';
 
 /*
  * The whole-market night: prices in spark batches of 20 symbols, the daily index naming the
@@ -103,6 +103,36 @@ describe('prices in spark batches', () => {
     expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM stock_metrics WHERE price IS NOT NULL')[0]?.n).toBe(25);
   });
 
+  it('sees a split in the closes: the stored year goes on the new basis, the chart dates the split, per-share values follow', async () => {
+    await night('2026-11-25T07:00:00Z', { processing: { batch_size: 100 } });
+    const victim = companies[4] as SyntheticCompany;
+    const history = data.sparks?.get(victim.symbol) as { timestamp: number[]; close: (number | null)[] };
+    const before = history.close.slice(-252).filter((c): c is number => c !== null);
+    const eps = query<{ fiscal_year: number; eps_diluted: number }>("SELECT fiscal_year, eps_diluted FROM earnings_history WHERE symbol = ? AND period = 'FY' ORDER BY fiscal_year", victim.symbol);
+    // A 4:1 split on the last day: Yahoo answers every close on the new basis, and the chart has the event.
+    const splitAt = history.timestamp.at(-1) as number;
+    data.sparks?.set(victim.symbol, { timestamp: history.timestamp, close: history.close.map((c) => (c === null ? null : c / 4)) });
+    const chart = JSON.parse((data.charts.get(victim.symbol) as { data: Buffer }).data.toString()) as { chart: { result: [Record<string, unknown>] } };
+    chart.chart.result[0].events = { splits: { [splitAt]: { date: splitAt, numerator: 4, denominator: 1, splitRatio: '4:1' } } };
+    data.charts.set(victim.symbol, jsonBody(chart));
+    (standIn as StandIn).requests.splice(0);
+
+    await night('2026-11-26T07:00:00Z', { processing: { batch_size: 100, force_refresh: false } });
+    expect(yahooPaths().filter((p) => p.startsWith('/v8/finance/chart'))).toEqual([`/v8/finance/chart/${victim.symbol}?range=max&interval=3mo&events=split`]);
+    expect(query('SELECT ratio, source FROM stock_splits WHERE symbol = ?', victim.symbol)).toEqual([{ ratio: 4, source: 'yahoo' }]);
+    const [range] = query<{ n: number; high: number; low: number }>('SELECT COUNT(*) AS n, MAX(close) AS high, MIN(close) AS low FROM price_history WHERE symbol = ?', victim.symbol);
+    expect(range?.n).toBe(before.length);
+    expect(range?.high).toBeCloseTo(Math.max(...before) / 4, 6);
+    expect(range?.low).toBeCloseTo(Math.min(...before) / 4, 6);
+    expect(query<{ fifty_two_week_high: number }>('SELECT fifty_two_week_high FROM stock_metrics WHERE symbol = ?', victim.symbol)[0]?.fifty_two_week_high).toBeCloseTo(Math.max(...before) / 4, 6);
+    // Every year was filed before the split: on today's basis, a quarter of the EPS as filed.
+    const adjusted = query<{ fiscal_year: number; eps_diluted: number; eps_diluted_adjusted: number }>("SELECT fiscal_year, eps_diluted, eps_diluted_adjusted FROM earnings_history WHERE symbol = ? AND period = 'FY' ORDER BY fiscal_year", victim.symbol);
+    expect(adjusted.map((row) => row.eps_diluted)).toEqual(eps.map((row) => row.eps_diluted));
+    expect(adjusted.map((row) => row.eps_diluted_adjusted)).toEqual(eps.map((row) => Math.round((row.eps_diluted / 4) * 10_000) / 10_000));
+    // The other symbols' closes did not move: nothing else was asked of the chart.
+    expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM stock_splits')[0]?.n).toBe(1);
+  });
+
   it('asks the chart for split events only where the filings show a split not yet stored', async () => {
     // Apple's real companyfacts restate per-share values for the 2014 7:1 and 2020 4:1 splits.
     const sample = loadSampleDataset(FIXTURES);
@@ -174,6 +204,7 @@ describe('rebuilds from the bulk archives', () => {
       splits: query('SELECT * FROM stock_splits ORDER BY symbol, date'),
       metrics: query('SELECT symbol, price, market_cap, pe_ratio, fifty_two_week_high, fifty_two_week_low, ttm_eps, eps_growth_rate, peg_ratio, dividend_yield, debt_to_equity, lynch_category FROM stock_metrics ORDER BY symbol'),
       prices: query('SELECT symbol, date, close FROM price_history ORDER BY symbol, date'),
+      sections: query('SELECT accession_number, section, content FROM filing_sections ORDER BY accession_number, section'),
     };
   }
 
@@ -193,24 +224,30 @@ describe('rebuilds from the bulk archives', () => {
     tickers.data.push(...synthTickers.data);
     data.tickerFile = jsonBody(tickers);
     universeCiks = new Set(tickers.data.map((row) => Number(row[0])));
+    // Apple's latest 10-K (per its real submissions), for the sections: the archives carry no documents.
+    data.documents = new Map([['320193/000032019325000079/aapl-20250927.htm', { data: readFileSync(path.join(FIXTURES, 'sec', '10k', 'handmade-ixbrl-10k.htm')), gzipped: false }]]);
     archiveDir = tempDir();
     data.archives = await writeBulkArchives(data, archiveDir, [...data.companyFacts.keys(), ...data.submissions.keys()]);
     standIn = await startStandIn({ data });
   });
 
   it('stores the same rows from the archives as company by company', async () => {
-    const perCompany = await night('2026-11-25T07:00:00Z');
+    const sections = { processing: { fetch_filing_sections: true } };
+    const perCompany = await night('2026-11-25T07:00:00Z', sections);
     expect(perCompany.refresh_path).toBe('per-company');
     const expected = snapshot();
     expect((expected.earnings as unknown[]).length).toBeGreaterThan(500);
+    expect((expected.sections as { section: string }[]).map((row) => row.section)).toEqual(['1', '1A', '7', '7A']);
 
     dir = tempDir();
     (standIn as StandIn).requests.splice(0);
-    const bulk = await night('2026-11-25T07:00:00Z', {}, ['--bulk']);
+    const bulk = await night('2026-11-25T07:00:00Z', sections, ['--bulk']);
     expect(bulk).toMatchObject({ refresh_path: 'bulk', total_stocks: perCompany.total_stocks, successful: perCompany.successful, failed: 0 });
     expect(snapshot()).toEqual(expected);
-    // Two archives instead of two requests per company, each read whole and size-checked.
-    expect(secPaths().filter((p) => !p.startsWith('/files/'))).toEqual(['/Archives/edgar/daily-index/xbrl/companyfacts.zip', '/Archives/edgar/daily-index/bulkdata/submissions.zip']);
+    // Two archives instead of two requests per company, and the latest 10-K documents for the sections.
+    const asked = secPaths().filter((p) => !p.startsWith('/files/'));
+    expect(asked.slice(0, 2)).toEqual(['/Archives/edgar/daily-index/xbrl/companyfacts.zip', '/Archives/edgar/daily-index/bulkdata/submissions.zip']);
+    expect(asked.slice(2).every((p) => /^\/Archives\/edgar\/data\/\d+\/\d{18}\/[^/]+$/.test(p))).toBe(true);
     expect(bulk.bulk.reason).toBe('requested (--bulk)');
     const [facts, submissions] = bulk.bulk.archives as { name: string; bytes: number; total_bytes: number; entries_used: number; resumes: number; error: string | null }[];
     const size = statSync(path.join(archiveDir, 'companyfacts.zip')).size;
@@ -255,11 +292,31 @@ describe('rebuilds from the bulk archives', () => {
     expect(secPaths().filter((p) => p.startsWith('/submissions/CIK') || p.startsWith('/api/'))).toEqual([]);
   });
 
+  it('SIGINT during a rebuild: stops reading at once; stocks an archive did not reach are not started, nothing is lost', async () => {
+    (standIn as StandIn).addFault('/submissions.zip', { kind: 'delay', ms: 1500 }, 1);
+    const config = writeTestConfig(dir, (standIn as StandIn).url);
+    const cli = startCli(['--config', config, '--json', '--bulk'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
+    await waitFor(() => secPaths().some((p) => p.endsWith('submissions.zip')), 20_000, 'the submissions.zip request');
+    cli.child.kill('SIGINT');
+    const sent = Date.now();
+    const result = await cli.done;
+    expect(Date.now() - sent).toBeLessThan(5000);
+    expect(result.code, result.stderr).toBe(130);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'interrupted', refresh_path: 'bulk', successful: 0, failed: 0, not_started: report.total_stocks });
+    expect(report.bulk.archives[1]).toMatchObject({ name: 'submissions.zip', error: null });
+    // What companyfacts.zip gave is stored, whole; no company was asked for on its own.
+    expect(query<{ n: number }>('SELECT COUNT(DISTINCT s.cik) AS n FROM earnings_history e JOIN stocks s USING (symbol)')[0]?.n).toBe(data.companyFacts.size);
+    expect(secPaths().filter((p) => p.startsWith('/submissions/CIK') || p.startsWith('/api/'))).toEqual([]);
+    expect(query('SELECT status FROM sync_runs')).toEqual([{ status: 'interrupted' }]);
+  });
+
   it('refreshes the companies a broken archive did not reach one by one', async () => {
     (standIn as StandIn).addFault('/submissions.zip', { kind: 'status', status: 503 }, 1000);
     const report = await night('2026-11-25T07:00:00Z', {}, ['--bulk']);
     expect(report).toMatchObject({ refresh_path: 'bulk', failed: 0 });
     expect(report.bulk.archives[1].error).toMatch(/503/);
+    expect(report.bulk.note).toMatch(/^submissions\.zip: .*503/);
     // Nothing of submissions.zip was read: every company is asked for its own, and its facts.
     expect(report.bulk.fallback_stocks).toBe(report.total_stocks);
     expect(new Set(secPaths().filter((p) => /^\/submissions\/CIK\d{10}\.json$/.test(p)))).toEqual(new Set([...universeCiks].map((cik) => `/submissions/CIK${String(cik).padStart(10, '0')}.json`)));
