@@ -104,6 +104,18 @@ describe('prices in spark batches', () => {
     expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM stock_metrics WHERE price IS NOT NULL')[0]?.n).toBe(25);
   });
 
+  it('does not turn a rate-limited batch into twenty chart requests: its stocks fail as rate_limited', async () => {
+    (standIn as StandIn).addFault('/v8/finance/spark', { kind: 'status', status: 429, headers: { 'retry-after': '0' } }, 1000);
+    const config = writeTestConfig(dir, (standIn as StandIn).url, { processing: { batch_size: 100 }, error_handling: { retry_failed_stocks: false } });
+    const result = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ failed: 25, error_types: { rate_limited: 25 } });
+    expect(yahooPaths().filter((p) => p.startsWith('/v8/finance/chart'))).toEqual([]);
+    // The SEC data of every stock is stored all the same.
+    expect(query<{ n: number }>("SELECT COUNT(DISTINCT symbol) AS n FROM earnings_history WHERE period = 'FY'")[0]?.n).toBe(25);
+  });
+
   it('sees a split in the closes: the stored year goes on the new basis, the chart dates the split, per-share values follow', async () => {
     await night('2026-11-25T07:00:00Z', { processing: { batch_size: 100 } });
     const victim = companies[4] as SyntheticCompany;

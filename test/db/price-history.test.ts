@@ -130,6 +130,31 @@ describe('StockStore 52-week range', () => {
     expect(range(db, 'AAPL')).toEqual({ price: 160, fifty_two_week_high: 160, fifty_two_week_low: 120 });
   });
 
+  it("a quote without closes (the chart endpoint's, when spark stops answering) keeps its own range, not the stale closes'", () => {
+    const { db, store } = openStore();
+    store.save({ ...base('AAPL'), closes: closes({ '2026-10-01': 100, '2026-10-02': 110 }), quote: chartQuote(110) }, '2026-10-03T07:00:00Z');
+    store.save({ ...base('AAPL'), quote: chartQuote(140, 150, 90) }, '2026-11-25T07:00:00Z');
+    expect(range(db, 'AAPL')).toEqual({ price: 140, fifty_two_week_high: 150, fifty_two_week_low: 90 });
+  });
+
+  it('puts the stored closes on the new basis when the new ones moved by a split factor', () => {
+    const { db, store } = openStore();
+    store.save({ ...base('AAPL'), closes: closes({ '2026-11-18': 400, '2026-11-19': 404, '2026-11-20': 408 }), quote: chartQuote(408) }, '2026-11-21T07:00:00Z');
+    // A 4:1 split: Yahoo's closes from the 19th on, all on the new basis.
+    const after = closes({ '2026-11-19': 101, '2026-11-20': 102, '2026-11-23': 103 });
+    expect(store.closeShift('AAPL', after)).toBeCloseTo(0.25, 6);
+    // An ordinary day's move is not a split.
+    expect(store.closeShift('AAPL', closes({ '2026-11-20': 450 }))).toBeNull();
+    store.save({ ...base('AAPL'), closes: after, quote: chartQuote(103) }, '2026-11-24T07:00:00Z');
+    expect(history(db, 'AAPL').map((row) => [row.date, row.close])).toEqual([
+      ['2026-11-18', 100],
+      ['2026-11-19', 101],
+      ['2026-11-20', 102],
+      ['2026-11-23', 103],
+    ]);
+    expect(range(db, 'AAPL')).toEqual({ price: 103, fifty_two_week_high: 103, fifty_two_week_low: 100 });
+  });
+
   it('leaves the stored range alone on an update without a quote', () => {
     const { db, store } = openStore();
     store.save({ ...base('AAPL'), closes: closes({ '2026-11-23': 100, '2026-11-24': 110 }), quote: chartQuote(110) }, '2026-11-25T07:00:00Z');
