@@ -61,10 +61,6 @@ export class ExtractPool {
     }
   }
 
-  get inFlight(): number {
-    return this.pending.size;
-  }
-
   /** Resolves when another entry may be handed over. */
   async ready(): Promise<void> {
     while (this.pending.size >= this.size * 2 && this.failure === null) await new Promise<void>((resolve) => this.waiting.push(resolve));

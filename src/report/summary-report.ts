@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import type { ErrorType } from '../sources/http.js';
 import type { SourceStats } from '../sources/source-client.js';
+import type { BulkFigures } from '../runner/bulk.js';
 import type { Outcome } from '../runner/outcome.js';
 
 const REPORT_PATTERN = /^batch_summary_\d{8}_\d{6}(?:_\d+)?\.json$/;
@@ -41,13 +42,7 @@ export interface SummaryReport {
   /** Which way the fundamentals came: SEC's bulk archives, the daily index's changed companies, or every company asked. */
   refresh_path: 'bulk' | 'daily-index' | 'per-company';
   /** The bulk rebuild: why, each archive's bytes, resumes and companies used, extraction time. */
-  bulk: {
-    reason: string;
-    note: string | null;
-    archives: { name: string; bytes: number; total_bytes: number | null; resumes: number; entries_used: number; seconds: number; error: string | null }[];
-    extraction_seconds: number;
-    fallback_stocks: number;
-  } | null;
+  bulk: BulkFigures | null;
   backup: { path: string; bytes: number } | null;
   database: string;
   config: string;

@@ -1,7 +1,7 @@
 import { ExtractPool, type ExtractResult } from '../bulk/extract-pool.js';
 import { openArchive, type ArchiveDownload } from '../bulk/download.js';
 import { readZipEntries } from '../bulk/zip-stream.js';
-import type { StockStore } from '../db/stock-store.js';
+import type { StockStore, StockUpdate } from '../db/stock-store.js';
 import type { FilingRow, SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import { SourceError } from '../sources/http.js';
@@ -39,6 +39,16 @@ export interface ArchiveFigures {
   error: string | null;
 }
 
+/** How a bulk rebuild went, for the report. */
+export interface BulkFigures {
+  reason: string;
+  archives: ArchiveFigures[];
+  extraction_seconds: number;
+  /** Stocks refreshed one by one because an archive did not reach their company, or was not published. */
+  fallback_stocks: number;
+  note: string | null;
+}
+
 export interface BulkInput {
   entries: UniverseEntry[];
   sec: SecSource;
@@ -50,8 +60,6 @@ export interface BulkInput {
   deadline: Date | null;
   /** processing.fetch_filing_sections: the accessions whose sections are stored already. */
   sections?: { has: (accession: string) => boolean } | null;
-  /** Worker threads for extraction (default: one per core, at most four). */
-  workers?: number;
   onProgress?: (message: string) => void;
   /** Called once, when the outcomes are known, before the first onStockDone. */
   onOutcomes?: () => void;
@@ -112,15 +120,18 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
     const filingsForSections = new Map<number, FilingRow[]>();
     /** Symbols whose filings show a split no stored split accounts for, with the splits inferred. */
     const needsSplitChart = new Map<string, SplitEvent[]>();
-    const save = (entry: UniverseEntry, company: Partial<CompanyData> | undefined, primary: boolean, price?: Parameters<typeof buildUpdate>[2]): void => {
+    /** One transaction; a storage failure is the stock's, a full disk aborts the run. */
+    const write = (update: StockUpdate): void => {
       try {
-        const failure = saveUpdate(store, buildUpdate(entry, company, price, primary, input.storedSplits.get(entry.symbol)), input.now());
-        if (failure !== null) failures.set(entry.symbol, failure);
+        const failure = saveUpdate(store, update, input.now());
+        if (failure !== null) failures.set(update.symbol, failure);
       } catch (error) {
         if (!(error instanceof FatalSourceError)) throw error;
         state.abortReason ??= error.message;
       }
     };
+    const save = (entry: UniverseEntry, company: Partial<CompanyData> | undefined, primary: boolean, price?: Parameters<typeof buildUpdate>[2]): void =>
+      write(buildUpdate(entry, company, price, primary, input.storedSplits.get(entry.symbol)));
 
     // The first archive is opened before any price is asked for: without it the night goes per company.
     const first = BULK_ARCHIVES[0];
@@ -134,7 +145,7 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
     if (firstDownload === null) throw new ArchiveUnavailableError(`${first.name} is not published (HTTP 404)`);
 
     const pricesDone = input.prices === null ? Promise.resolve() : runPrices(input.prices);
-    const pool = new ExtractPool(input.workers);
+    const pool = new ExtractPool();
     const archives: ArchiveFigures[] = [];
     const started = performance.now();
     /** Archives read to their end; and those that broke off, with why (their unreached companies go per company). */
@@ -241,7 +252,7 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
         if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
           lastProgress = performance.now();
           const total = download.totalBytes;
-          input.onProgress?.(`${BULK_ARCHIVES.find((a) => a.kind === kind)?.name}: ${mb(download.received())}${total === null ? '' : ` of ${mb(total)}`} MB, ${figures.entries_used} companies stored`);
+          input.onProgress?.(`${figures.name}: ${mb(download.received())}${total === null ? '' : ` of ${mb(total)}`} MB, ${figures.entries_used} companies stored`);
         }
       }
       await Promise.all(stores);
@@ -334,14 +345,7 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
         }
         if (answer.kind !== 'data' || answer.quote.splits.length === 0) continue;
         // Only the splits: the price stays spark's, as on a per-company night.
-        const update = { symbol: entry.symbol, cik: entry.cik, name: entry.name, exchange: entry.exchange, fundamentalsRefreshed: false, splits: mergeSplits(answer.quote.splits, inferred) };
-        try {
-          const failure = saveUpdate(store, update, input.now());
-          if (failure !== null) failures.set(entry.symbol, failure);
-        } catch (error) {
-          if (!(error instanceof FatalSourceError)) throw error;
-          state.abortReason ??= error.message;
-        }
+        write({ symbol: entry.symbol, cik: entry.cik, name: entry.name, exchange: entry.exchange, fundamentalsRefreshed: false, splits: mergeSplits(answer.quote.splits, inferred) });
       }
     }
 

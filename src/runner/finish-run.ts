@@ -9,8 +9,9 @@ import type { SourceStats } from '../sources/source-client.js';
 import { formatLocalIso } from '../util/time.js';
 import type { ChangeDetection } from './changes.js';
 import { countOutcomes, successRate } from './outcome.js';
-import type { RefreshPlan } from './plan.js';
-import type { BulkFigures, JobDeps, JobResult } from './run-job.js';
+import { companiesOf, type RefreshPlan } from './plan.js';
+import type { BulkFigures } from './bulk.js';
+import type { JobDeps, JobResult } from './run-job.js';
 import type { RefreshResult } from './run-refresh.js';
 import type { Universe } from './universe.js';
 
@@ -68,16 +69,7 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
     index_days: input.detection?.days ?? 0,
     companies_changed: changedInPlan(input.plan, input.detection),
     refresh_path: refreshPath(input),
-    bulk:
-      input.bulk === null
-        ? null
-        : {
-            reason: input.bulk.reason,
-            note: input.bulk.note,
-            archives: input.bulk.archives,
-            extraction_seconds: input.bulk.extraction_seconds,
-            fallback_stocks: input.bulk.fallback_stocks,
-          },
+    bulk: input.bulk,
     backup: input.backup === null ? null : { path: input.backup.path, bytes: input.backup.bytes },
     database: config.database.path,
     config: config.configPath,
@@ -147,6 +139,5 @@ function refreshPath(input: FinishInput): SummaryReport['refresh_path'] {
 /** Companies of this run that the daily index names (the index covers the whole market). */
 function changedInPlan(plan: RefreshPlan, detection: ChangeDetection | null): number | null {
   const changed = detection?.changed;
-  if (changed === null || changed === undefined) return null;
-  return new Set(plan.entries.flatMap((entry) => (entry.cik !== null && changed.has(entry.cik) ? [entry.cik] : []))).size;
+  return changed === null || changed === undefined ? null : companiesOf(plan.entries, changed).size;
 }

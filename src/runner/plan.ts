@@ -40,7 +40,7 @@ export function buildPlan(universe: UniverseEntry[], options: PlanOptions): Refr
   for (let start = 0; start < entries.length; start += options.batchSize) {
     batches.push(entries.slice(start, start + options.batchSize));
   }
-  const companies = new Set(entries.flatMap((entry) => (entry.cik === null ? [] : [entry.cik]))).size;
+  const companies = companiesOf(entries).size;
   const secSeconds = options.edgarEnabled ? (2 * companies) / options.edgarRequestsPerSecond : 0;
   const yahooRequests = batches.reduce((sum, batch) => sum + Math.ceil(batch.length / options.symbolsPerRequest), 0);
   const yahooSeconds = options.yahooEnabled ? yahooRequests * options.yahooDelaySeconds : 0;
@@ -58,6 +58,11 @@ function refreshedAt(entry: UniverseEntry, states: Map<string, StoredStockState>
 function orderByStaleness(universe: UniverseEntry[], states: Map<string, StoredStockState>): UniverseEntry[] {
   // Array.prototype.sort is stable: equal staleness keeps the universe order.
   return [...universe].sort((a, b) => refreshedAt(a, states) - refreshedAt(b, states));
+}
+
+/** The distinct companies (CIKs) of `entries`, those in `among` only when given. */
+export function companiesOf(entries: readonly UniverseEntry[], among?: ReadonlySet<number>): Set<number> {
+  return new Set(entries.flatMap((entry) => (entry.cik !== null && (among === undefined || among.has(entry.cik)) ? [entry.cik] : [])));
 }
 
 /** The first listing of each CIK in plan order: the one that owns the company's filings rows. */

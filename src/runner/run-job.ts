@@ -17,11 +17,11 @@ import { fileStamp } from '../util/time.js';
 import { detectChanges, type ChangeDetection } from './changes.js';
 import type { SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
-import { ArchiveUnavailableError, runBulk, type ArchiveFigures } from './bulk.js';
+import { ArchiveUnavailableError, runBulk, type BulkFigures } from './bulk.js';
 import { CompanyCache, fetchCompanyData } from './company-data.js';
 import { finish, publish } from './finish-run.js';
 import type { Outcome } from './outcome.js';
-import { buildPlan, filingsOwners, type RefreshPlan } from './plan.js';
+import { buildPlan, companiesOf, filingsOwners, type RefreshPlan } from './plan.js';
 import { PriceBook } from './prices.js';
 import { runRefresh, type RefreshEvents, type RefreshResult } from './run-refresh.js';
 import { loadUniverse, UniverseError, type Universe } from './universe.js';
@@ -47,7 +47,7 @@ export interface JobDeps {
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   log: Logger;
-  events?: RefreshEvents & { onPlan?: (plan: RefreshPlan) => void; onBulkProgress?: (message: string) => void };
+  events?: RefreshEvents & { onPlan?: (plan: RefreshPlan) => void };
   signal?: AbortSignal;
   /** Where secrets named in the config (SMTP password) are read from. */
   env?: NodeJS.ProcessEnv;
@@ -286,28 +286,14 @@ interface RefreshParts {
   latestCloseDates: Map<string, string>;
 }
 
-/** How a bulk rebuild went, for the report. */
-export interface BulkFigures {
-  reason: string;
-  archives: ArchiveFigures[];
-  extraction_seconds: number;
-  /** Stocks refreshed one by one because an archive did not reach their company, or was not published. */
-  fallback_stocks: number;
-  note: string | null;
-}
-
 /** Below this many companies, two requests each cost less than two archives of 3 GB (processing.bulk_min_companies). */
 function chooseBulk(options: JobOptions, universe: Universe, plan: RefreshPlan, states: Map<string, StoredStockState>, detection: ChangeDetection | null): string | null {
   const { config } = options;
   if (options.bulk === true) return 'requested (--bulk)';
   if (plan.companies < config.processing.bulk_min_companies || plan.companies === 0) return null;
   if (states.size === 0) return 'the database is empty';
-  const universeCompanies = new Set(universe.entries.flatMap((entry) => (entry.cik === null ? [] : [entry.cik]))).size;
-  const changing = config.processing.force_refresh
-    ? plan.companies
-    : detection?.changed
-      ? new Set(plan.entries.flatMap((entry) => (entry.cik !== null && detection.changed?.has(entry.cik) ? [entry.cik] : []))).size
-      : 0;
+  const universeCompanies = companiesOf(universe.entries).size;
+  const changing = config.processing.force_refresh ? plan.companies : detection?.changed ? companiesOf(plan.entries, detection.changed).size : 0;
   const share = universeCompanies === 0 ? 0 : changing / universeCompanies;
   if (share > config.processing.bulk_threshold) {
     return `${changing} of the universe's ${universeCompanies} companies to refresh (${(share * 100).toFixed(1)} %, over processing.bulk_threshold ${config.processing.bulk_threshold})`;
@@ -347,7 +333,7 @@ async function rebuild(plan: RefreshPlan, parts: RefreshParts, sec: SecSource, o
       now: deps.now,
       deadline: deadlineOf(options, deps),
       ...(deps.signal ? { signal: deps.signal } : {}),
-      onProgress: (message) => (deps.events?.onBulkProgress ? deps.events.onBulkProgress(message) : deps.log.info(message)),
+      onProgress: (message) => deps.log.info(message),
       onOutcomes: () => deps.events?.onPlan?.(plan),
       ...(deps.events?.onStockDone ? { onStockDone: deps.events.onStockDone } : {}),
     });

@@ -40,3 +40,22 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   if (start >= size || end < start) return 'unsatisfiable';
   return { start, end };
 }
+
+/**
+ * Lets `bytes` of the answer's body through, then drops the connection ('drop') or sends nothing
+ * more while keeping it open ('stall'): a download that breaks off, or one a server leaves hanging.
+ */
+export function cutAfter(response: ServerResponse, bytes: number, kind: 'drop' | 'stall'): void {
+  const write = response.write.bind(response) as (chunk: Buffer, done?: () => void) => boolean;
+  let sent = 0;
+  response.write = ((chunk: Buffer) => {
+    const room = bytes - sent;
+    if (room <= 0) return true;
+    sent += chunk.length;
+    if (chunk.length < room) return write(chunk);
+    return write(chunk.subarray(0, room), () => {
+      if (kind === 'drop') response.socket?.destroy();
+    });
+  }) as typeof response.write;
+  if (kind === 'stall') response.end = (() => response) as typeof response.end;
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { serveArchiveFile } from './archive-route.js';
+import { cutAfter, serveArchiveFile } from './archive-route.js';
 
 /**
  * A local stand-in for SEC EDGAR and Yahoo Finance on 127.0.0.1, serving real-format bodies
@@ -120,7 +120,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     const archive = options.data.archives?.get(new URL(path, 'http://stand-in').pathname);
     if (archive !== undefined && (fault === undefined || fault.kind === 'delay' || fault.kind === 'cut')) {
       record.status = 200;
-      if (fault?.kind === 'cut') cutAfter(response, fault.afterBytes);
+      if (fault?.kind === 'cut') cutAfter(response, fault.afterBytes, 'drop');
       serveArchiveFile(request, response, archive.file, archive.etag);
       response.on('finish', () => (record.status = response.statusCode));
       return;
@@ -218,20 +218,6 @@ function spark(data: StandInData, query: URLSearchParams): Body | { status: numb
     };
   }
   return jsonBody(answer);
-}
-
-/** Ends the connection once `bytes` of the body have gone out, as a dropped download does. */
-function cutAfter(response: ServerResponse, bytes: number): void {
-  let sent = 0;
-  const write = response.write.bind(response) as (chunk: Buffer, ...rest: unknown[]) => boolean;
-  (response as unknown as { write: (chunk: Buffer, ...rest: unknown[]) => boolean }).write = (chunk: Buffer, ...rest: unknown[]): boolean => {
-    if (sent >= bytes) return false;
-    const part = chunk.subarray(0, bytes - sent);
-    sent += part.length;
-    const ok = write(part, ...rest);
-    if (sent >= bytes) setImmediate(() => response.destroy());
-    return ok;
-  };
 }
 
 function applyFault(fault: Exclude<Fault, { kind: 'delay' | 'cut' }>, record: RequestRecord, response: ServerResponse, hanging: Set<ServerResponse>): void {

@@ -1,15 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive, type ArchiveDownload, type OpenArchiveOptions } from '../../src/bulk/download.js';
 import { inflateZipEntry, readZipEntries } from '../../src/bulk/zip-stream.js';
-import { SourceError } from '../../src/sources/http.js';
 import { SourceClient } from '../../src/sources/source-client.js';
-import { serveArchiveFile } from '../../src/stand-in/archive-route.js';
+import { cutAfter, serveArchiveFile } from '../../src/stand-in/archive-route.js';
 import { writeZipArchive } from '../../src/stand-in/write-archive.js';
+import { sourceError } from '../helpers/source-error.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = tempDirs();
@@ -84,21 +84,6 @@ async function startServer(archive = file): Promise<ArchiveServer> {
 }
 
 /** Lets `bytes` of the body through, then closes the connection (drop) or goes silent (stall). */
-function cutAfter(response: ServerResponse<IncomingMessage>, bytes: number, kind: 'drop' | 'stall'): void {
-  const write = response.write.bind(response) as (chunk: Buffer, done?: () => void) => boolean;
-  let sent = 0;
-  response.write = ((chunk: Buffer) => {
-    const room = bytes - sent;
-    if (room <= 0) return true;
-    sent += chunk.length;
-    if (chunk.length < room) return write(chunk);
-    return write(chunk.subarray(0, room), () => {
-      if (kind === 'drop') response.socket?.destroy();
-    });
-  }) as typeof response.write;
-  if (kind === 'stall') response.end = (() => response) as typeof response.end;
-}
-
 function makeClient(): SourceClient {
   return new SourceClient(
     { name: 'sec', limit: 10, intervalMs: 1000, timeoutMs: 2000, maxBytes: 1024, headers: { 'User-Agent': 'tests tests@example.com' }, retries: 2, retryBaseDelayMs: 5 },
@@ -117,16 +102,6 @@ async function readAll(download: ArchiveDownload): Promise<Buffer> {
 }
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
-async function sourceError(promise: Promise<unknown>): Promise<SourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SourceError);
-    return error as SourceError;
-  }
-  throw new Error('expected a SourceError');
-}
 
 describe('openArchive', () => {
   it('streams the whole archive with progress, counting one request and every byte', async () => {

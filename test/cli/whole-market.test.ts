@@ -1,10 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
 import { loadSampleDataset, syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
 import { writeBulkArchives } from '../../src/stand-in/bulk-archives.js';
+import { query as queryDb } from '../faults/run-faulted.js';
 import { FIXTURES, runCli, startCli, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';
 
 /*
@@ -25,14 +25,7 @@ afterEach(async () => {
   standIn = null;
 });
 
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...params: unknown[]): T[] => queryDb<T>(dir, sql, ...params);
 
 async function night(now: string, overrides: Record<string, unknown> = {}, args: string[] = []): Promise<Record<string, any>> {
   const config = writeTestConfig(dir, (standIn as StandIn).url, overrides);

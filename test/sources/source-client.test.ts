@@ -1,9 +1,10 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRetryAfter, SourceError } from '../../src/sources/http.js';
+import { parseRetryAfter } from '../../src/sources/http.js';
 import { SourceClient, type SourceClientOptions } from '../../src/sources/source-client.js';
 import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
 import { jsonBody, startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { sourceError as failure } from '../helpers/source-error.js';
 
 let standIn: StandIn;
 
@@ -47,16 +48,6 @@ function makeClient(overrides: Partial<SourceClientOptions> = {}) {
 }
 
 const tickerUrl = (): string => `${standIn.url}/files/company_tickers_exchange.json`;
-
-async function failure(promise: Promise<unknown>): Promise<SourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SourceError);
-    return error as SourceError;
-  }
-  throw new Error('expected a SourceError');
-}
 
 describe('SourceClient', () => {
   it('never sends more than `limit` requests in any sliding interval, however many callers wait', async () => {
