@@ -43,6 +43,6 @@ export async function backupDatabase(databaseFile: string, directory: string, st
     throw error;
   }
   copy.close();
-  const pruned = pruneFiles(directory, BACKUP_PATTERN, keep);
+  const pruned = pruneFiles(directory, BACKUP_PATTERN, keep, path.basename(target));
   return { path: target, bytes: statSync(target).size, pruned };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ErrorType } from '../sources/http.js';
 import type { SourceStats } from '../sources/source-client.js';
@@ -90,7 +90,7 @@ export function writeReport(directory: string, stamp: string, report: SummaryRep
     rmSync(temp, { force: true });
     throw error;
   }
-  pruneFiles(directory, REPORT_PATTERN, keep);
+  pruneFiles(directory, REPORT_PATTERN, keep, path.basename(target));
   return target;
 }
 
@@ -98,12 +98,18 @@ function existsIn(directory: string, name: string): boolean {
   return readdirSync(directory).includes(name);
 }
 
-/** Deletes the oldest files matching `pattern` (names sort by time) beyond the newest `keep`. */
-export function pruneFiles(directory: string, pattern: RegExp, keep: number): string[] {
-  const names = readdirSync(directory)
-    .filter((name) => pattern.test(name))
-    .sort(compareStamped);
-  const doomed = names.slice(0, Math.max(0, names.length - keep));
+/**
+ * Deletes the oldest files matching `pattern` beyond the newest `keep`, oldest by when they were
+ * written (modification time, then name), never `justWritten`: a run re-doing a missed night
+ * (`BATCH_REFRESH_NOW` in the past) must not delete its own fresh file.
+ */
+export function pruneFiles(directory: string, pattern: RegExp, keep: number, justWritten?: string): string[] {
+  const files = readdirSync(directory)
+    .filter((name) => pattern.test(name) && name !== justWritten)
+    .map((name) => ({ name, written: statSync(path.join(directory, name)).mtimeMs }))
+    .sort((a, b) => a.written - b.written || compareStamped(a.name, b.name));
+  const kept = justWritten === undefined ? keep : keep - 1;
+  const doomed = files.slice(0, Math.max(0, files.length - kept)).map((file) => file.name);
   for (const name of doomed) rmSync(path.join(directory, name), { force: true });
   return doomed;
 }

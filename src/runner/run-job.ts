@@ -51,6 +51,12 @@ export interface JobDeps {
   signal?: AbortSignal;
   /** Where secrets named in the config (SMTP password) are read from. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The real time, for the names of backups and reports: they sort by when they were written, so
+   * a missed night re-run with `BATCH_REFRESH_NOW` is the newest report, never the pruned backup.
+   * Default: the system clock.
+   */
+  wallClock?: () => Date;
 }
 
 /**
@@ -104,7 +110,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
   if (options.dryRun) return { kind: 'dry-run', plan: await dryRun(options, sec, deps) };
 
   const startedAt = deps.now();
-  const stamp = fileStamp(startedAt);
+  const stamp = fileStamp((deps.wallClock ?? (() => new Date()))());
   mkdirSync(path.dirname(config.database.path), { recursive: true, mode: 0o750 });
   // Throws LockHeldError (exit 75) before anything is touched when another run is active.
   let lock: RunLock;

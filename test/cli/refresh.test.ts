@@ -161,7 +161,7 @@ describe('a refresh against the stand-in', () => {
       [pageName, jsonBody({ accessionNumber: ['0009000001-09-000001', '0009000001-09-000002'], filingDate: ['2009-02-10', '2009-01-05'], reportDate: ['2008-12-31', ''], form: ['10-K', '8-K'], primaryDocument: ['old10k.htm', 'old8k.htm'] })],
     ]);
     const config = writeTestConfig(dir, standIn.url);
-    expect((await runCli(['--config', config])).code).toBe(0);
+    expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-30T02:00:00Z' } })).code).toBe(0);
     expect(query('SELECT accession_number, form, report_date FROM sec_filings WHERE filing_date < ?', '2010-01-01')).toEqual([
       { accession_number: '0009000001-09-000001', form: '10-K', report_date: '2008-12-31' },
     ]);
@@ -258,7 +258,7 @@ describe('a refresh against the stand-in', () => {
 
   it('backs up the database before a run; the backup restores to the previous night', async () => {
     const config = writeTestConfig(dir, standIn.url, { database: { keep_last_n_backups: 2 } });
-    expect((await runCli(['--config', config])).code).toBe(0);
+    expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:00Z' } })).code).toBe(0);
     expect(existsSync(path.join(dir, 'backups'))).toBe(false); // nothing to back up on the first night
     const firstPrice = query<{ price: number }>('SELECT price FROM stock_metrics WHERE symbol = ?', sym(0))[0]?.price;
 
@@ -271,7 +271,8 @@ describe('a refresh against the stand-in', () => {
     }
     const backups = readdirSync(path.join(dir, 'backups')).sort();
     expect(backups).toHaveLength(2); // keep_last_n_backups
-    expect(backups.every((name) => /^stocks_backup_\d{8}_\d{6}\.db$/.test(name))).toBe(true);
+    // Named by when they were written (a same-second name gets _1, _2).
+    expect(backups.every((name) => /^stocks_backup_\d{8}_\d{6}(?:_\d+)?\.db$/.test(name))).toBe(true);
     expect(lastReport().backup.path).toBe(path.join(dir, 'backups', backups.at(-1) as string));
 
     const oldest = new Database(path.join(dir, 'backups', backups[0] as string), { readonly: true });
@@ -285,6 +286,29 @@ describe('a refresh against the stand-in', () => {
     expect(query<{ price: number }>('SELECT price FROM stock_metrics WHERE symbol = ?', sym(0))[0]?.price).toBe(99.5);
     expect(firstPrice).toBe(20);
     expect(query('SELECT COUNT(*) AS n FROM sync_runs')).toEqual([{ n: 2 }]);
+  }, 30_000);
+
+  it('re-runs a missed night (BATCH_REFRESH_NOW in the past): keeps its fresh backup, and its report is the newest', async () => {
+    const config = writeTestConfig(dir, standIn.url, { database: { keep_last_n_backups: 1 }, reporting: { keep_last_n_reports: 2 } });
+    for (const night of ['2026-11-27T02:00:00Z', '2026-11-28T02:00:00Z']) {
+      const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } });
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const before = readdirSync(path.join(dir, 'backups'));
+    expect(before).toHaveLength(1);
+    // The operator re-runs the night of the 26th, which the machine slept through.
+    const rerun = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-26T02:00:00Z' } });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const report = JSON.parse(rerun.stdout);
+    const backups = readdirSync(path.join(dir, 'backups'));
+    expect(backups).toHaveLength(1);
+    expect(backups).not.toEqual(before); // the older backup went, the fresh one stayed
+    expect(report.backup.path).toBe(path.join(dir, 'backups', backups[0] as string));
+    // `cat reports/batch_summary_*.json | tail -1` is the run that just ran, and pruning kept it.
+    const reports = readReports();
+    expect(reports).toHaveLength(2);
+    expect(lastReport().start_time).toBe(report.start_time);
+    expect(new Date(report.start_time).toISOString()).toMatch(/^2026-11-26T02:00:0/);
   }, 30_000);
 
   it('starts no stock after processing.max_runtime_minutes and says so in the report', async () => {
@@ -426,7 +450,7 @@ describe('incremental nights (force_refresh false)', () => {
     expect(JSON.parse(second.stdout).symbols).toEqual([4, 5, 6, 7, 8, 9].map(sym));
     await runCli(['--config', incremental, '--limit', '8'], { env: { BATCH_REFRESH_NOW: '2026-11-22T02:00:00Z' } });
     // Now all have data; the four refreshed on the 20th are the stalest.
-    const third = await runCli(['--config', incremental, '--dry-run', '--json', '--limit', '4']);
+    const third = await runCli(['--config', incremental, '--dry-run', '--json', '--limit', '4'], { env: { BATCH_REFRESH_NOW: '2026-11-23T02:00:00Z' } });
     const stalest: string[] = JSON.parse(third.stdout).symbols;
     expect([...stalest].sort()).toEqual([0, 1, 2, 3].map(sym));
     // Among them, the order is that of their refresh times (workers finish in any order).
