@@ -1,5 +1,5 @@
 import type cliProgress from 'cli-progress';
-import { loadConfig, requireUserAgent, type ResolvedConfig } from '../config/load-config.js';
+import { isDisabledByConfig, loadConfig, requireUserAgent, type ResolvedConfig } from '../config/load-config.js';
 import { normalizeSymbol } from '../extract/universe.js';
 import { LockHeldError } from '../lock/run-lock.js';
 import { createLogger, type Logger, type LogLevel } from '../logging/logger.js';
@@ -40,6 +40,11 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
   } catch (error) {
     throw new ExitError(EXIT.USAGE, (error as Error).message);
   }
+  if (isDisabledByConfig(options.config)) {
+    // No log file, database, report or request: a disabled job only says so.
+    process.stderr.write(`batch-refresh: the job is disabled ("enabled": false in ${options.config}); nothing to do\n`);
+    return EXIT.OK;
+  }
   const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT });
   if (!loaded.ok) {
     throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
@@ -68,11 +73,6 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     now,
   });
   for (const warning of warnings) log.warn(warning);
-  if (!config.enabled) {
-    log.info(`the job is disabled ("enabled": false in ${config.configPath}); nothing to do`);
-    await log.close();
-    return EXIT.OK;
-  }
 
   const controller = new AbortController();
   const removeHandlers = handleSignals(controller, log);

@@ -240,3 +240,17 @@ export function requireUserAgent(config: ResolvedConfig): string | { issue: stri
   }
   return agent;
 }
+
+/**
+ * Whether the config file says `"enabled": false`, read before anything else is validated or
+ * required: a disabled job exits 0 at once, whatever else its file lacks (the original tool's
+ * file has no SEC User-Agent). Anything unreadable is left to `loadConfig` to report.
+ */
+export function isDisabledByConfig(configPath: string): boolean {
+  try {
+    const raw: unknown = JSON.parse(readFileSync(path.resolve(configPath), 'utf8').replace(/^\uFEFF/, ''));
+    return typeof raw === 'object' && raw !== null && (raw as { enabled?: unknown }).enabled === false;
+  } catch {
+    return false;
+  }
+}

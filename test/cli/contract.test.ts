@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
-import { ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { FIXTURES, ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 let standIn: StandIn;
 
@@ -120,6 +120,19 @@ describe('the command line contract', () => {
     expect(result.stderr).toMatch(/disabled/);
     expect(standIn.requests.length).toBe(before);
     expect(existsSync(path.join(dir, 'stocks.db'))).toBe(false);
+  });
+
+  it("exits 0 for the original tool's config with enabled false, before asking for anything, touching nothing", async () => {
+    const dir = tempDir();
+    const original = JSON.parse(readFileSync(path.join(FIXTURES, 'batch_config.example.json'), 'utf8'));
+    const config = path.join(dir, 'batch_config.json');
+    writeFileSync(config, JSON.stringify({ ...original, enabled: false }));
+    // No SEC User-Agent anywhere: a disabled job needs none.
+    const result = await runCli(['--config', config]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/the job is disabled \("enabled": false in .*batch_config\.json\); nothing to do/);
+    expect(result.stderr).not.toMatch(/User-Agent/);
+    expect(readdirSync(dir)).toEqual(['batch_config.json']); // no log, database, report or backup folder
   });
 
   it('reads a file universe, normalising symbols and rejecting hostile ones with a message', async () => {
