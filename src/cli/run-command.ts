@@ -5,6 +5,7 @@ import { LockHeldError } from '../lock/run-lock.js';
 import { createLogger, type Logger, type LogLevel } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
 import { runJob, type JobDeps, type JobOptions } from '../runner/run-job.js';
+import { plural } from '../util/text.js';
 import { createClock } from '../util/time.js';
 import { ExitError, EXIT } from './exit-error.js';
 import { createConsoleSink, createProgressReporter, formatDuration, isInteractive, type ProgressReporter } from './terminal.js';
@@ -19,6 +20,8 @@ export interface RunCommandOptions {
   symbols?: string[];
   continuous?: boolean;
   bulk?: boolean;
+  /** Unknown config keys are errors (exit 2) instead of warnings. @default false */
+  strict?: boolean;
 }
 
 interface Session {
@@ -45,7 +48,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     process.stderr.write(`batch-refresh: the job is disabled ("enabled": false in ${options.config}); nothing to do\n`);
     return EXIT.OK;
   }
-  const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT });
+  const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT }, { strict: options.strict === true });
   if (!loaded.ok) {
     throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
   }
@@ -78,7 +81,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
   const removeHandlers = handleSignals(controller, log);
   const progress = createProgressReporter(
     log,
-    { bar: isInteractive() && options.json !== true && options.verbose !== true, intervalMs: config.logging.progress_interval_seconds * 1000, now },
+    { bar: isInteractive(process.stderr, env) && options.json !== true && options.verbose !== true, intervalMs: config.logging.progress_interval_seconds * 1000, now },
     holder,
   );
   const session: Session = {
@@ -130,7 +133,7 @@ async function runOnce(session: Session, options: RunCommandOptions): Promise<nu
     const { plan } = result;
     if (options.json === true) process.stdout.write(`${JSON.stringify(plan)}\n`);
     else {
-      log.info(`dry run: ${plan.total_stocks} stocks in ${plan.batches} batches, about ${formatDuration(plan.estimated_seconds)} at the configured rate limits`);
+      log.info(`dry run: ${plural(plan.total_stocks, 'stock', 'stocks')} in ${plural(plan.batches, 'batch', 'batches')}, about ${formatDuration(plan.estimated_seconds)} at the configured rate limits`);
       log.info(`symbols: ${plan.symbols.slice(0, 50).join(' ')}${plan.symbols.length > 50 ? ` … (${plan.symbols.length - 50} more)` : ''}`);
     }
     return EXIT.OK;
@@ -162,7 +165,7 @@ async function runContinuously(session: Session): Promise<number> {
       await session.sleep(idleMs);
       continue;
     }
-    log.info(`cycle: ${plan.plan.total_stocks} stocks due`);
+    log.info(`cycle: ${plural(plan.plan.total_stocks, 'stock', 'stocks')} due`);
     const backupDue = session.now().getTime() - lastBackupAt >= 86_400_000;
     const result = await runJob({ ...base, dryRun: false, backup: () => backupDue }, jobDeps(session));
     session.progress.stop();
@@ -227,7 +230,7 @@ function printSummary(report: SummaryReport, reportPath: string | null, log: Log
 
 /** Parses --symbols A,B,C into normalised symbols; a bad one is a usage error naming it. */
 export function parseSymbolsOption(value: string): string[] {
-  return value
+  const symbols = value
     .split(',')
     .filter((item) => item.trim() !== '')
     .map((item) => {
@@ -235,4 +238,6 @@ export function parseSymbolsOption(value: string): string[] {
       if (!normalized.ok) throw new Error(`--symbols: ${JSON.stringify(item)} is ${normalized.reason}`);
       return normalized.symbol;
     });
+  if (symbols.length === 0) throw new Error(`--symbols: no symbol given (expected a comma-separated list such as AAPL,MSFT)`);
+  return symbols;
 }

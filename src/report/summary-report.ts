@@ -20,6 +20,8 @@ export interface SummaryReport {
   failed_symbols: string[];
   error_types: Partial<Record<ErrorType, number>>;
   status: 'completed' | 'aborted' | 'interrupted';
+  /** `success_rate` as a number from 0 to 1 (4 decimals), for scripts: `jq '.success_ratio < 0.95'`. */
+  success_ratio: number;
   unchanged: number;
   not_started: number;
   error_message: string | null;
@@ -27,6 +29,8 @@ export interface SummaryReport {
   failures: { symbol: string; error_type: ErrorType; source: string; message: string; attempts: number }[];
   skipped_symbols: string[];
   retried_symbols: string[];
+  /** Symbols named by --symbols that the universe does not hold. */
+  symbols_not_found: string[];
   requests: Record<string, number>;
   retries: Record<string, number>;
   bytes_downloaded: Record<string, number>;

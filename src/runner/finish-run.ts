@@ -55,6 +55,7 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
     failed: counts.failed,
     skipped: counts.skipped,
     success_rate: formatRate(rate),
+    success_ratio: Math.round(rate * 10_000) / 10_000,
     ...summarizeFailures(result.outcomes),
     status: result.status,
     unchanged: counts.unchanged,
@@ -62,8 +63,9 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
     error_message: result.abortReason,
     time_budget_exhausted: result.budgetExhausted,
     retried_symbols: result.retried,
+    symbols_not_found: input.universe.notFound,
     ...sourceFigures(input.stats),
-    universe_size: input.universe.entries.length,
+    universe_size: input.universe.size,
     change_detection: config.processing.force_refresh ? 'full-refresh' : (input.detection?.path ?? 'per-company'),
     change_detection_note: input.detection?.reason ?? null,
     index_days: input.detection?.days ?? 0,
@@ -99,7 +101,7 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
       duration_seconds: durationSeconds,
       report_path: reportPath,
       error_message: input.result.abortReason ?? reportError,
-      universe_size: input.universe.entries.length,
+      universe_size: input.universe.size,
     });
   } catch (error) {
     // A full disk at the very end: the stocks are stored; say so rather than crash.

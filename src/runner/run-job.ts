@@ -13,6 +13,7 @@ import { SourceError, type FetchFn } from '../sources/http.js';
 import { SecSource } from '../sources/sec.js';
 import type { SourceDeps, SourceStats } from '../sources/source-client.js';
 import { YahooSource } from '../sources/yahoo.js';
+import { plural } from '../util/text.js';
 import { fileStamp } from '../util/time.js';
 import { detectChanges, type ChangeDetection } from './changes.js';
 import type { SplitEvent } from '../extract/types.js';
@@ -157,12 +158,14 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
       universe = await loadUniverse(config, sec, options.symbols);
       reportRejected(universe, deps.log);
       plan = makePlan(universe, options, config.processing.force_refresh ? new Map() : states);
-      deps.log.info(`universe: ${universe.entries.length} stocks from ${universe.origin}; this run: ${plan.entries.length} stocks, ${plan.companies} companies, ${plan.batches.length} batches`);
+      deps.log.info(
+        `universe: ${plural(universe.entries.length, 'stock', 'stocks')} from ${universe.origin}; this run: ${plural(plan.entries.length, 'stock', 'stocks')}, ${plural(plan.companies, 'company', 'companies')}, ${plural(plan.batches.length, 'batch', 'batches')}`,
+      );
       if (!config.processing.force_refresh && sec !== null && config.sources.edgar.enabled && plan.entries.length > 0) {
         detection = await detectChanges(sec, db, deps.now(), (message) => deps.log.warn(message));
         deps.log.info(
           detection.path === 'daily-index'
-            ? `daily index: ${detection.changed.size} companies filed in ${detection.days} business days`
+            ? `daily index: ${plural(detection.changed.size, 'company', 'companies')} filed in ${plural(detection.days, 'business day', 'business days')}`
             : `checking every company's filings (${detection.reason})`,
         );
       }
@@ -190,7 +193,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
       // No universe, or SEC refusing us before any stock (403 on the daily index): an abort with a report.
       if (!(error instanceof UniverseError) && !(error instanceof SourceError && error.fatal)) throw error;
       deps.log.error(error.message);
-      universe ??= { entries: [], rejected: [], origin: 'unavailable' };
+      universe ??= { entries: [], rejected: [], origin: 'unavailable', size: 0, notFound: [] };
       plan ??= { entries: [], batches: [], companies: 0, estimatedSeconds: 0 };
       result = { outcomes: [], status: 'aborted', abortReason: error.message, abortKind: 'fatal', budgetExhausted: false, notStarted: plan.entries.length, retried: [] };
     }
@@ -302,7 +305,7 @@ function chooseBulk(options: JobOptions, universe: Universe, plan: RefreshPlan, 
   const changing = config.processing.force_refresh ? plan.companies : detection?.changed ? companiesOf(plan.entries, detection.changed).size : 0;
   const share = universeCompanies === 0 ? 0 : changing / universeCompanies;
   if (share > config.processing.bulk_threshold) {
-    return `${changing} of the universe's ${universeCompanies} companies to refresh (${(share * 100).toFixed(1)} %, over processing.bulk_threshold ${config.processing.bulk_threshold})`;
+    return `${changing} of the universe's ${plural(universeCompanies, 'company', 'companies')} to refresh (${(share * 100).toFixed(1)} %, over processing.bulk_threshold ${config.processing.bulk_threshold})`;
   }
   return null;
 }
@@ -354,7 +357,7 @@ async function rebuild(plan: RefreshPlan, parts: RefreshParts, sec: SecSource, o
   const figures = { archives: bulk.archives, extraction_seconds: bulk.extraction_seconds, fallback_stocks: bulk.fallback.length, note: broken.length > 0 ? broken.join('; ') : null };
   let rest: RefreshResult | null = null;
   if (bulk.fallback.length > 0 && bulk.abortReason === null && !bulk.budgetExhausted && deps.signal?.aborted !== true) {
-    deps.log.info(`refreshing ${bulk.fallback.length} stocks company by company (an archive did not reach them)`);
+    deps.log.info(`refreshing ${plural(bulk.fallback.length, 'stock', 'stocks')} company by company (an archive did not reach them)`);
     const batchSize = options.config.processing.batch_size;
     const batches: UniverseEntry[][] = [];
     for (let start = 0; start < bulk.fallback.length; start += batchSize) batches.push(bulk.fallback.slice(start, start + batchSize));
@@ -414,7 +417,10 @@ async function refresh(plan: RefreshPlan, parts: RefreshParts, options: JobOptio
 }
 
 function reportRejected(universe: Universe, log: Logger): void {
+  if (universe.notFound.length > 0) {
+    log.warn(`--symbols: ${universe.notFound.length === 1 ? '1 symbol is' : `${universe.notFound.length} symbols are`} not in the universe (${universe.origin}): ${universe.notFound.join(', ')}`);
+  }
   if (universe.rejected.length === 0) return;
   const shown = universe.rejected.slice(0, 10).map((item) => `${JSON.stringify(item.value)} (${item.reason})`);
-  log.warn(`${universe.rejected.length} symbols rejected from ${universe.origin}: ${shown.join(', ')}${universe.rejected.length > 10 ? ', …' : ''}`);
+  log.warn(`${plural(universe.rejected.length, 'symbol', 'symbols')} rejected from ${universe.origin}: ${shown.join(', ')}${universe.rejected.length > 10 ? ', …' : ''}`);
 }

@@ -8,6 +8,10 @@ export interface Universe {
   rejected: RejectedSymbol[];
   /** Where the list came from, for the log. */
   origin: string;
+  /** Stocks in the whole universe, before --symbols narrowed it (what `status` judges freshness against). */
+  size: number;
+  /** --symbols given that the universe does not hold, in the order given. */
+  notFound: string[];
 }
 
 /** Raised when the universe cannot be had: nothing can run without it. */
@@ -55,11 +59,15 @@ export async function loadUniverse(config: ResolvedConfig, sec: SecSource | null
     entries = filterUniverse(tickerEntries, universe.exchanges, universe.exclude_patterns);
     origin = `SEC company_tickers_exchange.json (${universe.exchanges.join(', ')})`;
   }
+  const size = entries.length;
+  let notFound: string[] = [];
   if (only !== undefined) {
     const wanted = new Set(only);
+    const known = new Set(entries.map((entry) => entry.symbol));
+    notFound = [...wanted].filter((symbol) => !known.has(symbol));
     entries = entries.filter((entry) => wanted.has(entry.symbol));
   }
-  return { entries, rejected, origin };
+  return { entries, rejected, origin, size, notFound };
 }
 
 async function fetchTickerEntries(sec: SecSource): Promise<{ entries: UniverseEntry[]; rejected: RejectedSymbol[] }> {

@@ -35,6 +35,8 @@ describe('the command line contract', () => {
     [['--limit', 'ten'], /--limit/],
     [['--bogus'], /unknown option '--bogus'/],
     [['--symbols', 'AAPL,$(touch x)'], /--symbols: "\$\(touch x\)"/],
+    [['--symbols', ''], /--symbols: no symbol given/],
+    [['--symbols', ' , ,'], /--symbols: no symbol given/],
   ])('exits 2 for bad flags %j', async (args, message) => {
     const result = await runCli(args);
     expect(result.code).toBe(2);

@@ -25,7 +25,7 @@ beforeAll(async () => {
   standIn = await startStandIn({ data });
   dir = tempDir();
   const config = writeTestConfig(dir, standIn.url, { processing: { fetch_filing_sections: true } });
-  firstRun = await runCli(['--config', config, '--symbols', 'AAPL,NVDA,TSLA']);
+  firstRun = await runCli(['--config', config, '--symbols', 'AAPL,NVDA,TSLA'], { env: { BATCH_REFRESH_NOW: '2026-11-30T02:00:00Z' } });
   db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
 }, 60_000);
 

@@ -346,12 +346,18 @@ describe('a refresh against the stand-in', () => {
     expect(readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8').length).toBeLessThanOrEqual(1024 + 200);
   });
 
-  it('--symbols refreshes only the named symbols of the universe', async () => {
+  it('--symbols refreshes only the named symbols of the universe and names those it could not find', async () => {
     const config = writeTestConfig(dir, standIn.url);
-    const result = await runCli(['--config', config, '--json', '--symbols', `${sym(3).toLowerCase()},${sym(9)}`]);
+    const env = { BATCH_REFRESH_NOW: '2026-11-25T02:00:00Z' };
+    const result = await runCli(['--config', config, '--json', '--symbols', `${sym(3).toLowerCase()},NOPE,${sym(9)},ZZZZ`], { env });
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ total_stocks: 2, successful: 2 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ total_stocks: 2, successful: 2, success_ratio: 1, symbols_not_found: ['NOPE', 'ZZZZ'], universe_size: 12 });
+    expect(result.stderr).toMatch(/--symbols: 2 symbols are not in the universe \(SEC company_tickers_exchange\.json.*\): NOPE, ZZZZ/);
+    expect(readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8')).toMatch(/not in the universe.*NOPE, ZZZZ/);
     expect(query('SELECT symbol FROM stocks ORDER BY symbol')).toEqual([{ symbol: sym(3) }, { symbol: sym(9) }]);
+    // The run's universe is the whole market's twelve, not the two asked for: status counts ten never refreshed.
+    const status = await runCli(['status', '--json', '--config', config], { env });
+    expect(JSON.parse(status.stdout).freshness).toMatchObject({ stocks: 2, never_refreshed: 10 });
   });
 
   it('prunes reports beyond keep_last_n_reports', async () => {
@@ -361,7 +367,9 @@ describe('a refresh against the stand-in', () => {
     }
     const names = readReports().map((report) => report.name);
     expect(names).toHaveLength(2);
-    expect(names.map((name) => name.slice(14, 22))).toEqual(['20261127', '20261128']);
+    // The two written last are kept: the nights of the 27th and the 28th.
+    const nights = readReports().map((report) => new Date(JSON.parse(report.text).start_time).toISOString().slice(0, 10));
+    expect(nights).toEqual(['2026-11-27', '2026-11-28']);
   });
 });
 
