@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type cliProgress from 'cli-progress';
 import { isDisabledByConfig, loadConfig, requireUserAgent, type ResolvedConfig } from '../config/load-config.js';
 import { normalizeSymbol } from '../extract/universe.js';
@@ -7,6 +8,7 @@ import type { SummaryReport } from '../report/summary-report.js';
 import { runJob, type JobDeps, type JobOptions } from '../runner/run-job.js';
 import { plural } from '../util/text.js';
 import { createClock } from '../util/time.js';
+import { readVersion } from '../util/version.js';
 import { ExitError, EXIT } from './exit-error.js';
 import { createConsoleSink, createProgressReporter, formatDuration, isInteractive, type ProgressReporter } from './terminal.js';
 
@@ -65,6 +67,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
   const holder: { current: cliProgress.MultiBar | null } = { current: null };
   const consoleLevel: LogLevel = options.verbose === true ? 'DEBUG' : config.logging.console_output ? 'INFO' : 'ERROR';
   const dryRun = options.dryRun === true;
+  const runId = randomBytes(4).toString('hex');
   const log = createLogger({
     // A dry run writes nothing, not even a log file.
     file: dryRun
@@ -74,6 +77,8 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     consoleLevel,
     console: createConsoleSink(holder, env),
     now,
+    runId,
+    header: `batch-refresh ${readVersion()}, PID ${process.pid}, config ${config.configPath}`,
   });
   for (const warning of warnings) log.warn(warning);
 
@@ -155,6 +160,7 @@ async function runContinuously(session: Session): Promise<number> {
   const incremental: ResolvedConfig = { ...config, processing: { ...config.processing, force_refresh: false } };
   let lastBackupAt = Number.NEGATIVE_INFINITY;
   let exitCode: number = EXIT.OK;
+  log.begin(`plan: continuous, the stocks due each cycle`);
   log.info(`continuous mode: stocks are due ${config.continuous.refresh_interval_hours} h after their last refresh; idle sleep ${config.continuous.idle_sleep_minutes} min`);
   while (!session.signal.aborted) {
     const dueBefore = new Date(session.now().getTime() - intervalMs);

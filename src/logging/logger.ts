@@ -11,6 +11,11 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /**
+   * Writes the run's first line to the file (`run <id>: <header>; <plan>`), then the lines logged
+   * before it. Without a call, `close` writes it with the plan unknown. Later calls only log.
+   */
+  begin(plan: string): void;
   /** Flushes and closes the log file. */
   close(): Promise<void>;
 }
@@ -27,6 +32,10 @@ export interface LoggerOptions {
   consoleLevel: LogLevel;
   console: ConsoleSink;
   now: () => Date;
+  /** Carried by every file line of this run (`[a1b2c3d4]`), so one run's lines can be grepped out of a shared file. */
+  runId?: string;
+  /** The start of the run's first file line: version, PID, config (the plan is added by `begin`). */
+  header?: string;
 }
 
 /** A logger writing to a size-rotated file (rotating-file-stream) and to the console sink. */
@@ -46,9 +55,21 @@ export function createLogger(options: LoggerOptions): Logger {
       stream = null;
     });
   }
+  const tag = options.runId === undefined ? '' : `[${options.runId}] `;
+  const fileLine = (level: LogLevel, message: string): string => `${formatLocalIso(options.now())} ${level.padEnd(7)} ${tag}${message}\n`;
+  // File lines wait for the run's first line until `begin` (only when there is a header to write).
+  let held: string[] | null = options.header === undefined ? null : [];
+  const begin = (plan: string): void => {
+    if (held === null) return;
+    const lines = held;
+    held = null;
+    stream?.write(fileLine('INFO', `run ${options.runId ?? '-'}: ${options.header ?? ''}; ${plan}`));
+    for (const line of lines) stream?.write(line);
+  };
   const write = (level: LogLevel, message: string): void => {
     if (stream !== null && RANK[level] >= RANK[options.fileLevel]) {
-      stream.write(`${formatLocalIso(options.now())} ${level.padEnd(7)} ${message}\n`);
+      if (held !== null) held.push(fileLine(level, message));
+      else stream.write(fileLine(level, message));
     }
     if (RANK[level] >= RANK[options.consoleLevel]) options.console(level, message);
   };
@@ -57,8 +78,10 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (message) => write('INFO', message),
     warn: (message) => write('WARNING', message),
     error: (message) => write('ERROR', message),
+    begin,
     close: () =>
       new Promise<void>((resolve) => {
+        begin('plan: none (the run ended before its plan was made)');
         if (stream === null) return resolve();
         const closing = stream;
         stream = null;

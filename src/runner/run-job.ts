@@ -158,6 +158,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
       universe = await loadUniverse(config, sec, options.symbols);
       reportRejected(universe, deps.log);
       plan = makePlan(universe, options, config.processing.force_refresh ? new Map() : states);
+      deps.log.begin(`plan: ${describePlan(plan)}`);
       deps.log.info(
         `universe: ${plural(universe.entries.length, 'stock', 'stocks')} from ${universe.origin}; this run: ${plural(plan.entries.length, 'stock', 'stocks')}, ${plural(plan.companies, 'company', 'companies')}, ${plural(plan.batches.length, 'batch', 'batches')}`,
       );
@@ -246,6 +247,11 @@ function createYahoo(config: ResolvedConfig, deps: SourceDeps): YahooSource {
     },
     deps,
   );
+}
+
+/** "7,360 stocks, 5,958 companies, 15 batches" (each noun agreeing with its count). */
+function describePlan(plan: RefreshPlan): string {
+  return [plural(plan.entries.length, 'stock', 'stocks'), plural(plan.companies, 'company', 'companies'), plural(plan.batches.length, 'batch', 'batches')].join(', ');
 }
 
 function makePlan(universe: Universe, options: JobOptions, states: Map<string, StoredStockState>): RefreshPlan {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
 import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
-import { runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 let standIn: StandIn;
 let data: StandInData;
@@ -344,6 +344,27 @@ describe('a refresh against the stand-in', () => {
     expect(rotated.length).toBeGreaterThanOrEqual(1);
     expect(rotated.length).toBeLessThanOrEqual(2);
     expect(readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8').length).toBeLessThanOrEqual(1024 + 200);
+  });
+
+  it('starts each run in the log file with one line (version, run id, PID, config, plan); every line of the run carries its id', async () => {
+    const config = writeTestConfig(dir, standIn.url, { logging: { log_level: 'DEBUG' } });
+    for (const night of ['2026-11-25T02:00:00Z', '2026-11-26T02:00:00Z']) {
+      expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } })).code).toBe(0);
+    }
+    const lines = readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8').trimEnd().split('\n');
+    const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+    const header = new RegExp(`^\\S+ INFO    \\[([0-9a-f]{8})\\] run \\1: batch-refresh ${version.replace(/\./g, '\\.')}, PID \\d+, config ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; plan: 12 stocks, 12 companies, 2 batches$`);
+    const first = header.exec(lines[0] as string);
+    expect(first, lines[0]).not.toBeNull();
+    const secondStart = lines.findIndex((line, index) => index > 0 && header.test(line));
+    expect(secondStart).toBeGreaterThan(1);
+    const second = header.exec(lines[secondStart] as string) as RegExpExecArray;
+    expect(second[1]).not.toBe(first?.[1]);
+    // Everything before the second header is the first run's, everything after it the second's.
+    expect(lines.slice(0, secondStart).every((line) => line.includes(`[${first?.[1]}] `))).toBe(true);
+    expect(lines.slice(secondStart).every((line) => line.includes(`[${second[1]}] `))).toBe(true);
+    // Lines logged before the plan was known (the backup) come after the header, not before it.
+    expect(lines.slice(secondStart).some((line) => /backup: /.test(line))).toBe(true);
   });
 
   it('--symbols refreshes only the named symbols of the universe and names those it could not find', async () => {
