@@ -56,14 +56,16 @@ export function createLogger(options: LoggerOptions): Logger {
     });
   }
   const tag = options.runId === undefined ? '' : `[${options.runId}] `;
-  const fileLine = (level: LogLevel, message: string): string => `${formatLocalIso(options.now())} ${level.padEnd(7)} ${tag}${message}\n`;
+  const fileLine = (level: LogLevel, message: string, at = options.now()): string => `${formatLocalIso(at)} ${level.padEnd(7)} ${tag}${message}\n`;
+  // The first line is dated when the run began, so the file stays in time order.
+  const startedAt = options.now();
   // File lines wait for the run's first line until `begin` (only when there is a header to write).
   let held: string[] | null = options.header === undefined ? null : [];
   const begin = (plan: string): void => {
     if (held === null) return;
     const lines = held;
     held = null;
-    stream?.write(fileLine('INFO', `run ${options.runId ?? '-'}: ${options.header ?? ''}; ${plan}`));
+    stream?.write(fileLine('INFO', `run ${options.runId ?? '-'}: ${options.header ?? ''}; ${plan}`, startedAt));
     for (const line of lines) stream?.write(line);
   };
   const write = (level: LogLevel, message: string): void => {
