@@ -1,5 +1,6 @@
 import { accessSync, closeSync, constants, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { currentUser } from '../util/user.js';
 import { configSchema, userAgentSchema, type Config } from './schema.js';
 
 /** A config with every path made absolute and secrets from the environment applied. */
@@ -176,12 +177,28 @@ function checkReadableFile(file: string): string | null {
   return null;
 }
 
+/** A file the run writes (or replaces by renaming, or keeps a -wal beside): it and its folder writable. */
 function checkCreatableFile(file: string): string | null {
   const stats = statPath(file);
   if (stats instanceof Error) return describeError(file, stats);
-  if (stats !== null) return stats.isFile() ? null : notAFile(file, stats);
+  if (stats !== null) {
+    if (!stats.isFile()) return notAFile(file, stats);
+    return checkWritable(file) ?? checkWritable(path.dirname(file));
+  }
   const blocker = findBlocker(path.dirname(file));
   return blocker === null ? null : `${file} cannot be created: ${blocker}`;
+}
+
+/** Found before the run, not after it: an unwritable folder names the path and the user. */
+function checkWritable(target: string): string | null {
+  try {
+    accessSync(target, constants.W_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return `${target} is on a read-only file system`;
+    return `permission denied: ${target} is not writable by user ${currentUser()}; give that user write access (chown/chmod), or run as the owner`;
+  }
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -207,7 +224,7 @@ function checkSqliteHeader(file: string): string | null {
 function checkCreatableFolder(folder: string): string | null {
   const stats = statPath(folder);
   if (stats instanceof Error) return describeError(folder, stats);
-  if (stats !== null) return stats.isDirectory() ? null : `${folder} is a file, not a folder`;
+  if (stats !== null) return stats.isDirectory() ? checkWritable(folder) : `${folder} is a file, not a folder`;
   const blocker = findBlocker(path.dirname(folder));
   return blocker === null ? null : `${folder} cannot be created: ${blocker}`;
 }
@@ -221,7 +238,7 @@ function findBlocker(folder: string): string | null {
   for (;;) {
     const stats = statPath(current);
     if (stats instanceof Error) return describeError(current, stats);
-    if (stats !== null) return stats.isDirectory() ? null : `${current} is a file, not a folder`;
+    if (stats !== null) return stats.isDirectory() ? checkWritable(current) : `${current} is a file, not a folder`;
     const parent = path.dirname(current);
     if (parent === current) return null;
     current = parent;

@@ -70,8 +70,13 @@ export class StockStore {
   private readonly selectLatestCloseDates: Statement;
   private readonly selectSplits: Statement;
   private readonly saveTransaction: (update: StockUpdate, nowIso: string) => void;
+  /** The database file and its busy timeout, for messages about a failed write. */
+  readonly file: string;
+  readonly busyTimeoutMs: number;
 
   constructor(db: Db) {
+    this.file = db.name;
+    this.busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
     this.upsertStock = db.prepare(`
       INSERT INTO stocks (symbol, cik, name, exchange, sic, industry, fiscal_year_end, last_filing_accession,
                           fundamentals_updated_at, shares_outstanding, shares_outstanding_date, last_refreshed_at,

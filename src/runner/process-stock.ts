@@ -1,3 +1,4 @@
+import { explainStorageError } from '../db/storage-errors.js';
 import type { DailyClose } from '../extract/spark.js';
 import { applySplits, mergeSplits } from '../extract/split-adjust.js';
 import type { UniverseEntry } from '../extract/universe.js';
@@ -198,7 +199,7 @@ export function saveUpdate(store: StockStore, update: StockUpdate, now: Date): O
       status: 'failed',
       symbol: update.symbol,
       errorType: 'storage',
-      message: `database: ${(error as Error).message}`,
+      message: `database: ${explainStorageError(error, store.file, store.busyTimeoutMs)}`,
       attempts: 1,
       source: 'database',
     };

@@ -13,6 +13,7 @@ import { SourceError, type FetchFn } from '../sources/http.js';
 import { SecSource } from '../sources/sec.js';
 import type { SourceDeps, SourceStats } from '../sources/source-client.js';
 import { YahooSource } from '../sources/yahoo.js';
+import { explainStorageError } from '../db/storage-errors.js';
 import { plural } from '../util/text.js';
 import { fileStamp } from '../util/time.js';
 import { detectChanges, type ChangeDetection } from './changes.js';
@@ -68,11 +69,11 @@ export class SetupError extends Error {
   override readonly name = 'SetupError';
 }
 
-async function setupStep<T>(what: string, step: () => Promise<T> | T): Promise<T> {
+async function setupStep<T>(what: string, step: () => Promise<T> | T, explain: (error: unknown) => string = (error) => (error as Error).message): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    throw new SetupError(`${what}: ${(error as Error).message}; nothing was refreshed`);
+    throw new SetupError(`${what}: ${explain(error)}; nothing was refreshed`);
   }
 }
 
@@ -134,15 +135,19 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
       );
       deps.log.info(backup === null ? 'no database yet: nothing to back up' : `backup: ${backup.path} (${backup.bytes} bytes, integrity ok)`);
     }
-    const opened = await setupStep(`cannot open the database ${config.database.path}`, async () => {
-      const handle = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
-      try {
-        return { handle, runId: startSyncRun(handle, startedAt.toISOString(), 0, process.pid, hostname()) };
-      } catch (error) {
-        handle.close();
-        throw error;
-      }
-    });
+    const opened = await setupStep(
+      `cannot open the database ${config.database.path}`,
+      async () => {
+        const handle = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
+        try {
+          return { handle, runId: startSyncRun(handle, startedAt.toISOString(), 0, process.pid, hostname()) };
+        } catch (error) {
+          handle.close();
+          throw error;
+        }
+      },
+      (error) => explainStorageError(error, config.database.path, config.database.busy_timeout_ms),
+    );
     db = opened.handle;
     const { runId } = opened;
     const store = new StockStore(db);

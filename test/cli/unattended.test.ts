@@ -87,7 +87,7 @@ describe('one run at a time', () => {
 describe('sharing the database', () => {
   it('waits within its busy timeout while another program holds the write lock, and a reader never blocks it', async () => {
     const config = slowConfig();
-    expect((await runCli(['--config', config, '--limit', '2'])).code).toBe(0);
+    expect((await runCli(['--config', config, '--limit', '2'], { env: { BATCH_REFRESH_NOW: '2026-11-30T02:00:00Z' } })).code).toBe(0);
     // Another program (the web app) holds a write transaction for 1.5 s while the run starts writing;
     // a reader keeps a read transaction open the whole time.
     const writer = new Database(path.join(dir, 'stocks.db'));
@@ -157,7 +157,7 @@ describe('status', () => {
     const config = slowConfig();
     const run = startCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:00Z' } });
     await waitFor(() => factsRequests() >= 2, 15_000, 'the run to start');
-    const during = JSON.parse((await runCli(['status', '--json', '--config', config])).stdout);
+    const during = JSON.parse((await runCli(['status', '--json', '--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:05Z' } })).stdout);
     expect(during.running).toMatchObject({ pid: run.child.pid });
     expect(during.last_run.status).toBe('running');
     expect((await run.done).code).toBe(0);
@@ -168,7 +168,9 @@ describe('status', () => {
     expect(Object.keys(status).sort()).toEqual(['database', 'database_exists', 'freshness', 'last_run', 'last_success', 'recent_runs', 'running', 'schedule']);
     expect(status.running).toBeNull();
     expect(status.last_run).toMatchObject({ status: 'completed', total_stocks: 12, successful: 12, failed: 0, skipped: 0 });
-    expect(status.last_run.report_path).toMatch(/batch_summary_20261125_\d{6}\.json$/);
+    // Named by when it was written (the real clock), not by BATCH_REFRESH_NOW.
+    expect(status.last_run.report_path).toMatch(/batch_summary_\d{8}_\d{6}(?:_\d+)?\.json$/);
+    expect(JSON.parse(readFileSync(status.last_run.report_path, 'utf8')).start_time).toMatch(/^2026-11-2[45]T/);
     expect(status.freshness).toEqual({ stocks: 12, never_refreshed: 0, fresh: 12, stale: 0, stale_after_hours: 36 });
     expect(status.schedule).toMatchObject({ run_time: '02:00', timezone: 'America/New_York' });
 

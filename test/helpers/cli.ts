@@ -19,6 +19,9 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Run as this user and group (the tests run as root; permissions mean nothing to root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Runs the built CLI as a process, as cron or systemd would (no TTY, no colour). */
@@ -30,7 +33,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult>; stderr: () => string } {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', BATCH_REFRESH_CONFIG: undefined, SEC_USER_AGENT: undefined, BATCH_REFRESH_NOW: undefined, JOURNAL_STREAM: undefined, ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }) });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
