@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../stand-in/datasets.js';
 import { writeBulkArchives, type ArchiveFile } from '../stand-in/bulk-archives.js';
 import { jsonBody, startStandIn, type Body, type StandInData } from '../stand-in/server.js';
+import { plural } from '../util/text.js';
 import { richCompanyFacts } from './rich-facts.js';
 
 /**
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
       reporting: { summary_directory: 'reports' },
     }),
   );
-  process.stderr.write(`bench: ${stocks} stocks, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${args.workers} workers, ~${factsKb} KB companyfacts; in ${dir}\n`);
+  process.stderr.write(`bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, ~${factsKb} KB companyfacts; in ${dir}\n`);
 
   const runs: Measured[] = [];
   runs.push(await measure('first load (empty database)', config, dir, '2026-11-23T07:00:00Z', 600));
@@ -100,7 +101,7 @@ async function archivesFor(data: StandInData, companies: SyntheticCompany[], dir
   const stamp = path.join(dir, 'complete.json');
   if (existsSync(stamp)) return new Map(Object.entries(JSON.parse(readFileSync(stamp, 'utf8')) as Record<string, ArchiveFile>));
   mkdirSync(dir, { recursive: true });
-  process.stderr.write(`bench: writing companyfacts.zip and submissions.zip for ${companies.length} companies to ${dir} (once)\n`);
+  process.stderr.write(`bench: writing companyfacts.zip and submissions.zip for ${plural(companies.length, 'company', 'companies')} to ${dir} (once)\n`);
   const archives = await writeBulkArchives(data, dir, companies.map((company) => company.cik));
   writeFileSync(stamp, JSON.stringify(Object.fromEntries(archives)));
   return archives;

@@ -1,5 +1,6 @@
 import { classifyFetchError, SourceError } from '../sources/http.js';
 import type { SourceClient } from '../sources/source-client.js';
+import { plural } from '../util/text.js';
 
 /**
  * A streamed GET of one of SEC's bulk archives (1.4–1.6 GB), read as it arrives and never stored.
@@ -122,7 +123,7 @@ export async function openArchive(client: SourceClient, url: string, options: Op
       }
       const reason = cut ?? 'the connection closed early';
       if (rangesRefused || resumes >= options.maxResumes) {
-        const tried = rangesRefused ? 'the server refuses ranges' : `${resumes} resumes`;
+        const tried = rangesRefused ? 'the server refuses ranges' : plural(resumes, 'resume', 'resumes');
         throw new SourceError('network', `${url}: truncated: got ${received} of ${totalBytes ?? 'unknown'} bytes (${reason}; ${tried})`);
       }
       if (options.signal?.aborted === true) return;

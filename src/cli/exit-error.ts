@@ -18,4 +18,6 @@ export const EXIT = {
   LOCKED: 75,
   SIGINT: 130,
   SIGTERM: 143,
+  /** A bug: `main` prints the stack. */
+  INTERNAL: 70,
 } as const;

@@ -1,19 +1,40 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { closestMatches, joinOr } from '../util/text.js';
+import { readVersion } from '../util/version.js';
 import { ExitError, EXIT } from './exit-error.js';
+import { renderRootHelpAfter, usageHint } from './help-text.js';
 import { registerScheduleCommand } from './schedule-command.js';
 import { registerStatusCommand } from './status-command.js';
 
 const DEFAULT_CONFIG = 'config/batch_config.json';
 
-function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 function parseLimit(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of stocks, 1 or more');
   return Number(value);
+}
+
+/**
+ * `unknown command 'stauts'` with the nearest command, as commander says it for programs without
+ * an action of their own (this one runs a refresh, so commander would say "too many arguments").
+ */
+function failUnknownCommand(program: Command, word: string): never {
+  const suggestions = closestMatches(word, program.commands.map((command) => command.name()));
+  const hint = suggestions.length > 0 ? `\n(Did you mean ${joinOr(suggestions)}?)` : '';
+  return program.error(`error: unknown command '${word}'${hint}`, { code: 'commander.unknownCommand', exitCode: EXIT.USAGE });
+}
+
+/** `batch-refresh help [command]`: the program's help, or a command's. */
+function registerHelpCommand(program: Command): void {
+  program
+    .command('help')
+    .description('show this help, or the help of a command')
+    .argument('[command]', 'status, schedule or help')
+    .action((name: string | undefined) => {
+      if (name === undefined) program.help();
+      const command = program.commands.find((candidate) => candidate.name() === name);
+      if (command === undefined) failUnknownCommand(program, name);
+      command.help();
+    });
 }
 
 /** The command table; commands are loaded only when chosen. */
@@ -31,12 +52,17 @@ export function buildProgram(): Command {
     .option('--json', 'print the summary report (or, with --dry-run, the plan) as JSON on stdout')
     .option('--continuous', 'keep the data fresh: refresh what is due, sleep when nothing is, until SIGINT/SIGTERM')
     .option('--bulk', "rebuild fundamentals from SEC's nightly bulk archives (companyfacts.zip, submissions.zip) instead of per-company requests")
+    .option('--strict', 'unknown config keys are errors (exit 2), not warnings')
+    .addHelpText('after', renderRootHelpAfter)
     // Options before a subcommand are the program's, after it the subcommand's (`status --json`).
     .enablePositionalOptions()
-    .showHelpAfterError()
+    // A usage error gets its message and one line of hint, not a screenful of help.
+    .showHelpAfterError(usageHint('batch-refresh'))
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .action(async (options: { config: string; dryRun?: boolean; limit?: number; symbols?: string; verbose?: boolean; json?: boolean; continuous?: boolean; bulk?: boolean }) => {
+    .action(async (options: { config: string; dryRun?: boolean; limit?: number; symbols?: string; verbose?: boolean; json?: boolean; continuous?: boolean; bulk?: boolean; strict?: boolean }, command: Command) => {
+      const word = command.args[0];
+      if (word !== undefined) failUnknownCommand(program, word);
       const { runCommand, parseSymbolsOption } = await import('./run-command.js');
       let symbols: string[] | undefined;
       try {
@@ -49,6 +75,11 @@ export function buildProgram(): Command {
     });
   registerStatusCommand(program);
   registerScheduleCommand(program);
+  registerHelpCommand(program);
+  for (const command of program.commands) command.showHelpAfterError(usageHint(`batch-refresh ${command.name()}`));
+  // The refresh takes no arguments: a word is a mistyped command, which the action reports as one.
+  // Set after the subcommands were made, which copy the program's settings (`status extra` stays an error).
+  program.allowExcessArguments();
   return program;
 }
 
@@ -56,12 +87,16 @@ export function buildProgram(): Command {
 export async function main(argv: string[] = process.argv): Promise<void> {
   // Files the job creates (database, backups, reports, logs) are not for other users of the machine.
   process.umask(0o027);
+  // `batch-refresh --help | head`: a reader that stops early is no reason for a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end here with 0; any parse error is a usage error (2), as SPEC.md says.
-      process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
+      // --help, `help` and --version end here with 0; any parse error is a usage error (2), as SPEC.md says.
+      process.exitCode = error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return;
     }
     if (error instanceof ExitError) {
@@ -70,6 +105,6 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       return;
     }
     process.stderr.write(`batch-refresh: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 70;
+    process.exitCode = EXIT.INTERNAL;
   }
 }

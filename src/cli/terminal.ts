@@ -1,43 +1,75 @@
-import { chalkStderr } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
 import cliProgress from 'cli-progress';
 import type { ConsoleSink, Logger, LogLevel } from '../logging/logger.js';
 import type { Outcome, OutcomeCounts } from '../runner/outcome.js';
 import type { RefreshEvents } from '../runner/run-refresh.js';
+import { plural } from '../util/text.js';
 
-/** Whether stderr is an interactive terminal (progress bar, colour) rather than cron or journald. */
-export function isInteractive(): boolean {
-  return process.stderr.isTTY === true;
+/** Where console output goes: stderr, or a fake one in tests. */
+export interface TerminalStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
 }
 
-const LEVEL_STYLE: Record<LogLevel, (text: string) => string> = {
-  DEBUG: (text) => chalkStderr.gray(text),
-  INFO: (text) => text,
-  WARNING: (text) => chalkStderr.yellow(text),
-  ERROR: (text) => chalkStderr.red(text),
-};
+/** What the console may do: colour the lines, redraw a progress bar in place. */
+export interface TerminalSupport {
+  color: boolean;
+  progressBar: boolean;
+}
+
+/**
+ * The one place deciding colour and the progress bar (clig.dev): both only on a terminal, neither
+ * with `NO_COLOR` set to anything non-empty (no-color.org) or `TERM=dumb` (no cursor movement).
+ * `FORCE_COLOR` (as chalk and Node read it) wins for colour only: a bar is never drawn into a pipe.
+ * chalk alone would not do: its supports-color reads FORCE_COLOR and TERM but not NO_COLOR.
+ */
+export function detectTerminal(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): TerminalSupport {
+  const interactive = stream.isTTY === true && env.TERM !== 'dumb' && (env.NO_COLOR ?? '') === '';
+  const force = env.FORCE_COLOR;
+  const forced = force === undefined ? undefined : force !== '0' && force !== 'false';
+  return { color: forced ?? interactive, progressBar: interactive };
+}
+
+/** Whether a progress bar may be drawn on `stream` (stderr): a terminal, not cron, journald, NO_COLOR or TERM=dumb. */
+export function isInteractive(stream: TerminalStream = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+  return detectTerminal(stream, env).progressBar;
+}
+
+function levelStyles(chalk: ChalkInstance): Record<LogLevel, (text: string) => string> {
+  return {
+    DEBUG: (text) => chalk.gray(text),
+    INFO: (text) => text,
+    WARNING: (text) => chalk.yellow(text),
+    ERROR: (text) => chalk.red(text),
+  };
+}
 
 /** sd-daemon priority prefixes: journald files each line under it, so `journalctl -p err` works. */
 const JOURNAL_PRIORITY: Record<LogLevel, string> = { DEBUG: '<7>', INFO: '<6>', WARNING: '<4>', ERROR: '<3>' };
 
 /**
- * Console lines on stderr (stdout is for what scripts pipe). chalk honours NO_COLOR and colours
- * only a terminal; while a progress bar is drawn, lines are printed above it. Under systemd
- * (JOURNAL_STREAM set) lines carry a priority prefix instead, and no time of their own: the
- * journal stamps them.
+ * Console lines on stderr (stdout is for what scripts pipe), coloured as detectTerminal says;
+ * while a progress bar is drawn, lines are printed above it. Under systemd (JOURNAL_STREAM set)
+ * lines carry a priority prefix instead, and no time of their own: the journal stamps them.
  */
-export function createConsoleSink(progress: { current: cliProgress.MultiBar | null }, env: NodeJS.ProcessEnv = process.env): ConsoleSink {
+export function createConsoleSink(
+  progress: { current: cliProgress.MultiBar | null },
+  env: NodeJS.ProcessEnv = process.env,
+  stream: TerminalStream = process.stderr,
+): ConsoleSink {
   if (env.JOURNAL_STREAM !== undefined && env.JOURNAL_STREAM !== '') {
     return (level, message) => {
       // One journal entry per line: a multi-line message gets the prefix on each line.
       const lines = message.split('\n').map((line) => `${JOURNAL_PRIORITY[level]}${line}`);
-      process.stderr.write(`${lines.join('\n')}\n`);
+      stream.write(`${lines.join('\n')}\n`);
     };
   }
+  const style = levelStyles(new Chalk({ level: detectTerminal(stream, env).color ? 1 : 0 }));
   return (level, message) => {
     const prefix = level === 'INFO' || level === 'DEBUG' ? '' : `${level.toLowerCase()}: `;
-    const line = LEVEL_STYLE[level](`${prefix}${message}`);
+    const line = style[level](`${prefix}${message}`);
     if (progress.current !== null) progress.current.log(`${line}\n`);
-    else process.stderr.write(`${line}\n`);
+    else stream.write(`${line}\n`);
   };
 }
 
@@ -53,7 +85,7 @@ export interface ProgressReporter {
  */
 export function createProgressReporter(
   log: Logger,
-  options: { bar: boolean; intervalMs: number; now: () => Date },
+  options: { bar: boolean; intervalMs: number; now: () => Date; stream?: TerminalStream },
   holder: { current: cliProgress.MultiBar | null },
 ): ProgressReporter {
   let bar: cliProgress.SingleBar | null = null;
@@ -79,7 +111,7 @@ export function createProgressReporter(
         if (!options.bar || plan.entries.length === 0) return;
         holder.current = new cliProgress.MultiBar(
           {
-            stream: process.stderr,
+            stream: (options.stream ?? process.stderr) as NodeJS.WritableStream,
             format: '{bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | ok {ok} failed {failed} skipped {skipped} | {symbol}',
             hideCursor: true,
             clearOnComplete: false,
@@ -100,10 +132,14 @@ export function createProgressReporter(
           log.info(progressLine(done, total, counts));
         }
       },
-      onBatchStart: (index, count, size) => log.debug(`batch ${index + 1}/${count} (${size} stocks)`),
-      onRetryPass: (symbols) => log.info(`second pass for ${symbols.length} failed stocks: ${symbols.slice(0, 20).join(', ')}${symbols.length > 20 ? ', …' : ''}`),
+      onBatchStart: (index, count, size) => log.debug(`batch ${index + 1}/${count} (${plural(size, 'stock', 'stocks')})`),
+      onRetryPass: (symbols) =>
+        log.info(`second pass for ${plural(symbols.length, 'failed stock', 'failed stocks')}: ${symbols.slice(0, 20).join(', ')}${symbols.length > 20 ? ', …' : ''}`),
     },
     stop: () => {
+      // cli-progress prints logged lines only at its next redraw (every 100 ms) and stop() does not
+      // flush them: a warning logged just before the end would be lost. update() redraws now.
+      if (holder.current !== null && bar !== null) holder.current.update();
       holder.current?.stop();
       holder.current = null;
       bar = null;

@@ -2,6 +2,7 @@ import { accessSync, closeSync, constants, openSync, readFileSync, readSync, sta
 import path from 'node:path';
 import { currentUser } from '../util/user.js';
 import { configSchema, userAgentSchema, type Config } from './schema.js';
+import { findUnknownKeys } from './unknown-keys.js';
 
 /** A config with every path made absolute and secrets from the environment applied. */
 export interface ResolvedConfig extends Config {
@@ -18,11 +19,17 @@ export interface ConfigEnv {
   SEC_USER_AGENT?: string | undefined;
 }
 
+/** How strictly a config is read. */
+export interface LoadConfigOptions {
+  /** Unknown keys are errors (`--strict`) instead of warnings. @default false */
+  strict?: boolean;
+}
+
 /**
  * Reads, parses and validates a config file. Never throws for bad input: every problem comes
  * back as `path.to.key: reason`, so the shell can print them all and exit 2.
  */
-export function loadConfig(configPath: string, env: ConfigEnv = {}): LoadConfigResult {
+export function loadConfig(configPath: string, env: ConfigEnv = {}, options: LoadConfigOptions = {}): LoadConfigResult {
   const absolute = path.resolve(configPath);
   let text: string;
   try {
@@ -43,7 +50,7 @@ export function loadConfig(configPath: string, env: ConfigEnv = {}): LoadConfigR
     const reason = (error as Error).message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     return { ok: false, issues: [`${absolute}: not valid JSON (${reason})`] };
   }
-  const parsed = parseConfig(raw, absolute, env);
+  const parsed = parseConfig(raw, absolute, env, options);
   if (!parsed.ok) return parsed;
   // Only here, not in parseConfig: that one stays pure (tests give it made-up paths).
   const problems = checkConfigPaths(parsed.config);
@@ -51,17 +58,21 @@ export function loadConfig(configPath: string, env: ConfigEnv = {}): LoadConfigR
 }
 
 /** Validates an already-parsed config object; `configPath` anchors its relative paths. */
-export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {}): LoadConfigResult {
+export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {}, options: LoadConfigOptions = {}): LoadConfigResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, issues: [`${configPath}: the config must be a JSON object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`] };
   }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   const envAgent = env.SEC_USER_AGENT?.trim();
   const envIssues = envAgent ? (userAgentSchema.safeParse(envAgent).error?.issues ?? []).map((issue) => `SEC_USER_AGENT: ${issue.message}`) : [];
+  const unknownKeys = findUnknownKeys(configSchema, raw);
+  // A config that fails anyway lists its unknown keys too: `flie` next to "universe.file: required" is the answer.
   if (!parsed.success) {
-    return { ok: false, issues: [...parsed.error.issues.map(formatIssue), ...envIssues] };
+    return { ok: false, issues: [...parsed.error.issues.map(formatIssue), ...unknownKeys, ...envIssues] };
   }
-  if (envIssues.length > 0) return { ok: false, issues: envIssues };
+  if (envIssues.length > 0 || (options.strict === true && unknownKeys.length > 0)) {
+    return { ok: false, issues: [...(options.strict === true ? unknownKeys : []), ...envIssues] };
+  }
   const config = parsed.data;
   const base = path.dirname(configPath);
   const resolve = (p: string): string => path.resolve(base, p);
@@ -85,7 +96,7 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
       webhooks: config.notifications.webhooks.map((webhook) => (webhook.url_file === undefined ? webhook : { ...webhook, url_file: resolve(webhook.url_file) })),
     },
   };
-  return { ok: true, config: resolved, warnings: collectWarnings(resolved) };
+  return { ok: true, config: resolved, warnings: [...unknownKeys, ...collectWarnings(resolved)] };
 }
 
 /** `path.to.key: reason (got value)`; the value only when it is short, and never from notifications (tokens, passwords). */

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 
 /*
- * The config file's schema: type, default and description side by side. Unknown keys (the
- * original tool's "comment" entries, for instance) are accepted and ignored, so the Python tool's
- * batch_config.json loads unchanged. Every key listed here is read somewhere; config/README in the
- * project README says where.
+ * The config file's schema: type, default and description side by side. zod strips keys it does
+ * not know; unknown-keys.ts names them (a warning, an error under --strict) except the free-text
+ * keys below, so the Python tool's batch_config.json loads unchanged. Every key listed here is
+ * read somewhere; config/README in the project README says where.
  */
+
+/** Free-text notes the original tool's file carries at any level ("comment" in a section, "description" at the top): accepted silently, never read. */
+export const FREE_TEXT_KEYS: readonly string[] = ['comment', 'description'];
 
 const positiveSeconds = z.number().finite().nonnegative();
 

@@ -11,6 +11,7 @@ import { countOutcomes, type Outcome, type OutcomeCounts } from './outcome.js';
 import type { PriceBook } from './prices.js';
 import { mergeSplits } from '../extract/split-adjust.js';
 import { buildUpdate, FatalSourceError, saveUpdate, showsNewSplit } from './process-stock.js';
+import { plural } from '../util/text.js';
 
 /*
  * The rebuild from SEC's nightly bulk archives: two downloads instead of two requests per company.
@@ -252,7 +253,7 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
         if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
           lastProgress = performance.now();
           const total = download.totalBytes;
-          input.onProgress?.(`${figures.name}: ${mb(download.received())}${total === null ? '' : ` of ${mb(total)}`} MB, ${figures.entries_used} companies stored`);
+          input.onProgress?.(`${figures.name}: ${mb(download.received())}${total === null ? '' : ` of ${mb(total)}`} MB, ${plural(figures.entries_used, 'company', 'companies')} stored`);
         }
       }
       await Promise.all(stores);
@@ -285,7 +286,7 @@ export async function runBulk(input: BulkInput): Promise<BulkResult> {
         if (stopped()) return;
         if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
           lastProgress = performance.now();
-          input.onProgress?.(`prices: ${index} of ${entries.length} symbols stored`);
+          input.onProgress?.(`prices: ${index} of ${plural(entries.length, 'symbol', 'symbols')} stored`);
         }
         if (index % PRICE_WINDOW === 0) prices.prefetch(entries.slice(index, index + 2 * PRICE_WINDOW).map((e) => e.symbol));
         try {

@@ -1,6 +1,7 @@
 import type { UniverseEntry } from '../extract/universe.js';
 import { countOutcomes, type Outcome, type OutcomeCounts } from './outcome.js';
 import { FatalSourceError, processStock, type StockPipeline } from './process-stock.js';
+import { plural } from '../util/text.js';
 
 /** Progress callbacks: the terminal layer attaches a bar or log lines; the runner prints nothing. */
 export interface RefreshEvents {
@@ -91,7 +92,7 @@ export async function runRefresh(
       state.abortReason = `continue_on_error is false: stopped at the first failure (${outcome.symbol}: ${outcome.message})`;
       state.abortKind = 'failures';
     } else if (state.consecutiveFailures >= options.maxConsecutiveFailures) {
-      state.abortReason = `${state.consecutiveFailures} consecutive failures (error_handling.max_consecutive_failures); last: ${outcome.symbol}: ${outcome.message}`;
+      state.abortReason = `${plural(state.consecutiveFailures, 'consecutive failure', 'consecutive failures')} (error_handling.max_consecutive_failures); last: ${outcome.symbol}: ${outcome.message}`;
       state.abortKind = 'failures';
     }
   };

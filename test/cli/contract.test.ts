@@ -168,7 +168,8 @@ describe('the command line contract', () => {
     const verbose = await runCli(['--config', config, '--limit', '3', '--verbose']);
     expect(verbose.stderr).toContain(`${symbol}: ok`);
     const log = readFileSync(path.join(dir, 'logs', 'nightly.log'), 'utf8');
-    expect(log).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d INFO {4}universe: 30 stocks/m);
+    // Each line of the run carries its run id.
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d INFO {4}\[[0-9a-f]+\] universe: 30 stocks/m);
     // log_level INFO keeps debug lines out of the file even when the console shows them.
     expect(log).not.toContain(`${symbol}: ok`);
     // Nothing but the report goes to stdout without --json.
