@@ -138,7 +138,11 @@ async function runOnce(session: Session, options: RunCommandOptions): Promise<nu
     const { plan } = result;
     if (options.json === true) process.stdout.write(`${JSON.stringify(plan)}\n`);
     else {
-      log.info(`dry run: ${plural(plan.total_stocks, 'stock', 'stocks')} in ${plural(plan.batches, 'batch', 'batches')}, about ${formatDuration(plan.estimated_seconds)} at the configured rate limits`);
+      const how =
+        plan.refresh_path === 'bulk'
+          ? `a rebuild from SEC's bulk archives (${plan.bulk_reason ?? ''}): about ${formatDuration(plan.estimated_seconds)} at the configured rate limits, plus the archives' download (about 3 GB)`
+          : `about ${formatDuration(plan.estimated_seconds)} at the configured rate limits${session.config.processing.force_refresh ? '' : ' at most (a night that reads the daily index asks SEC only about the companies that filed)'}`;
+      log.info(`dry run: ${plural(plan.total_stocks, 'stock', 'stocks')} in ${plural(plan.batches, 'batch', 'batches')}; ${how}`);
       log.info(`symbols: ${plan.symbols.slice(0, 50).join(' ')}${plan.symbols.length > 50 ? ` … (${plan.symbols.length - 50} more)` : ''}`);
     }
     return EXIT.OK;

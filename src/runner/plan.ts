@@ -25,6 +25,8 @@ export interface RefreshPlan {
   companies: number;
   /** The rate-limit floor of the run plus the pauses between batches. */
   estimatedSeconds: number;
+  /** The rate-limit floor of the prices alone (spark requests): what bounds a rebuild from the bulk archives. */
+  pricesSeconds: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export function buildPlan(universe: UniverseEntry[], options: PlanOptions): Refr
   const yahooRequests = batches.reduce((sum, batch) => sum + Math.ceil(batch.length / options.symbolsPerRequest), 0);
   const yahooSeconds = options.yahooEnabled ? yahooRequests * options.yahooDelaySeconds : 0;
   const pauses = Math.max(0, batches.length - 1) * options.delayBetweenBatchesSeconds;
-  return { entries, batches, companies, estimatedSeconds: Math.ceil(Math.max(secSeconds, yahooSeconds) + pauses) };
+  return { entries, batches, companies, estimatedSeconds: Math.ceil(Math.max(secSeconds, yahooSeconds) + pauses), pricesSeconds: Math.ceil(yahooSeconds) };
 }
 
 /** When the stock was last refreshed, in ms; never refreshed sorts before everything. */

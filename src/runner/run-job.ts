@@ -82,7 +82,12 @@ export interface DryRunPlan {
   total_stocks: number;
   batches: number;
   symbols: string[];
+  /** The rate-limit floor of the way the run would take (a bulk rebuild: the prices; the archives' download is not counted). */
   estimated_seconds: number;
+  /** `bulk` when the run would rebuild from SEC's bulk archives, else `per-company` (an upper bound on an incremental night, which asks SEC only about the companies that filed). */
+  refresh_path: 'bulk' | 'per-company';
+  /** Why the run would rebuild from the archives. */
+  bulk_reason: string | null;
 }
 
 export type JobResult =
@@ -200,7 +205,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
       if (!(error instanceof UniverseError) && !(error instanceof SourceError && error.fatal)) throw error;
       deps.log.error(error.message);
       universe ??= { entries: [], rejected: [], origin: 'unavailable', size: 0, notFound: [] };
-      plan ??= { entries: [], batches: [], companies: 0, estimatedSeconds: 0 };
+      plan ??= { entries: [], batches: [], companies: 0, estimatedSeconds: 0, pricesSeconds: 0 };
       result = { outcomes: [], status: 'aborted', abortReason: error.message, abortKind: 'fatal', budgetExhausted: false, notStarted: plan.entries.length, retried: [] };
     }
     const stats: Record<string, SourceStats> = {};
@@ -282,7 +287,8 @@ async function dryRun(options: JobOptions, sec: SecSource | null, deps: JobDeps)
   reportRejected(universe, deps.log);
   let states = new Map<string, StoredStockState>();
   const dbFile = options.config.database.path;
-  if (!options.config.processing.force_refresh && existsSync(dbFile)) {
+  // Read whatever the night: the order needs it on incremental nights, the choice of a bulk rebuild always.
+  if (existsSync(dbFile)) {
     states = await setupStep(`cannot read the database ${dbFile}`, () => {
       const db = openDatabase(dbFile, { busyTimeoutMs: options.config.database.busy_timeout_ms, readonly: true });
       try {
@@ -292,8 +298,17 @@ async function dryRun(options: JobOptions, sec: SecSource | null, deps: JobDeps)
       }
     });
   }
-  const plan = makePlan(universe, options, states);
-  return { total_stocks: plan.entries.length, batches: plan.batches.length, symbols: plan.entries.map((entry) => entry.symbol), estimated_seconds: plan.estimatedSeconds };
+  const plan = makePlan(universe, options, options.config.processing.force_refresh ? new Map() : states);
+  // As a run would choose, without the daily index (a dry run asks SEC for the universe only).
+  const bulkReason = sec !== null && options.config.sources.edgar.enabled ? chooseBulk(options, universe, plan, states, null) : null;
+  return {
+    total_stocks: plan.entries.length,
+    batches: plan.batches.length,
+    symbols: plan.entries.map((entry) => entry.symbol),
+    estimated_seconds: bulkReason === null ? plan.estimatedSeconds : plan.pricesSeconds,
+    refresh_path: bulkReason === null ? 'per-company' : 'bulk',
+    bulk_reason: bulkReason,
+  };
 }
 
 interface RefreshParts {

@@ -95,7 +95,8 @@ describe('the command line contract', () => {
     const result = await runCli(['--config', config, '--dry-run', '--json', '--limit', '20']);
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout);
-    expect(Object.keys(plan).sort()).toEqual(['batches', 'estimated_seconds', 'symbols', 'total_stocks']);
+    expect(Object.keys(plan).sort()).toEqual(['batches', 'bulk_reason', 'estimated_seconds', 'refresh_path', 'symbols', 'total_stocks']);
+    expect(plan).toMatchObject({ refresh_path: 'per-company', bulk_reason: null });
     expect(plan.total_stocks).toBe(20);
     expect(plan.batches).toBe(3);
     expect(plan.symbols).toEqual(syntheticCompanies(20).map((c) => c.symbol));
@@ -104,6 +105,26 @@ describe('the command line contract', () => {
     expect(plan.estimated_seconds).toBe(8);
     expect(standIn.requests.slice(before).map((r) => r.path)).toEqual(['/files/company_tickers_exchange.json']);
     expect(readdirSync(dir)).toEqual(['batch_config.json']);
+  });
+
+  it('--dry-run estimates the way the run would take: a whole market on an empty database rebuilds from the archives', async () => {
+    const market = await startStandIn({ data: syntheticDataset(syntheticCompanies(1200)) });
+    try {
+      const dir = tempDir();
+      const config = writeTestConfig(dir, market.url, { processing: { batch_size: 100, delay_between_batches_seconds: 5 }, rate_limiting: { edgar_requests_per_second: 10, yfinance_delay_seconds: 0.5 } });
+      const result = await runCli(['--config', config, '--dry-run', '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      const plan = JSON.parse(result.stdout);
+      // 1,200 stocks in 12 batches: 60 spark requests 0.5 s apart bound the rebuild (the archives' download is not counted);
+      // per company it would be 2,400 SEC requests at 10/s plus 11 pauses of 5 s.
+      expect(plan).toMatchObject({ total_stocks: 1200, batches: 12, refresh_path: 'bulk', bulk_reason: 'the database is empty', estimated_seconds: 30 });
+      const text = await runCli(['--config', config, '--dry-run']);
+      expect(text.stderr).toContain("dry run: 1200 stocks in 12 batches; a rebuild from SEC's bulk archives (the database is empty): about 30s at the configured rate limits, plus the archives' download");
+      const perCompany = JSON.parse((await runCli(['--config', config, '--dry-run', '--json', '--limit', '999'])).stdout);
+      expect(perCompany).toMatchObject({ refresh_path: 'per-company', estimated_seconds: Math.ceil((2 * 999) / 10 + 9 * 5) });
+    } finally {
+      await market.close();
+    }
   });
 
   it('finds its config through BATCH_REFRESH_CONFIG', async () => {

@@ -109,7 +109,7 @@ describe('plural agreement', () => {
     const symbol = syntheticCompanies(1)[0]?.symbol as string;
     const result = await runCli(['--config', config, '--dry-run', '--symbols', symbol]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/^dry run: 1 stock in 1 batch, about /m);
+    expect(result.stderr).toMatch(/^dry run: 1 stock in 1 batch; about /m);
     expect(result.stderr).not.toMatch(/\b1 (stocks|batches|companies)\b/);
   });
 
