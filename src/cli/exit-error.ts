@@ -9,7 +9,7 @@ export class ExitError extends Error {
   }
 }
 
-/** Exit codes of SPEC.md. */
+/** Exit codes, as README.md ("Exit codes") lists them. */
 export const EXIT = {
   OK: 0,
   BELOW_SUCCESS_RATE: 1,

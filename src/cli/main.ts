@@ -95,7 +95,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help, `help` and --version end here with 0; any parse error is a usage error (2), as SPEC.md says.
+      // --help, `help` and --version end here with 0; any parse error is a usage error (2), as README.md says.
       process.exitCode = error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return;
     }

@@ -7,7 +7,7 @@ import type { Outcome } from '../runner/outcome.js';
 
 const REPORT_PATTERN = /^batch_summary_\d{8}_\d{6}(?:_\d+)?\.json$/;
 
-/** The summary report: SPEC.md's fields first, then the detail that explains them. */
+/** The summary report (README.md, "Summary reports"): the original fields first, then the detail that explains them. */
 export interface SummaryReport {
   start_time: string;
   end_time: string;
@@ -73,7 +73,7 @@ export function sourceFigures(stats: Record<string, SourceStats>): Pick<SummaryR
   return { requests: pick('requests'), retries: pick('retries'), bytes_downloaded: pick('bytes'), not_modified: pick('not_modified') };
 }
 
-/** "98.97%": the SPEC's string form of successful / (successful + failed). */
+/** "98.97%": README.md's string form of successful / (successful + failed). */
 export function formatRate(rate: number): string {
   return `${(rate * 100).toFixed(2)}%`;
 }

@@ -42,7 +42,7 @@ type Part<T> = { kind: 'data'; value: T } | { kind: 'no_data'; reason: string } 
 
 /**
  * Refreshes one stock: EDGAR first (shared per CIK), Yahoo for the price, then one transaction.
- * Classifies the result as SPEC.md defines: successful when every enabled source answered with
+ * Classifies the result as README.md ("Outcomes") defines: successful when every enabled source answered with
  * data or a definite "no data", skipped when none had anything, failed when a source still failed
  * after its retries (what the others returned is stored all the same).
  */
