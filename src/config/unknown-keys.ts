@@ -48,9 +48,11 @@ function walk(schema: z.ZodType, value: unknown, path: (string | number)[], foun
     if (inner !== undefined) walk(inner, child, [...path, key], found);
     else if (!FREE_TEXT_KEYS.includes(key)) {
       const suggestions = closestMatches(key, [...known, ...FREE_TEXT_KEYS]);
-      // A key with spaces or control characters is quoted, so the message stays one readable line.
-      const shown = /^[\w$-]+$/.test(key) ? key : JSON.stringify(key);
-      found.push(`${[...path, shown].join('.')}: unknown key${suggestions.length > 0 ? `; did you mean ${joinOr(suggestions)}?` : ''}`);
+      const hint = suggestions.length > 0 ? `; did you mean ${joinOr(suggestions)}?` : '';
+      // A key with spaces or control characters (or none at all) is quoted after the key it is in,
+      // so the message stays one line that starts with a key path.
+      if (/^[\w$]+$/.test(key)) found.push(`${[...path, key].join('.')}: unknown key${hint}`);
+      else found.push(`${path.length > 0 ? path.join('.') : 'config'}: unknown key ${JSON.stringify(key)}${hint}`);
     }
   }
 }

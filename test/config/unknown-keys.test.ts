@@ -21,12 +21,15 @@ describe('unknown config keys', () => {
 
   it.each([
     [{ proccessing: { batch_size: 10 } }, 'proccessing: unknown key; did you mean processing?'],
+    // Keys that are no identifier are quoted after the object they are in: still one line starting with a key path.
+    [{ continuous: { '': 0 } }, 'continuous: unknown key ""'],
+    [{ 'max workers': 2 }, 'config: unknown key "max workers"'],
     [{ sources: { edgar: { user_agnet: 'Jane jane@example.com' } } }, 'sources.edgar.user_agnet: unknown key; did you mean user_agent?'],
     [{ notifications: { webhooks: [{ url: 'https://hooks.example.com/x', fromat: 'slack' }] } }, 'notifications.webhooks.0.fromat: unknown key; did you mean format?'],
     [{ logging: { Log_Level: 'DEBUG' } }, 'logging.Log_Level: unknown key; did you mean log_level?'],
     [{ database: { vacuum: true } }, 'database.vacuum: unknown key'],
     [{ scheduling: { coment: 'typo of the free-text key' } }, 'scheduling.coment: unknown key; did you mean comment?'],
-    [{ universe: { 'two words': 1 } }, 'universe."two words": unknown key'],
+    [{ universe: { 'two words': 1 } }, 'universe: unknown key "two words"'],
   ])('names %j', (raw, message) => {
     expect(findUnknownKeys(configSchema, raw)).toEqual([message]);
   });
