@@ -100,7 +100,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       return;
     }
     if (error instanceof ExitError) {
-      if (error.message !== '') process.stderr.write(`batch-refresh: ${error.message}\n`);
+      // Under systemd each line carries the error priority, so `journalctl -p err` shows why the run stopped.
+      const priority = process.env.JOURNAL_STREAM ? '<3>' : '';
+      if (error.message !== '') process.stderr.write(`${`batch-refresh: ${error.message}`.split('\n').map((line) => `${priority}${line}`).join('\n')}\n`);
       process.exitCode = error.code;
       return;
     }

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type cliProgress from 'cli-progress';
 import { isDisabledByConfig, loadConfig, requireUserAgent, type ResolvedConfig } from '../config/load-config.js';
 import { normalizeSymbol } from '../extract/universe.js';
-import { LockHeldError } from '../lock/run-lock.js';
+import { acquireRunLock, LockHeldError, type RunLock } from '../lock/run-lock.js';
 import { createLogger, type Logger, type LogLevel } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
-import { runJob, type JobDeps, type JobOptions } from '../runner/run-job.js';
+import { runJob, SetupError, type JobDeps, type JobOptions } from '../runner/run-job.js';
 import { plural } from '../util/text.js';
 import { createClock } from '../util/time.js';
 import { readVersion } from '../util/version.js';
@@ -158,6 +160,34 @@ async function runOnce(session: Session, options: RunCommandOptions): Promise<nu
  * up at most once a day, and sleeps when nothing is due. Ends on SIGINT/SIGTERM.
  */
 async function runContinuously(session: Session): Promise<number> {
+  const lock = holdLockForProcess(session);
+  try {
+    return await runCycles(session);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Continuous mode takes the run lock once, for the whole process, rather than once per cycle: so
+ * `status` shows it running while it sleeps between cycles (the lock file names it, mode
+ * "continuous"), and no nightly run slips in between two cycles. Each cycle's run nests inside.
+ */
+function holdLockForProcess(session: Session): RunLock {
+  const { database } = session.config;
+  let lock: RunLock;
+  try {
+    mkdirSync(path.dirname(database.path), { recursive: true, mode: 0o750 });
+    lock = acquireRunLock(database.path, session.now(), { mode: 'continuous' });
+  } catch (error) {
+    if (error instanceof LockHeldError) throw error;
+    throw new SetupError(`cannot take the run lock ${database.path}.lock: ${(error as Error).message}; nothing was refreshed`);
+  }
+  if (lock.tookOverFrom !== null) session.log.warn(`took over the lock left by PID ${lock.tookOverFrom.pid} (started ${lock.tookOverFrom.started_at}), which is no longer running`);
+  return lock;
+}
+
+async function runCycles(session: Session): Promise<number> {
   const { config, log } = session;
   const intervalMs = config.continuous.refresh_interval_hours * 3_600_000;
   const idleMs = config.continuous.idle_sleep_minutes * 60_000;

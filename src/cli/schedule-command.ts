@@ -85,6 +85,8 @@ export async function runScheduleCommand(action: string, options: ScheduleComman
   const { loadConfig, requireUserAgent } = await import('../config/load-config.js');
   const loaded = loadConfig(options.config);
   if (!loaded.ok) throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
+  // The scheduled runs will read this config: a mistyped key is worth saying now.
+  for (const warning of loaded.warnings) deps.log(`warning: ${warning}`);
   const built = buildScheduleTarget(loaded.config, { ...(runTime ? { runTime } : {}), ...(timeZone ? { timeZone } : {}) }, deps.install);
   if (!built.ok) throw new ExitError(EXIT.USAGE, built.issue);
   const { target } = built;

@@ -7,7 +7,12 @@ export interface LockHolder {
   pid: number;
   started_at: string;
   host: string;
+  /** `continuous`: a `--continuous` process, holding the lock between its cycles too. @default 'run' */
+  mode?: LockMode;
 }
+
+/** A single run, or a `--continuous` process (which holds the lock while it waits between cycles). */
+export type LockMode = 'run' | 'continuous';
 
 export class LockHeldError extends Error {
   override readonly name = 'LockHeldError';
@@ -29,15 +34,31 @@ export interface RunLock {
   release(): void;
 }
 
+export interface RunLockOptions {
+  /**
+   * `continuous`: the lock is this process's until released, and every run the process starts on
+   * the same database nests inside it (its acquire and release change nothing) instead of failing.
+   * `status` then shows the process as running while it waits between cycles, and no other run
+   * can slip in between two cycles. @default 'run'
+   */
+  mode?: LockMode;
+}
+
+/** Lock files this process holds in continuous mode. */
+const heldForProcess = new Set<string>();
+
 /**
  * One run per database. The lock is an exclusive transaction on a small SQLite file next to the
  * database: the operating system drops it when the holding process dies, however it dies (kill -9
  * included), so a lock left by a dead process is taken over without guessing from PIDs, and two
  * runs starting at the same instant cannot both win. Who holds it is written to `<lock>.json`.
  */
-export function acquireRunLock(databasePath: string, startedAt: Date): RunLock {
+export function acquireRunLock(databasePath: string, startedAt: Date, options: RunLockOptions = {}): RunLock {
   const lockPath = `${databasePath}.lock`;
   const infoPath = `${lockPath}.json`;
+  // A run inside a continuous process: the process's lock covers it. (A second connection would
+  // be refused: SQLite's locks are per connection, even within one process.)
+  if (heldForProcess.has(lockPath)) return { tookOverFrom: null, release: () => undefined };
   const db = new Database(lockPath);
   try {
     db.pragma('busy_timeout = 0');
@@ -50,16 +71,18 @@ export function acquireRunLock(databasePath: string, startedAt: Date): RunLock {
     throw error;
   }
   const previous = readLockHolder(databasePath);
-  const holder: LockHolder = { pid: process.pid, started_at: startedAt.toISOString(), host: hostname() };
+  const holder: LockHolder = { pid: process.pid, started_at: startedAt.toISOString(), host: hostname(), ...(options.mode === 'continuous' ? { mode: 'continuous' as const } : {}) };
   try {
     writeFileSync(infoPath, `${JSON.stringify(holder)}\n`, { mode: 0o640 });
   } catch {
     // Only the message of a second run loses the holder's name (a full disk): the lock holds.
     rmSync(infoPath, { force: true });
   }
+  if (options.mode === 'continuous') heldForProcess.add(lockPath);
   return {
     tookOverFrom: previous !== null && previous.pid !== process.pid ? previous : null,
     release: () => {
+      heldForProcess.delete(lockPath);
       rmSync(infoPath, { force: true });
       try {
         db.exec('ROLLBACK');
@@ -75,7 +98,12 @@ export function readLockHolder(databasePath: string): LockHolder | null {
   try {
     const parsed = JSON.parse(readFileSync(`${databasePath}.lock.json`, 'utf8')) as Partial<LockHolder>;
     if (typeof parsed.pid !== 'number' || typeof parsed.started_at !== 'string') return null;
-    return { pid: parsed.pid, started_at: parsed.started_at, host: typeof parsed.host === 'string' ? parsed.host : 'unknown' };
+    return {
+      pid: parsed.pid,
+      started_at: parsed.started_at,
+      host: typeof parsed.host === 'string' ? parsed.host : 'unknown',
+      ...(parsed.mode === 'continuous' ? { mode: 'continuous' as const } : {}),
+    };
   } catch {
     return null;
   }

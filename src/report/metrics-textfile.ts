@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isSuccessfulRun } from './run-success.js';
 import type { SummaryReport } from './summary-report.js';
 
 /*
@@ -16,18 +17,14 @@ interface Sample {
   value: number;
 }
 
-/** A run that counts as a success for alerting: it completed and exited 0. */
-export function isSuccessfulRun(report: SummaryReport): boolean {
-  return report.status === 'completed' && report.exit_code === 0;
-}
-
 /**
- * The textfile for one run. `lastSuccessTimestampSeconds` is used when this run did not succeed
- * (null: no run ever did, and the gauge is left out rather than reported as 1970).
+ * The textfile for one run. `lastSuccessTimestampSeconds` is used when this run did not succeed by
+ * the success rules (`isSuccessfulRun`, with the run's `error_handling.min_success_rate`); null: no
+ * run ever did, and the gauge is left out rather than reported as 1970.
  */
-export function renderMetrics(report: SummaryReport, lastSuccessTimestampSeconds: number | null): string {
+export function renderMetrics(report: SummaryReport, lastSuccessTimestampSeconds: number | null, minSuccessRate: number): string {
   const endSeconds = Date.parse(report.end_time) / 1000;
-  const lastSuccess = isSuccessfulRun(report) ? endSeconds : lastSuccessTimestampSeconds;
+  const lastSuccess = isSuccessfulRun(report, minSuccessRate) ? endSeconds : lastSuccessTimestampSeconds;
   const out: string[] = [];
   const gauge = (name: string, help: string, samples: Sample[]): void => {
     // A family without samples (no errors this run) is left out whole: nothing to read, nothing to trip a parser.
@@ -37,7 +34,7 @@ export function renderMetrics(report: SummaryReport, lastSuccessTimestampSeconds
   };
   gauge('batch_refresh_last_run_timestamp_seconds', 'Unix time the last run ended.', [{ value: endSeconds }]);
   if (lastSuccess !== null) {
-    gauge(LAST_SUCCESS, 'Unix time the last successful run (status completed, exit code 0) ended.', [{ value: lastSuccess }]);
+    gauge(LAST_SUCCESS, 'Unix time the last successful run ended (completed, at least one stock refreshed, success rate at or above min_success_rate).', [{ value: lastSuccess }]);
   }
   gauge('batch_refresh_duration_seconds', 'Duration of the last run.', [{ value: report.duration_seconds }]);
   gauge('batch_refresh_exit_code', 'Exit code of the last run.', [{ value: report.exit_code }]);
@@ -61,13 +58,13 @@ export function renderMetrics(report: SummaryReport, lastSuccessTimestampSeconds
 
 /**
  * Writes the textfile atomically (temp file in the same folder, then rename), mode 0640 in a
- * folder made 0750. When this run did not succeed, the last success is carried over from the
- * file being replaced. Throws on a write failure (the caller logs it), leaving no temp file.
+ * folder made 0750. When this run did not succeed (`minSuccessRate`: the run's
+ * `error_handling.min_success_rate`), the last success is carried over from the file being replaced. Throws on a write failure (the caller logs it), leaving no temp file.
  */
-export function writeMetricsTextfile(file: string, report: SummaryReport): void {
+export function writeMetricsTextfile(file: string, report: SummaryReport, minSuccessRate: number): void {
   const directory = path.dirname(file);
   mkdirSync(directory, { recursive: true, mode: 0o750 });
-  const text = renderMetrics(report, readLastSuccess(file));
+  const text = renderMetrics(report, readLastSuccess(file), minSuccessRate);
   const temp = path.join(directory, `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     writeFileSync(temp, text, { mode: 0o640 });

@@ -120,7 +120,7 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
 export async function publish(config: ResolvedConfig, finished: Extract<JobResult, { kind: 'run' }>, deps: JobDeps): Promise<void> {
   if (config.metrics.textfile_path !== null) {
     try {
-      writeMetricsTextfile(config.metrics.textfile_path, finished.report);
+      writeMetricsTextfile(config.metrics.textfile_path, finished.report, config.error_handling.min_success_rate);
     } catch (error) {
       deps.log.error(`cannot write the metrics textfile ${config.metrics.textfile_path}: ${(error as Error).message}`);
     }

@@ -9,11 +9,20 @@ export const CRON_END_MARKER = '# END batch-refresh';
 /** Name of the file the cron job appends its console output to, in `logging.log_directory`. */
 export const CRON_LOG_FILE = 'cron.log';
 
-/** The command cron runs (through /bin/sh): every path shell-quoted, `%` escaped for cron. */
+/**
+ * The command cron runs (through /bin/sh): every path shell-quoted, `%` escaped for cron.
+ *
+ * `>>` would grow cron.log for ever, so the line first moves a cron.log grown past
+ * `cronLogMaxBytes` to cron.log.1 (replacing the previous one). Doing it in the line, before the
+ * shell opens the file, keeps each night's output in cron.log, needs no logrotate and no help from
+ * the job, and a failed move (`find` or `mv` refused) never keeps the run from starting.
+ */
 export function renderCronCommand(target: ScheduleTarget): string {
   const run = [target.nodePath, target.binPath, '--config', target.configPath].map(quoteShellArg).join(' ');
-  const log = quoteShellArg(path.join(target.logDirectory, CRON_LOG_FILE));
-  return escapeCronCommand(`cd ${quoteShellArg(target.installDir)} && ${run} >> ${log} 2>&1`);
+  const logPath = path.join(target.logDirectory, CRON_LOG_FILE);
+  const log = quoteShellArg(logPath);
+  const rotate = `find ${log} -size +${target.cronLogMaxBytes}c -exec mv -f {} ${quoteShellArg(`${logPath}.1`)} ';' 2>/dev/null`;
+  return escapeCronCommand(`cd ${quoteShellArg(target.installDir)} && { ${rotate}; ${run} >> ${log} 2>&1; }`);
 }
 
 /**
@@ -26,11 +35,16 @@ export function renderCronBlock(target: ScheduleTarget): string {
     "# Keep this block last: CRON_TZ applies to every line below it. cronie (Fedora, RHEL, Arch) honours",
     '# CRON_TZ; Debian and Ubuntu cron ignore it and use the system time zone. The copy in the',
     "# repository's cron/ folder is this block for an install in /opt/batch-refresh.",
+    `# ${CRON_LOG_FILE} moves to ${CRON_LOG_FILE}.1 before a run once it is over ${formatMegabytes(target.cronLogMaxBytes)} (logging.max_log_size_mb).`,
     `CRON_TZ=${target.timeZone}`,
     `${target.runTime.minute} ${target.runTime.hour} * * * ${renderCronCommand(target)}`,
     CRON_END_MARKER,
     '',
   ].join('\n');
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${Math.round((bytes / 1048576) * 100) / 100} MB`;
 }
 
 export type CrontabEdit = { ok: true; text: string; found: boolean } | { ok: false; issue: string };

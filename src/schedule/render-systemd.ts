@@ -39,6 +39,11 @@ function header(title: string, filled: string[]): string[] {
   ];
 }
 
+/** Without it systemd marks the unit failed after every `systemctl stop` (systemd only counts a death by the signal itself as clean). */
+function stopIsSuccess(): string[] {
+  return ['# 143 is how the job ends on SIGTERM (systemctl stop, shutdown): a clean stop, not a failure.', 'SuccessExitStatus=143'];
+}
+
 function execStart(target: ScheduleTarget, extraArgs: string[]): string {
   const args = [target.binPath, ...extraArgs, '--config', target.configPath];
   return `ExecStart=${[quoteSystemdExecutable(target.nodePath), ...args.map(quoteSystemdExecArg)].join(' ')}`;
@@ -84,7 +89,10 @@ function sandboxLines(target: ScheduleTarget, sandbox: SandboxOptions): string[]
     'NoNewPrivileges=true',
     ...namespaced,
     'PrivateTmp=true',
+    '# Everything read-only but the data folders: the database, backups, reports and logs (and the',
+    "# metrics textfile's folder), also where they lie under /home.",
     'ProtectSystem=strict',
+    'ProtectHome=read-only',
     `ReadWritePaths=${target.writablePaths.map(quoteSystemdPathListItem).join(' ')}`,
     'ProtectKernelTunables=true',
     'ProtectControlGroups=true',
@@ -113,10 +121,12 @@ export function renderServiceUnit(target: ScheduleTarget, sandbox: SandboxOption
     '[Service]',
     'Type=oneshot',
     execStart(target, []),
-    '# A full run takes about an hour. The limit only ends a run that hangs before it blocks the next',
-    '# night; SIGTERM lets it finish the stocks in flight and write its report.',
+    '# How long a run takes depends on the market and the rate limits (`batch-refresh --dry-run` prints',
+    '# the estimate). The limit only ends a run that hangs, before it blocks the next night; SIGTERM',
+    '# lets it finish the stocks in flight and write its report.',
     'TimeoutStartSec=8h',
     'TimeoutStopSec=2min',
+    ...stopIsSuccess(),
     ...runSection(target, sandbox),
     '',
   ].join('\n');
@@ -166,6 +176,7 @@ export function renderContinuousUnit(target: ScheduleTarget, sandbox: SandboxOpt
     '# Exit 2 is a usage or configuration error, which a restart cannot fix.',
     'RestartPreventExitStatus=2',
     'TimeoutStopSec=2min',
+    ...stopIsSuccess(),
     ...runSection(target, sandbox),
     '',
     '[Install]',

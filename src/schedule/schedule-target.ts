@@ -26,6 +26,8 @@ export interface ScheduleTarget extends InstallPaths {
   writablePaths: string[];
   /** Folder of the cron log (`cron.log`), the config's `logging.log_directory`. */
   logDirectory: string;
+  /** Size past which the cron line moves `cron.log` to `cron.log.1` before a run: `logging.max_log_size_mb`. */
+  cronLogMaxBytes: number;
   runTime: RunTime;
   /** Canonical IANA zone name, e.g. "America/New_York". */
   timeZone: string;
@@ -116,6 +118,7 @@ export function buildScheduleTarget(config: ResolvedConfig, overrides: ScheduleO
       configPath: config.configPath,
       writablePaths: outermostFolders(folders.map((folder) => folder.path)),
       logDirectory: path.resolve(config.logging.log_directory),
+      cronLogMaxBytes: Math.round(config.logging.max_log_size_mb * 1024 * 1024),
       runTime,
       timeZone,
     },

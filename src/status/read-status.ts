@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { openDatabase } from '../db/open-database.js';
+import { openDatabase, type Db } from '../db/open-database.js';
 import { isProcessAlive, readLockHolder, type LockHolder } from '../lock/run-lock.js';
+import { isSuccessfulRun } from '../report/run-success.js';
+import { UNIT_NAMES } from '../schedule/render-systemd.js';
 
 /** One `sync_runs` row as `status` shows it. */
 export interface RunSummary {
@@ -39,13 +41,32 @@ export interface StatusReport {
     /** A stock is stale once its last refresh is older than this. */
     stale_after_hours: number;
   };
-  schedule: { run_time: string; timezone: string; next_run: string | null; source: string };
+  schedule: {
+    run_time: string;
+    timezone: string;
+    /** The nightly timer's next elapse (ISO 8601), when the user manager knows the timer. */
+    next_run: string | null;
+    /** `systemd continuous service`, `systemd user timer` or `none found`. */
+    source: string;
+    continuous: ContinuousServiceState;
+  };
+}
+
+/** What `status` knows of `batch-refresh-continuous.service`. */
+export interface ContinuousServiceState {
+  unit: string;
+  /** `schedule install --continuous` wrote the unit file. */
+  installed: boolean;
+  /** systemd's ActiveState (active, activating, failed, inactive, …); null when not installed or the user manager did not answer. */
+  active_state: string | null;
 }
 
 export interface StatusDeps {
   now: () => Date;
   /** The timer's next elapse from systemd, or null where systemd (or the timer) is absent. */
   nextTimerElapse: () => Promise<string | null>;
+  /** Whether the continuous unit is installed and its state; the default says not installed. */
+  continuousService?: () => Promise<Omit<ContinuousServiceState, 'unit'>>;
 }
 
 const RECENT_RUNS = 5;
@@ -61,7 +82,12 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
   const holder = readLockHolder(file);
   const running = holder !== null && (holder.host !== hostname() || isProcessAlive(holder.pid)) ? holder : null;
   const nextRun = await deps.nextTimerElapse().catch(() => null);
-  const schedule = { run_time: config.scheduling.run_time, timezone: config.scheduling.timezone, next_run: nextRun, source: nextRun === null ? 'none found' : 'systemd user timer' };
+  const notInstalled = { installed: false, active_state: null };
+  const probe = deps.continuousService ?? (() => Promise.resolve(notInstalled));
+  const continuous: ContinuousServiceState = { unit: UNIT_NAMES.continuous, ...(await probe().catch(() => notInstalled)) };
+  // Installing one kind removes the other, so at most one of them is there.
+  const source = continuous.installed ? 'systemd continuous service' : nextRun === null ? 'none found' : 'systemd user timer';
+  const schedule = { run_time: config.scheduling.run_time, timezone: config.scheduling.timezone, next_run: nextRun, source, continuous };
   const empty: StatusReport = {
     database: file,
     database_exists: false,
@@ -77,7 +103,7 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
   try {
     const rows = db.prepare('SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?').all(RECENT_RUNS) as (RunSummary & { pid: number | null; host: string | null; universe_size: number | null })[];
     const recent = rows.map((row) => toSummary(row, running));
-    const lastSuccess = db.prepare("SELECT * FROM sync_runs WHERE status = 'completed' ORDER BY id DESC LIMIT 1").get() as (RunSummary & { pid: number | null }) | undefined;
+    const lastSuccess = findLastSuccess(db, config.error_handling.min_success_rate);
     const cutoff = new Date(deps.now().getTime() - staleAfterHours * 3_600_000).toISOString();
     const counts = db
       .prepare('SELECT COUNT(*) AS stocks, SUM(CASE WHEN last_refreshed_at >= ? THEN 1 ELSE 0 END) AS fresh FROM stocks')
@@ -100,6 +126,16 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
   } finally {
     db.close();
   }
+}
+
+/** The newest run that met the success rules (the same rules as the metrics textfile's last success). */
+function findLastSuccess(db: Db, minSuccessRate: number): (RunSummary & { pid: number | null }) | undefined {
+  // The SQL only narrows; isSuccessfulRun decides. Newest first, stopping at the first that passes.
+  const rows = db.prepare("SELECT * FROM sync_runs WHERE status = 'completed' AND successful > 0 ORDER BY id DESC").iterate() as IterableIterator<RunSummary & { pid: number | null }>;
+  for (const row of rows) {
+    if (isSuccessfulRun(row, minSuccessRate)) return row;
+  }
+  return undefined;
 }
 
 function toSummary(row: RunSummary & { pid?: number | null }, running: LockHolder | null): RunSummary {

@@ -100,6 +100,13 @@ describe('unknown config keys', () => {
     expect(strict.code).toBe(2);
     expect(strict.stderr).toContain('  - processing.max_worker: unknown key; did you mean max_workers?');
     expect(standIn.requests.length).toBe(before);
+    // status reads the same config: it says so too, and --strict holds there as well.
+    const status = await runCli(['status', '--config', config]);
+    expect(status.code).toBe(0);
+    expect(status.stderr).toContain('warning: processing.max_worker: unknown key; did you mean max_workers?\n');
+    const strictStatus = await runCli(['--strict', 'status', '--config', config]);
+    expect(strictStatus.code).toBe(2);
+    expect(strictStatus.stderr).toContain('  - processing.max_worker: unknown key; did you mean max_workers?');
   });
 });
 

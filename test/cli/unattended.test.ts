@@ -241,4 +241,15 @@ describe('under systemd', () => {
     expect(lines.some((line) => line.startsWith('<3>') && line.includes('403'))).toBe(true);
     expect(result.stderr).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]/);
   });
+
+  it('gives a configuration error (exit 2) the error priority, every line of it', async () => {
+    const config = slowConfig({ processing: { batch_size: 0 } });
+    const result = await runCli(['--config', config], { env: { JOURNAL_STREAM: '8:12345' } });
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^<3>batch-refresh: invalid config /);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.every((line) => line.startsWith('<3>'))).toBe(true);
+    expect(result.stderr).toContain('processing.batch_size');
+  });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { findUnsafePathProblem, quoteShellArg } from '../../src/schedule/quote.j
 import { CRON_BEGIN_MARKER, CRON_END_MARKER, findCronBlock, renderCronBlock, replaceCronBlock } from '../../src/schedule/render-cron.js';
 import { buildScheduleTarget, type ScheduleTarget } from '../../src/schedule/schedule-target.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
+import { describeWith } from './system-tools.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,6 +23,7 @@ function target(overrides: Partial<ScheduleTarget> = {}): ScheduleTarget {
     configPath: '/srv/br/config/batch_config.json',
     writablePaths: ['/srv/br'],
     logDirectory: '/srv/br/logs',
+    cronLogMaxBytes: 50 * 1048576,
     runTime: { hour: 2, minute: 0 },
     timeZone: 'America/New_York',
     ...overrides,
@@ -32,14 +34,16 @@ function target(overrides: Partial<ScheduleTarget> = {}): ScheduleTarget {
 const jobLine = (block: string): string => block.split('\n').find((line) => /^\d/.test(line)) ?? '';
 
 describe('cron block', () => {
-  it('sets CRON_TZ and runs nightly at the configured minute and hour, logging to logs/cron.log', () => {
+  it('sets CRON_TZ and runs nightly at the configured minute and hour, logging to logs/cron.log, moved aside past max_log_size_mb', () => {
     const block = renderCronBlock(target({ runTime: { hour: 3, minute: 7 }, timeZone: 'Europe/Berlin' }));
     const lines = block.trimEnd().split('\n');
     expect(lines[0]!.startsWith(CRON_BEGIN_MARKER)).toBe(true);
     expect(lines.at(-1)).toBe(CRON_END_MARKER);
     expect(lines).toContain('CRON_TZ=Europe/Berlin');
+    expect(lines).toContain('# cron.log moves to cron.log.1 before a run once it is over 50 MB (logging.max_log_size_mb).');
     expect(jobLine(block)).toBe(
-      '7 3 * * * cd /srv/br && /usr/bin/node /srv/br/bin/batch-refresh --config /srv/br/config/batch_config.json >> /srv/br/logs/cron.log 2>&1',
+      "7 3 * * * cd /srv/br && { find /srv/br/logs/cron.log -size +52428800c -exec mv -f {} /srv/br/logs/cron.log.1 ';' 2>/dev/null; " +
+        '/usr/bin/node /srv/br/bin/batch-refresh --config /srv/br/config/batch_config.json >> /srv/br/logs/cron.log 2>&1; }',
     );
   });
 
@@ -58,6 +62,56 @@ describe('cron block', () => {
     const result = spawnSync('/bin/sh', ['-c', command.replaceAll('\\%', '%')], { env: { PATH: '/usr/bin:/bin', RECORD: record }, encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(readFileSync(record, 'utf8').split('\n').slice(0, -1)).toEqual([odd, path.join(odd, 'bin', 'batch-refresh'), '--config', path.join(odd, 'my config.json')]);
+  });
+
+  describe('cron.log does not grow for ever', () => {
+    /** Runs the rendered line through /bin/sh as cron would, with a stand-in for node that prints one line. */
+    function runLine(logs: string, maxBytes: number): void {
+      const dir = path.dirname(logs);
+      const fakeNode = path.join(dir, 'fake node');
+      writeFileSync(fakeNode, '#!/bin/sh\necho "night $NIGHT"\n');
+      chmodSync(fakeNode, 0o755);
+      const command = jobLine(renderCronBlock(target({ nodePath: fakeNode, installDir: dir, logDirectory: logs, cronLogMaxBytes: maxBytes }))).split(' ').slice(5).join(' ');
+      const result = spawnSync('/bin/sh', ['-c', command.replaceAll('\\%', '%')], { env: { PATH: '/usr/bin:/bin', NIGHT: String(nights++) }, encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+    }
+    let nights = 1;
+
+    it('appends while cron.log is within the limit', () => {
+      const logs = path.join(tempDir('schedule-cron-log-'), `Jane's 100% logs`);
+      mkdirSync(logs);
+      writeFileSync(path.join(logs, 'cron.log'), 'x'.repeat(100));
+      nights = 1;
+      runLine(logs, 100);
+      expect(readFileSync(path.join(logs, 'cron.log'), 'utf8')).toBe(`${'x'.repeat(100)}night 1\n`);
+      expect(existsSync(path.join(logs, 'cron.log.1'))).toBe(false);
+    });
+
+    it('moves a cron.log past the limit to cron.log.1 (replacing the older one) before the run, which starts a fresh cron.log', () => {
+      const logs = path.join(tempDir('schedule-cron-log-'), `Jane's 100% logs`);
+      mkdirSync(logs);
+      writeFileSync(path.join(logs, 'cron.log'), 'x'.repeat(101));
+      writeFileSync(path.join(logs, 'cron.log.1'), 'the older one');
+      nights = 1;
+      runLine(logs, 100);
+      expect(readFileSync(path.join(logs, 'cron.log'), 'utf8')).toBe('night 1\n');
+      expect(readFileSync(path.join(logs, 'cron.log.1'), 'utf8')).toBe('x'.repeat(101));
+      // Night after night the pair stays bounded: at most the limit plus one night's output each.
+      for (let night = 0; night < 30; night++) runLine(logs, 20);
+      expect(statSync(path.join(logs, 'cron.log')).size).toBeLessThanOrEqual(20 + 'night 31\n'.length);
+      expect(statSync(path.join(logs, 'cron.log.1')).size).toBeLessThanOrEqual(20 + 'night 31\n'.length);
+    });
+
+    it('still runs the job when the move is refused', () => {
+      const logs = path.join(tempDir('schedule-cron-log-'), 'logs');
+      mkdirSync(logs);
+      writeFileSync(path.join(logs, 'cron.log'), 'x'.repeat(101));
+      // cron.log.1 is a folder holding a folder named cron.log: mv -f cannot put a file there (root neither).
+      mkdirSync(path.join(logs, 'cron.log.1', 'cron.log', 'occupied'), { recursive: true });
+      nights = 7;
+      runLine(logs, 100);
+      expect(readFileSync(path.join(logs, 'cron.log'), 'utf8')).toBe(`${'x'.repeat(101)}night 7\n`);
+    });
   });
 
   it.each([
@@ -129,14 +183,13 @@ function crontabCheck(): { available: true } | { available: false; why: string }
   const file = path.join(probe, 'ok.cron');
   writeFileSync(file, '0 2 * * * true\n');
   const result = spawnSync('crontab', ['-n', file], { encoding: 'utf8' });
-  if (result.error !== undefined) return { available: false, why: 'crontab is not installed; .ci/install-ci-deps installs the cron package' };
+  if (result.error !== undefined) return { available: false, why: 'crontab is not installed (Debian package cron)' };
   if (result.status !== 0) return { available: false, why: `this crontab has no -n (Debian cron 3.0pl1-160 or later has it): ${result.stderr.trim()}` };
   return { available: true };
 }
 
 const check = crontabCheck();
-const describeCrontab = check.available ? describe : describe.skip;
-describeCrontab(`crontab -n${check.available ? '' : ` (skipped: ${check.why})`}`, () => {
+describeWith('crontab -n', check.available ? null : check.why, () => {
   const crontabN = (text: string): { status: number | null; stderr: string } => {
     const file = path.join(tempDir('schedule-crontab-'), 'candidate.cron');
     writeFileSync(file, text);

@@ -11,6 +11,7 @@ function target(overrides: Partial<ScheduleTarget> = {}): ScheduleTarget {
     configPath: '/srv/br/config/batch_config.json',
     writablePaths: ['/srv/data', '/srv/backups', '/srv/reports', '/srv/logs'],
     logDirectory: '/srv/logs',
+    cronLogMaxBytes: 50 * 1048576,
     runTime: { hour: 3, minute: 45 },
     timeZone: 'Europe/Berlin',
     ...overrides,
@@ -74,6 +75,7 @@ describe('nightly service unit', () => {
       ['PrivateUsers', 'true'],
       ['PrivateTmp', 'true'],
       ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'read-only'],
       ['ReadWritePaths', '/srv/data /srv/backups /srv/reports /srv/logs'],
       ['ProtectKernelTunables', 'true'],
       ['ProtectKernelModules', 'true'],
@@ -91,6 +93,15 @@ describe('nightly service unit', () => {
     ];
     const all = directives(service, 'Service');
     for (const directive of expected) expect(all).toContainEqual(directive);
+  });
+
+  it('counts exit 143 (a stop by SIGTERM, after the report) as a success, not a failed unit', () => {
+    expect(values(service, 'Service', 'SuccessExitStatus')).toEqual(['143']);
+  });
+
+  it('makes no claim in its comments about how long a run takes', () => {
+    const comments = service.split('\n').filter((line) => line.startsWith('#')).join('\n');
+    expect(comments).not.toMatch(/\babout (an|a|one|\d+) (hour|minute)|\d+\s*(h|hours?|min|minutes?)\b(?! of| later)/i);
   });
 
   it('leaves out what breaks node or needs the system manager', () => {
@@ -119,6 +130,10 @@ describe('continuous service unit', () => {
     expect(values(unit, 'Install', 'WantedBy')).toEqual(['default.target']);
     expect(values(unit, 'Service', 'MemoryMax')).toEqual(['2G']);
     expect(values(unit, 'Service', 'ProtectSystem')).toEqual(['strict']);
+    expect(values(unit, 'Service', 'ProtectHome')).toEqual(['read-only']);
+    expect(values(unit, 'Service', 'ReadWritePaths')).toEqual(['/srv/data /srv/backups /srv/reports /srv/logs']);
+    // systemctl stop ends it with 143: without this every stop would leave the unit "failed".
+    expect(values(unit, 'Service', 'SuccessExitStatus')).toEqual(['143']);
   });
 });
 

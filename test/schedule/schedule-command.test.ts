@@ -283,7 +283,7 @@ describe('schedule --cron', () => {
     expect(installed.startsWith(`${mine}\n${CRON_BEGIN_MARKER}`)).toBe(true);
     expect(installed.split(CRON_BEGIN_MARKER)).toHaveLength(2);
     expect(installed).toContain('\nCRON_TZ=America/New_York\n0 2 * * * cd ');
-    expect(installed).toContain(`>> ${path.join(box.base, 'logs', 'cron.log')} 2>&1\n`);
+    expect(installed).toContain(`>> ${path.join(box.base, 'logs', 'cron.log')} 2>&1; }\n`);
     expect(installed).not.toContain('30 4 * * *');
     expect(box.calls('crontab').map((call) => call.args)).toEqual([['-l'], ['-'], ['-l'], ['-']]);
     // The redirect to logs/cron.log fails before the job starts when logs/ is missing.

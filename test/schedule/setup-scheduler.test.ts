@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/temp-dirs.js';
+import { describeWith, missingProgram } from './system-tools.js';
 
 /*
  * setup_scheduler.sh is copied next to a fake bin/batch-refresh that records its arguments, so the
@@ -81,9 +82,11 @@ describe('setup_scheduler.sh', () => {
     expect(setup({ systemd: true }).run(['--bogus']).status).toBe(2);
   });
 
-  const shellcheck = spawnSync('shellcheck', ['--version']).status === 0;
-  (shellcheck ? it : it.skip)(`is shellcheck-clean${shellcheck ? '' : ' (skipped: shellcheck is not installed; .ci/install-ci-deps installs it)'}`, () => {
-    const result = spawnSync('shellcheck', [SCRIPT, path.join(ROOT, '.ci', 'install-ci-deps')], { encoding: 'utf8' });
+});
+
+describeWith('shellcheck', missingProgram('shellcheck'), () => {
+  it('finds nothing in setup_scheduler.sh and the CI scripts', () => {
+    const result = spawnSync('shellcheck', [SCRIPT, path.join(ROOT, '.ci', 'install-ci-deps'), path.join(ROOT, '.ci', 'run')], { encoding: 'utf8' });
     expect(result.stdout).toBe('');
     expect(result.status).toBe(0);
   });
