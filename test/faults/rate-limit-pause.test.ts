@@ -51,8 +51,9 @@ async function rejection(promise: Promise<unknown>): Promise<SourceError> {
 describe('the pause a 429 puts on a source', () => {
   it('holds for requests that were already waiting in the throttle queue', async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
-    // One request every 150 ms: the second and third have their slots (150, 300 ms) before the pause ends.
-    const { client, sends } = makeClient({ intervalMs: 150 });
+    // One request every 400 ms: the second and third have their slots (400, 800 ms) before the pause
+    // ends, and after the first 429 has arrived even on a loaded machine (the suite runs files in parallel).
+    const { client, sends } = makeClient({ intervalMs: 400 });
     await Promise.all([client.getJson(url()), client.getJson(url()), client.getJson(url())]);
     expect(sends).toHaveLength(4);
     const first = sends[0] as number;
