@@ -8,7 +8,6 @@ const BACKUP_PATTERN = /^stocks_backup_\d{8}_\d{6}(?:_\d+)?\.db$/;
 export interface BackupResult {
   path: string;
   bytes: number;
-  pruned: string[];
 }
 
 /**
@@ -43,6 +42,6 @@ export async function backupDatabase(databaseFile: string, directory: string, st
     throw error;
   }
   copy.close();
-  const pruned = pruneFiles(directory, BACKUP_PATTERN, keep, path.basename(target));
-  return { path: target, bytes: statSync(target).size, pruned };
+  pruneFiles(directory, BACKUP_PATTERN, keep, path.basename(target));
+  return { path: target, bytes: statSync(target).size };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { EXIT } from '../errors.js';
 import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../stand-in/datasets.js';
 import { writeBulkArchives, type ArchiveFile } from '../stand-in/bulk-archives.js';
 import { jsonBody, startStandIn, type Body, type StandInData } from '../stand-in/server.js';
@@ -128,7 +129,7 @@ function fileOn(data: StandInData, companies: SyntheticCompany[], share: number,
 async function measure(name: string, config: string, dir: string, now: string, targetSeconds: number): Promise<Measured> {
   const { stdout, stderr, code } = await run(['/usr/bin/time', '-f', 'TIME %e %U %S %M', process.execPath, path.join(root, 'bin', 'batch-refresh'), '--config', config, '--json'], { BATCH_REFRESH_NOW: now });
   const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-  if (code !== 0 || time === null) throw new Error(`${name} run failed (exit ${code}):\n${stderr.slice(-2000)}`);
+  if (code !== EXIT.OK || time === null) throw new Error(`${name} run failed (exit ${code}):\n${stderr.slice(-2000)}`);
   const [, wall, user, sys, rssKb] = time.map(Number) as [number, number, number, number, number];
   return { name, wallSeconds: wall, cpuSeconds: user + sys, peakRssMb: rssKb / 1024, report: JSON.parse(stdout) as Report, rowsWritten: rowsWrittenSince(dir, new Date(now).toISOString()), targetSeconds };
 }
@@ -201,5 +202,5 @@ class LazyFacts extends Map<number, Body> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
+  process.exitCode = EXIT.FAILED;
 });

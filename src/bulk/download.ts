@@ -1,4 +1,5 @@
-import { classifyFetchError, SourceError } from '../sources/http.js';
+import { SourceError } from '../errors.js';
+import { classifyFetchError } from '../sources/http.js';
 import type { SourceClient } from '../sources/source-client.js';
 import { plural } from '../util/text.js';
 

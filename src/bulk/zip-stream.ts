@@ -1,5 +1,6 @@
 import { constants } from 'node:buffer';
 import { crc32, inflateRawSync } from 'node:zlib';
+import { ZipFormatError } from '../errors.js';
 
 /**
  * Reads SEC's bulk archives (companyfacts.zip, submissions.zip: GBs, one JSON entry per company)
@@ -17,10 +18,6 @@ import { crc32, inflateRawSync } from 'node:zlib';
  * the central directory. Checking both the size and the record that follows makes a false end
  * inside compressed data practically impossible, where a signature alone would not.
  */
-
-export class ZipFormatError extends Error {
-  override readonly name = 'ZipFormatError';
-}
 
 /** One entry of the archive, as stored: inflate it with `inflateZipEntry` (in a worker). */
 export interface ZipEntry {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXIT } from './exit-error.js';
+import { EXIT_CODE_ROWS } from '../errors.js';
 
 type Rows = readonly (readonly [string, string])[];
 
@@ -13,15 +13,7 @@ const EXAMPLES: Rows = [
 ];
 
 /** README's "Exit codes" table, shorter. */
-const EXIT_CODES: Rows = [
-  [String(EXIT.OK), 'run completed; success rate at or above error_handling.min_success_rate (default 0.9)'],
-  [String(EXIT.BELOW_SUCCESS_RATE), 'run completed below that success rate, or the summary report could not be written'],
-  [String(EXIT.USAGE), 'usage or configuration error (the message names the flag or key); nothing was run'],
-  [String(EXIT.ABORTED), 'run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, or SEC 403'],
-  [String(EXIT.LOCKED), 'another run holds the lock for this database; nothing was done'],
-  [`${EXIT.SIGINT}/${EXIT.SIGTERM}`, 'interrupted by SIGINT/SIGTERM after finishing the stocks in flight; report written'],
-  [String(EXIT.INTERNAL), 'internal error (a bug): the message carries the stack'],
-];
+const EXIT_CODES: Rows = EXIT_CODE_ROWS.map(({ codes, meaning }) => [codes.join('/'), meaning]);
 
 const ENVIRONMENT: Rows = [
   ['SEC_USER_AGENT', '"Name email" sent to SEC with every request; wins over sources.edgar.user_agent'],

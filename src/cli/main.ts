@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BatchRefreshError, ERROR_KINDS, EXIT, ExitError, type ExitCode } from '../errors.js';
 import { closestMatches, joinOr } from '../util/text.js';
 import { readVersion } from '../util/version.js';
-import { ExitError, EXIT } from './exit-error.js';
 import { renderRootHelpAfter, usageHint } from './help-text.js';
 import { registerScheduleCommand } from './schedule-command.js';
 import { registerStatusCommand } from './status-command.js';
@@ -94,19 +94,29 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help, `help` and --version end here with 0; any parse error is a usage error (2), as README.md says.
-      process.exitCode = error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    const code = exitCodeOf(error);
+    process.exitCode = code;
+    // commander has printed its own message (or the help, or the version).
+    if (error instanceof CommanderError) return;
+    if (!(error instanceof BatchRefreshError) || code === EXIT.INTERNAL) {
+      process.stderr.write(`batch-refresh: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
       return;
     }
-    if (error instanceof ExitError) {
-      // Under systemd each line carries the error priority, so `journalctl -p err` shows why the run stopped.
-      const priority = process.env.JOURNAL_STREAM ? '<3>' : '';
-      if (error.message !== '') process.stderr.write(`${`batch-refresh: ${error.message}`.split('\n').map((line) => `${priority}${line}`).join('\n')}\n`);
-      process.exitCode = error.code;
-      return;
-    }
-    process.stderr.write(`batch-refresh: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = EXIT.INTERNAL;
+    if (error.logged || error.message === '') return;
+    // Under systemd each line carries the error priority, so `journalctl -p err` shows why the run stopped.
+    const priority = process.env.JOURNAL_STREAM ? '<3>' : '';
+    process.stderr.write(`${`batch-refresh: ${error.message}`.split('\n').map((line) => `${priority}${line}`).join('\n')}\n`);
   }
+}
+
+/**
+ * The one place an error becomes an exit code (README.md, "Exit codes"): an ExitError's own code,
+ * the code of the kind of any other error of the product (src/errors.ts), EXIT.INTERNAL for a bug.
+ */
+export function exitCodeOf(error: unknown): ExitCode {
+  // --help, `help` and --version end here with 0; any parse error is a usage error (2).
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  if (error instanceof ExitError) return error.code;
+  if (error instanceof BatchRefreshError) return ERROR_KINDS[error.kind] ?? EXIT.INTERNAL;
+  return EXIT.INTERNAL;
 }

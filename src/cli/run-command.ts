@@ -3,15 +3,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type cliProgress from 'cli-progress';
 import { isDisabledByConfig, loadConfig, requireUserAgent, type ResolvedConfig } from '../config/load-config.js';
+import { EXIT, ExitError, LockHeldError, SetupError, UniverseError, type ExitCode } from '../errors.js';
 import { normalizeSymbol } from '../extract/universe.js';
-import { acquireRunLock, LockHeldError, type RunLock } from '../lock/run-lock.js';
+import { acquireRunLock, type RunLock } from '../lock/run-lock.js';
 import { createLogger, type Logger, type LogLevel } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
-import { runJob, SetupError, type JobDeps, type JobOptions } from '../runner/run-job.js';
+import { runJob, type JobDeps, type JobOptions } from '../runner/run-job.js';
 import { plural } from '../util/text.js';
 import { createClock } from '../util/time.js';
 import { readVersion } from '../util/version.js';
-import { ExitError, EXIT } from './exit-error.js';
 import { createConsoleSink, createProgressReporter, formatDuration, isInteractive, type ProgressReporter } from './terminal.js';
 
 /** Options of a refresh run, as commander parses them. */
@@ -40,7 +40,7 @@ interface Session {
 }
 
 /** Runs one refresh, a dry run, or the continuous loop, and returns the exit code. */
-export async function runCommand(options: RunCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runCommand(options: RunCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   let now: () => Date;
   try {
     now = createClock(env.BATCH_REFRESH_NOW);
@@ -112,13 +112,11 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     return options.continuous === true ? await runContinuously(session) : await runOnce(session, options);
   } catch (error) {
     progress.stop();
-    if (error instanceof ExitError) throw error;
-    if (error instanceof LockHeldError) throw new ExitError(EXIT.LOCKED, `${error.message}; nothing was done`);
     // The universe is needed even for a dry run; without it nothing can be planned. Logged here
-    // (file and console) rather than printed again by main.
-    if ((error as Error).name === 'UniverseError' || (error as Error).name === 'SetupError') {
-      log.error((error as Error).message);
-      throw new ExitError(EXIT.ABORTED, '');
+    // (file and console, with the run id); main exits with the code of its kind and prints nothing more.
+    if (error instanceof UniverseError || error instanceof SetupError) {
+      log.error(error.message);
+      error.logged = true;
     }
     throw error;
   } finally {
@@ -131,7 +129,7 @@ function jobDeps(session: Session): JobDeps {
   return { fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal, env: session.env };
 }
 
-async function runOnce(session: Session, options: RunCommandOptions): Promise<number> {
+async function runOnce(session: Session, options: RunCommandOptions): Promise<ExitCode> {
   const { log, progress } = session;
   const result = await runJob(session.jobOptions, jobDeps(session));
   progress.stop();
@@ -159,7 +157,7 @@ async function runOnce(session: Session, options: RunCommandOptions): Promise<nu
  * refreshed first, then the stalest; incremental, so unchanged filings cost one request), backs
  * up at most once a day, and sleeps when nothing is due. Ends on SIGINT/SIGTERM.
  */
-async function runContinuously(session: Session): Promise<number> {
+async function runContinuously(session: Session): Promise<ExitCode> {
   const lock = holdLockForProcess(session);
   try {
     return await runCycles(session);
@@ -187,13 +185,13 @@ function holdLockForProcess(session: Session): RunLock {
   return lock;
 }
 
-async function runCycles(session: Session): Promise<number> {
+async function runCycles(session: Session): Promise<ExitCode> {
   const { config, log } = session;
   const intervalMs = config.continuous.refresh_interval_hours * 3_600_000;
   const idleMs = config.continuous.idle_sleep_minutes * 60_000;
   const incremental: ResolvedConfig = { ...config, processing: { ...config.processing, force_refresh: false } };
   let lastBackupAt = Number.NEGATIVE_INFINITY;
-  let exitCode: number = EXIT.OK;
+  let exitCode: ExitCode = EXIT.OK;
   log.begin(`plan: continuous, the stocks due each cycle`);
   log.info(`continuous mode: stocks are due ${config.continuous.refresh_interval_hours} h after their last refresh; idle sleep ${config.continuous.idle_sleep_minutes} min`);
   while (!session.signal.aborted) {
@@ -257,7 +255,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function printSummary(report: SummaryReport, reportPath: string | null, log: Logger): void {
   const line = `${report.status === 'completed' ? 'refresh completed' : `refresh ${report.status}`} in ${formatDuration(report.duration_seconds)}: ${report.successful} successful, ${report.failed} failed, ${report.skipped} skipped of ${report.total_stocks} (${report.success_rate})`;
-  if (report.status === 'completed' && report.exit_code === 0) log.info(line);
+  if (report.status === 'completed' && report.exit_code === EXIT.OK) log.info(line);
   else log.error(line);
   if (report.error_message !== null) log.error(report.error_message);
   if (report.failed_symbols.length > 0) {

@@ -2,8 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Argument, type Command } from 'commander';
+import { EXIT, ExitError, type ExitCode } from '../errors.js';
 import type { ScheduleDeps } from '../schedule/deps.js';
-import { ExitError, EXIT } from './exit-error.js';
 
 export const SCHEDULE_ACTIONS = ['install', 'remove', 'show'] as const;
 
@@ -62,10 +62,11 @@ function createDefaultDeps(exec: ScheduleDeps['exec'], fs: ScheduleDeps['fs'], e
 }
 
 /**
- * Runs `schedule <action>` and returns the exit code: 0 done, 1 a scheduler tool failed (the message
- * says which), ExitError(2) for a bad flag or config. `overrides` replace the real side effects.
+ * Runs `schedule <action>` and returns the exit code: EXIT.OK done, EXIT.FAILED a scheduler tool
+ * failed (the message says which); throws ExitError(EXIT.USAGE) for a bad flag or config.
+ * `overrides` replace the real side effects.
  */
-export async function runScheduleCommand(action: string, options: ScheduleCommandOptions, overrides: Partial<ScheduleDeps> = {}, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runScheduleCommand(action: string, options: ScheduleCommandOptions, overrides: Partial<ScheduleDeps> = {}, env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   if (!(SCHEDULE_ACTIONS as readonly string[]).includes(action)) {
     throw new ExitError(EXIT.USAGE, `schedule: unknown action ${JSON.stringify(action)}; expected install, remove or show`);
   }
@@ -99,7 +100,7 @@ export async function runScheduleCommand(action: string, options: ScheduleComman
 
   const code = await actions.installSchedule(target, choice, deps);
   // The scheduled run does not inherit this shell's SEC_USER_AGENT.
-  if (code === 0 && typeof requireUserAgent(loaded.config) !== 'string') {
+  if (code === EXIT.OK && typeof requireUserAgent(loaded.config) !== 'string') {
     deps.log(
       `note: ${loaded.config.configPath} has no sources.edgar.user_agent, and the scheduled run does not see SEC_USER_AGENT from this shell: ` +
         (choice.cron ? 'set user_agent in the config.' : 'set user_agent in the config, or put SEC_USER_AGENT="Name email" in ~/.config/batch-refresh/env.'),

@@ -4,10 +4,10 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
+import { EXIT, ExitError } from '../errors.js';
 import { readStatus, type RunSummary, type StatusReport } from '../status/read-status.js';
 import { plural } from '../util/text.js';
 import { createClock } from '../util/time.js';
-import { ExitError, EXIT } from './exit-error.js';
 import { formatDuration } from './terminal.js';
 
 /** `batch-refresh status [--json]`: the last runs, data freshness, the next scheduled run, a run in progress. */

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { EXIT } from '../errors.js';
 import { loadSampleDataset } from '../stand-in/datasets.js';
 import { startStandIn } from '../stand-in/server.js';
 
@@ -48,7 +49,7 @@ function runCli(configFile: string, dir: string): Promise<{ code: number; stdout
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGINT' ? 130 : 1), stdout }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGINT' ? EXIT.SIGINT : EXIT.FAILED), stdout }));
   });
 }
 
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
     const database = path.relative(process.cwd(), path.join(dir, 'stocks.db'));
     const shown = database.startsWith('..') ? path.join(dir, 'stocks.db') : database;
     process.stderr.write(
-      code === 0
+      code === EXIT.OK
         ? `demo: done. Try:\n  sqlite3 ${shown} "SELECT symbol, price, pe_ratio, lynch_category FROM stock_metrics"\n`
         : `demo: the CLI exited ${code}\n`,
     );

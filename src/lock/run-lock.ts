@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
+import { LockHeldError } from '../errors.js';
 
 /** Who holds the lock, as written next to it for the message a second run prints. */
 export interface LockHolder {
@@ -13,20 +14,6 @@ export interface LockHolder {
 
 /** A single run, or a `--continuous` process (which holds the lock while it waits between cycles). */
 export type LockMode = 'run' | 'continuous';
-
-export class LockHeldError extends Error {
-  override readonly name = 'LockHeldError';
-  constructor(
-    readonly lockPath: string,
-    readonly holder: LockHolder | null,
-  ) {
-    super(
-      holder === null
-        ? `another batch-refresh run holds the lock ${lockPath}`
-        : `another batch-refresh run holds the lock ${lockPath}: PID ${holder.pid} on ${holder.host}, started ${holder.started_at}`,
-    );
-  }
-}
 
 export interface RunLock {
   /** The previous holder, when its lock was left behind by a process that is gone. */

@@ -1,3 +1,4 @@
+import { EXIT } from '../errors.js';
 import type { SummaryReport } from '../report/summary-report.js';
 
 /** Failed symbols listed by name in a message; the rest are counted. */
@@ -13,7 +14,7 @@ export type WebhookFormat = 'slack' | 'discord' | 'json';
  * other non-zero exit (a report that could not be written, nothing attempted).
  */
 export function isErrorRun(report: SummaryReport): boolean {
-  return report.failed > 0 || report.status !== 'completed' || report.exit_code !== 0;
+  return report.failed > 0 || report.status !== 'completed' || report.exit_code !== EXIT.OK;
 }
 
 /** Subject line and plain-text body shared by every channel. */
@@ -23,7 +24,7 @@ export function renderMessage(report: SummaryReport, reportPath: string | null):
       ? report.status.toUpperCase()
       : report.failed > 0
         ? 'completed with failures'
-        : report.exit_code !== 0
+        : report.exit_code !== EXIT.OK
           ? `completed, exit code ${report.exit_code}`
           : 'completed';
   const subject = `batch-refresh ${label}: ${report.successful} successful, ${report.failed} failed, ${report.skipped} skipped (${report.success_rate})`;

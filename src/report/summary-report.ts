@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ErrorType } from '../sources/http.js';
+import type { ErrorType } from '../errors.js';
 import type { SourceStats } from '../sources/source-client.js';
 import type { BulkFigures } from '../runner/bulk.js';
 import type { Outcome } from '../runner/outcome.js';
@@ -107,15 +107,13 @@ function existsIn(directory: string, name: string): boolean {
  * written (modification time, then name), never `justWritten`: a run re-doing a missed night
  * (`BATCH_REFRESH_NOW` in the past) must not delete its own fresh file.
  */
-export function pruneFiles(directory: string, pattern: RegExp, keep: number, justWritten?: string): string[] {
+export function pruneFiles(directory: string, pattern: RegExp, keep: number, justWritten?: string): void {
   const files = readdirSync(directory)
     .filter((name) => pattern.test(name) && name !== justWritten)
     .map((name) => ({ name, written: statSync(path.join(directory, name)).mtimeMs }))
     .sort((a, b) => a.written - b.written || compareStamped(a.name, b.name));
   const kept = justWritten === undefined ? keep : keep - 1;
-  const doomed = files.slice(0, Math.max(0, files.length - kept)).map((file) => file.name);
-  for (const name of doomed) rmSync(path.join(directory, name), { force: true });
-  return doomed;
+  for (const file of files.slice(0, Math.max(0, files.length - kept))) rmSync(path.join(directory, file.name), { force: true });
 }
 
 /** Name order, with `_N` suffixes of same-second files after the plain name. */

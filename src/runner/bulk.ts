@@ -2,15 +2,15 @@ import { ExtractPool, type ExtractResult } from '../bulk/extract-pool.js';
 import { openArchive, type ArchiveDownload } from '../bulk/download.js';
 import { readZipEntries } from '../bulk/zip-stream.js';
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
+import { ArchiveUnavailableError, FatalSourceError, SourceError } from '../errors.js';
 import type { FilingRow, SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
-import { SourceError } from '../sources/http.js';
 import type { SecSource } from '../sources/sec.js';
 import { fetchLatestSections, type CompanyData } from './company-data.js';
 import { countOutcomes, type Outcome, type OutcomeCounts } from './outcome.js';
 import type { PriceBook } from './prices.js';
 import { mergeSplits } from '../extract/split-adjust.js';
-import { buildUpdate, FatalSourceError, saveUpdate, showsNewSplit } from './process-stock.js';
+import { buildUpdate, saveUpdate, showsNewSplit } from './process-stock.js';
 import { plural } from '../util/text.js';
 
 /*
@@ -77,11 +77,6 @@ export interface BulkResult {
   extraction_seconds: number;
   abortReason: string | null;
   budgetExhausted: boolean;
-}
-
-/** SEC has not published the archive (404): the night goes per company instead. */
-export class ArchiveUnavailableError extends Error {
-  override readonly name = 'ArchiveUnavailableError';
 }
 
 const PRICE_WINDOW = 100;

@@ -2,7 +2,7 @@ import { extractCompanyFacts } from '../extract/companyfacts.js';
 import { extractFilingSections, type FilingSection } from '../extract/filing-sections.js';
 import { extractFilingColumns, extractSubmissions } from '../extract/submissions.js';
 import type { CompanyFactsExtract, CompanyProfile, FilingRow } from '../extract/types.js';
-import { SourceError } from '../sources/http.js';
+import { SourceError } from '../errors.js';
 import type { StoredStockState } from '../db/stock-store.js';
 import type { SecSource } from '../sources/sec.js';
 import type { Validators } from '../sources/source-client.js';

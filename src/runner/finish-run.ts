@@ -2,6 +2,7 @@ import type { BackupResult } from '../backup/backup-database.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { Db } from '../db/open-database.js';
 import { finishSyncRun } from '../db/sync-runs.js';
+import { EXIT, type ExitCode } from '../errors.js';
 import { sendNotifications } from '../notify/notify.js';
 import { writeMetricsTextfile } from '../report/metrics-textfile.js';
 import { formatRate, sourceFigures, summarizeFailures, writeReport, type SummaryReport } from '../report/summary-report.js';
@@ -43,8 +44,9 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
   const endedAt = deps.now();
   const counts = countOutcomes(result.outcomes);
   const rate = successRate(counts);
-  const interruptedCode = deps.signal?.reason === 'SIGTERM' ? 143 : 130;
-  let exitCode = result.status === 'aborted' ? 3 : result.status === 'interrupted' ? interruptedCode : rate >= config.error_handling.min_success_rate ? 0 : 1;
+  const interruptedCode = deps.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+  let exitCode: ExitCode =
+    result.status === 'aborted' ? EXIT.ABORTED : result.status === 'interrupted' ? interruptedCode : rate >= config.error_handling.min_success_rate ? EXIT.OK : EXIT.FAILED;
   const durationSeconds = Math.round((endedAt.getTime() - input.startedAt.getTime()) / 10) / 100;
   const report: SummaryReport = {
     start_time: formatLocalIso(input.startedAt),
@@ -85,7 +87,7 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
     } catch (error) {
       reportError = `cannot write the summary report to ${config.reporting.summary_directory}: ${(error as Error).message}`;
       deps.log.error(reportError);
-      if (exitCode === 0) exitCode = 1;
+      if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
       report.exit_code = exitCode;
     }
   }
@@ -106,7 +108,7 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
   } catch (error) {
     // A full disk at the very end: the stocks are stored; say so rather than crash.
     deps.log.error(`cannot record the end of the run in sync_runs: ${(error as Error).message}`);
-    if (exitCode === 0) exitCode = 1;
+    if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
     report.exit_code = exitCode;
   }
   return { kind: 'run', report, reportPath, exitCode };

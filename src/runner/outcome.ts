@@ -1,4 +1,4 @@
-import type { ErrorType } from '../sources/http.js';
+import type { ErrorType } from '../errors.js';
 
 /** What became of one stock. A failure is data, not an exception. */
 export type Outcome =

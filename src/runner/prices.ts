@@ -1,7 +1,7 @@
 import { extractChartQuote } from '../extract/chart.js';
 import { extractSpark, sparkQuote, type DailyClose, type SparkSeries } from '../extract/spark.js';
 import type { QuoteRow } from '../extract/types.js';
-import { SourceError } from '../sources/http.js';
+import { SourceError } from '../errors.js';
 import type { YahooSource } from '../sources/yahoo.js';
 
 /** The spark ranges asked for, by how much history a symbol already has. */
@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 
 /** What Yahoo gave for one symbol: the price, and the daily closes to add to price_history. */
 export type PriceAnswer =
-  | { kind: 'data'; quote: QuoteRow; closes: DailyClose[]; via: 'spark' | 'chart' }
+  | { kind: 'data'; quote: QuoteRow; closes: DailyClose[] }
   | { kind: 'no_data'; reason: string }
   | { kind: 'error'; error: SourceError };
 
@@ -85,14 +85,14 @@ export class PriceBook {
     this.answers.delete(symbol);
     // Closes that moved by a split's factor overnight: the chart's split events date and size it.
     const splitInCloses = found.kind === 'series' && (this.options.closeShift?.(symbol, found.series.closes) ?? null) !== null;
-    if (found.kind === 'series' && !withSplits && !splitInCloses) return { kind: 'data', quote: sparkQuote(found.series), closes: found.series.closes, via: 'spark' };
+    if (found.kind === 'series' && !withSplits && !splitInCloses) return { kind: 'data', quote: sparkQuote(found.series), closes: found.series.closes };
     // Yahoo limiting our rate: twenty chart requests in place of the batch would only make it worse.
     if (found.kind === 'failed' && found.error.type === 'rate_limited') return { kind: 'error', error: found.error };
     const chart = await this.chartQuote(symbol);
     if (found.kind !== 'series') return chart;
     // Spark's price and closes, with the chart's split events.
     const splits = chart.kind === 'data' ? chart.quote.splits : [];
-    return { kind: 'data', quote: { ...sparkQuote(found.series), splits }, closes: found.series.closes, via: 'spark' };
+    return { kind: 'data', quote: { ...sparkQuote(found.series), splits }, closes: found.series.closes };
   }
 
   private async requestGroup(symbols: string[], range: SparkRange): Promise<Map<string, SparkSeries> | SourceError> {
@@ -121,7 +121,7 @@ export class PriceBook {
       const response = await this.yahoo.fetchChart(symbol);
       if (response.kind !== 'data') return { kind: 'no_data', reason: 'yahoo: symbol not found (404)' };
       const chart = extractChartQuote(response.json);
-      return chart.kind === 'quote' ? { kind: 'data', quote: chart.quote, closes: [], via: 'chart' } : { kind: 'no_data', reason: `yahoo: ${chart.reason}` };
+      return chart.kind === 'quote' ? { kind: 'data', quote: chart.quote, closes: [] } : { kind: 'no_data', reason: `yahoo: ${chart.reason}` };
     } catch (error) {
       if (error instanceof SourceError) {
         if (error.fatal) throw error;

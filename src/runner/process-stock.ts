@@ -1,27 +1,13 @@
 import { explainStorageError } from '../db/storage-errors.js';
+import { FatalSourceError, SourceError } from '../errors.js';
 import type { DailyClose } from '../extract/spark.js';
 import { applySplits, mergeSplits } from '../extract/split-adjust.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import type { CompanyFactsExtract, QuoteRow, SplitEvent } from '../extract/types.js';
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
-import { SourceError } from '../sources/http.js';
 import type { CompanyCache, CompanyData } from './company-data.js';
 import type { Outcome } from './outcome.js';
 import type { PriceBook } from './prices.js';
-
-/**
- * A failure that must stop the whole run because every further stock would fail the same way:
- * SEC refusing us (403), or a full disk.
- */
-export class FatalSourceError extends Error {
-  override readonly name = 'FatalSourceError';
-  constructor(
-    readonly sourceError: SourceError,
-    readonly source = 'sec',
-  ) {
-    super(sourceError.message);
-  }
-}
 
 /** SQLite and file-system codes that mean the disk is full or failing, not this stock's data. */
 const FATAL_STORAGE_CODES = /^(SQLITE_FULL|SQLITE_IOERR|SQLITE_CANTOPEN|SQLITE_READONLY|ENOSPC|EIO|EROFS)/;

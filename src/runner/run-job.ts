@@ -1,15 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { acquireRunLock, LockHeldError, type RunLock } from '../lock/run-lock.js';
+import { acquireRunLock, type RunLock } from '../lock/run-lock.js';
 import { backupDatabase, type BackupResult } from '../backup/backup-database.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { openDatabase, type Db } from '../db/open-database.js';
+import { ArchiveUnavailableError, LockHeldError, SetupError, SourceError, UniverseError, type ExitCode } from '../errors.js';
 import { StockStore, type StoredStockState } from '../db/stock-store.js';
 import { startSyncRun } from '../db/sync-runs.js';
 import type { Logger } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
-import { SourceError, type FetchFn } from '../sources/http.js';
+import type { FetchFn } from '../sources/http.js';
 import { SecSource } from '../sources/sec.js';
 import type { SourceDeps, SourceStats } from '../sources/source-client.js';
 import { YahooSource } from '../sources/yahoo.js';
@@ -19,14 +20,14 @@ import { fileStamp } from '../util/time.js';
 import { detectChanges, type ChangeDetection } from './changes.js';
 import type { SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
-import { ArchiveUnavailableError, runBulk, type BulkFigures } from './bulk.js';
+import { runBulk, type BulkFigures } from './bulk.js';
 import { CompanyCache, fetchCompanyData } from './company-data.js';
 import { finish, publish } from './finish-run.js';
 import type { Outcome } from './outcome.js';
 import { buildPlan, companiesOf, filingsOwners, type RefreshPlan } from './plan.js';
 import { PriceBook } from './prices.js';
 import { runRefresh, type RefreshEvents, type RefreshResult } from './run-refresh.js';
-import { loadUniverse, UniverseError, type Universe } from './universe.js';
+import { loadUniverse, type Universe } from './universe.js';
 
 export interface JobOptions {
   config: ResolvedConfig;
@@ -61,14 +62,6 @@ export interface JobDeps {
   wallClock?: () => Date;
 }
 
-/**
- * The run could not start (backup failed, database cannot be opened or written): nothing was
- * refreshed, the database is as it was. The shell exits 3 with the message.
- */
-export class SetupError extends Error {
-  override readonly name = 'SetupError';
-}
-
 async function setupStep<T>(what: string, step: () => Promise<T> | T, explain: (error: unknown) => string = (error) => (error as Error).message): Promise<T> {
   try {
     return await step();
@@ -93,7 +86,7 @@ export interface DryRunPlan {
 export type JobResult =
   | { kind: 'disabled' }
   | { kind: 'dry-run'; plan: DryRunPlan }
-  | { kind: 'run'; report: SummaryReport; reportPath: string | null; exitCode: number };
+  | { kind: 'run'; report: SummaryReport; reportPath: string | null; exitCode: ExitCode };
 
 /**
  * One refresh, start to finish: backup, universe, plan, the batch loop, the report and the
@@ -119,7 +112,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
   const startedAt = deps.now();
   const stamp = fileStamp((deps.wallClock ?? (() => new Date()))());
   mkdirSync(path.dirname(config.database.path), { recursive: true, mode: 0o750 });
-  // Throws LockHeldError (exit 75) before anything is touched when another run is active.
+  // Throws LockHeldError (EXIT.LOCKED) before anything is touched when another run is active.
   let lock: RunLock;
   try {
     lock = acquireRunLock(config.database.path, startedAt);
@@ -206,7 +199,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
       deps.log.error(error.message);
       universe ??= { entries: [], rejected: [], origin: 'unavailable', size: 0, notFound: [] };
       plan ??= { entries: [], batches: [], companies: 0, estimatedSeconds: 0, pricesSeconds: 0 };
-      result = { outcomes: [], status: 'aborted', abortReason: error.message, abortKind: 'fatal', budgetExhausted: false, notStarted: plan.entries.length, retried: [] };
+      result = { outcomes: [], status: 'aborted', abortReason: error.message, budgetExhausted: false, notStarted: plan.entries.length, retried: [] };
     }
     const stats: Record<string, SourceStats> = {};
     if (sec !== null) stats.sec = sec.client.stats;
@@ -402,7 +395,6 @@ async function rebuild(plan: RefreshPlan, parts: RefreshParts, sec: SecSource, o
       outcomes: ordered,
       status: abortReason !== null ? 'aborted' : deps.signal?.aborted === true ? 'interrupted' : 'completed',
       abortReason,
-      abortKind: abortReason === null ? null : (rest?.abortKind ?? 'fatal'),
       budgetExhausted: bulk.budgetExhausted || (rest?.budgetExhausted ?? false),
       notStarted: plan.entries.length - ordered.length,
       retried: rest?.retried ?? [],

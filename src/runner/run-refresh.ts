@@ -1,6 +1,7 @@
 import type { UniverseEntry } from '../extract/universe.js';
 import { countOutcomes, type Outcome, type OutcomeCounts } from './outcome.js';
-import { FatalSourceError, processStock, type StockPipeline } from './process-stock.js';
+import { FatalSourceError } from '../errors.js';
+import { processStock, type StockPipeline } from './process-stock.js';
 import { plural } from '../util/text.js';
 
 /** Progress callbacks: the terminal layer attaches a bar or log lines; the runner prints nothing. */
@@ -40,8 +41,6 @@ export interface RefreshResult {
   notStarted: number;
   /** Symbols that failed in the main pass and were tried again. */
   retried: string[];
-  /** Exit code class of an abort: 'fatal' for a source refusing us, 'failures' for the failure limits. */
-  abortKind: 'fatal' | 'failures' | null;
 }
 
 /**
@@ -57,7 +56,7 @@ export async function runRefresh(
 ): Promise<RefreshResult> {
   const total = batches.reduce((sum, batch) => sum + batch.length, 0);
   const outcomes = new Map<string, Outcome>();
-  const state = { consecutiveFailures: 0, abortReason: null as string | null, abortKind: null as RefreshResult['abortKind'], budgetExhausted: false };
+  const state = { consecutiveFailures: 0, abortReason: null as string | null, budgetExhausted: false };
   const stopped = (): boolean => state.abortReason !== null || deps.signal?.aborted === true || state.budgetExhausted;
 
   const runOne = async (entry: UniverseEntry, countFailures: boolean): Promise<void> => {
@@ -73,7 +72,6 @@ export async function runRefresh(
     } catch (error) {
       if (!(error instanceof FatalSourceError)) throw error;
       state.abortReason ??= error.message;
-      state.abortKind = 'fatal';
       outcome = { status: 'failed', symbol: entry.symbol, errorType: error.sourceError.type, message: error.message, attempts: error.sourceError.attempts, source: error.source };
     }
     outcomes.set(entry.symbol, outcome);
@@ -90,10 +88,8 @@ export async function runRefresh(
     if (state.abortReason !== null) return;
     if (!options.continueOnError) {
       state.abortReason = `continue_on_error is false: stopped at the first failure (${outcome.symbol}: ${outcome.message})`;
-      state.abortKind = 'failures';
     } else if (state.consecutiveFailures >= options.maxConsecutiveFailures) {
       state.abortReason = `${plural(state.consecutiveFailures, 'consecutive failure', 'consecutive failures')} (error_handling.max_consecutive_failures); last: ${outcome.symbol}: ${outcome.message}`;
-      state.abortKind = 'failures';
     }
   };
 
@@ -133,7 +129,6 @@ export async function runRefresh(
     outcomes: ordered,
     status,
     abortReason: state.abortReason,
-    abortKind: state.abortKind,
     budgetExhausted: state.budgetExhausted,
     notStarted: total - ordered.length,
     retried,

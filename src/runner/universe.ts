@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/load-config.js';
+import { UniverseError } from '../errors.js';
 import { filterUniverse, parseSymbolList, parseTickerExchangeFile, type RejectedSymbol, type UniverseEntry } from '../extract/universe.js';
 import type { SecSource } from '../sources/sec.js';
 
@@ -12,11 +13,6 @@ export interface Universe {
   size: number;
   /** --symbols given that the universe does not hold, in the order given. */
   notFound: string[];
-}
-
-/** Raised when the universe cannot be had: nothing can run without it. */
-export class UniverseError extends Error {
-  override readonly name = 'UniverseError';
 }
 
 /**

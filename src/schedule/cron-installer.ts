@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { EXIT, type ExitCode } from '../errors.js';
 import { createDataFolders, runLogged } from './common.js';
 import { describeFailure, type ScheduleDeps } from './deps.js';
 import { CRON_LOG_FILE, findCronBlock, renderCronBlock, replaceCronBlock } from './render-cron.js';
@@ -30,60 +31,60 @@ function timeZoneWarning(target: ScheduleTarget, systemTimeZone: string): string
 }
 
 /** Adds the managed block to the user's crontab, replacing a previous one. Returns the exit code. */
-export async function installCron(target: ScheduleTarget, deps: ScheduleDeps): Promise<number> {
+export async function installCron(target: ScheduleTarget, deps: ScheduleDeps): Promise<ExitCode> {
   const folderProblem = await createDataFolders(target, deps);
   if (folderProblem !== null) {
     deps.log(folderProblem);
-    return 1;
+    return EXIT.FAILED;
   }
   const current = await readCrontab(deps);
   if (!current.ok) {
     deps.log(current.issue);
-    return 1;
+    return EXIT.FAILED;
   }
   const edit = replaceCronBlock(current.text, renderCronBlock(target));
   if (!edit.ok) {
     deps.log(edit.issue);
-    return 1;
+    return EXIT.FAILED;
   }
-  if (!(await runLogged(deps, 'crontab', ['-'], edit.text))) return 1;
+  if (!(await runLogged(deps, 'crontab', ['-'], edit.text))) return EXIT.FAILED;
   deps.log(`${edit.found ? 'replaced the batch-refresh block in' : 'added a batch-refresh block to'} your crontab: nightly at ${formatRunTime(target.runTime)} ${target.timeZone}`);
   const warning = timeZoneWarning(target, deps.systemTimeZone);
   if (warning !== null) deps.log(warning);
   deps.log(`logs:   ${path.join(target.logDirectory, CRON_LOG_FILE)} (console output) and the job's own log file\nstate:  batch-refresh schedule show --cron   (or: crontab -l)`);
-  return 0;
+  return EXIT.OK;
 }
 
 /** Removes the managed block, keeping every other line. Returns the exit code. */
-export async function removeCron(deps: ScheduleDeps): Promise<number> {
+export async function removeCron(deps: ScheduleDeps): Promise<ExitCode> {
   const current = await readCrontab(deps);
   if (!current.ok) {
     deps.log(current.issue);
-    return 1;
+    return EXIT.FAILED;
   }
   const edit = replaceCronBlock(current.text, null);
   if (!edit.ok) {
     deps.log(edit.issue);
-    return 1;
+    return EXIT.FAILED;
   }
   if (!edit.found) {
     deps.log('no batch-refresh block in your crontab; nothing to remove');
-    return 0;
+    return EXIT.OK;
   }
-  if (!(await runLogged(deps, 'crontab', ['-'], edit.text))) return 1;
+  if (!(await runLogged(deps, 'crontab', ['-'], edit.text))) return EXIT.FAILED;
   deps.log('removed the batch-refresh block from your crontab');
-  return 0;
+  return EXIT.OK;
 }
 
 /** Prints the installed block, or the one `install --cron` would add. Always 0. */
-export async function showCron(target: ScheduleTarget, deps: ScheduleDeps): Promise<number> {
+export async function showCron(target: ScheduleTarget, deps: ScheduleDeps): Promise<ExitCode> {
   const current = await readCrontab(deps);
   if (!current.ok) {
     deps.out(`${current.issue}\n`);
-    return 0;
+    return EXIT.OK;
   }
   const block = findCronBlock(current.text);
   if (block !== null) deps.out(`installed in your crontab:\n${block}`);
   else deps.out(`no batch-refresh block in your crontab; \`batch-refresh schedule install --cron\` would add:\n${renderCronBlock(target)}`);
-  return 0;
+  return EXIT.OK;
 }

@@ -1,3 +1,4 @@
+import { EXIT } from '../errors.js';
 import { escapeSystemdSpecifiers, quoteSystemdExecArg, quoteSystemdExecutable, quoteSystemdPathListItem } from './quote.js';
 import { formatRunTime, type ScheduleTarget } from './schedule-target.js';
 
@@ -41,7 +42,7 @@ function header(title: string, filled: string[]): string[] {
 
 /** Without it systemd marks the unit failed after every `systemctl stop` (systemd only counts a death by the signal itself as clean). */
 function stopIsSuccess(): string[] {
-  return ['# 143 is how the job ends on SIGTERM (systemctl stop, shutdown): a clean stop, not a failure.', 'SuccessExitStatus=143'];
+  return [`# ${EXIT.SIGTERM} is how the job ends on SIGTERM (systemctl stop, shutdown): a clean stop, not a failure.`, `SuccessExitStatus=${EXIT.SIGTERM}`];
 }
 
 function execStart(target: ScheduleTarget, extraArgs: string[]): string {

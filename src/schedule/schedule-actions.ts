@@ -1,3 +1,4 @@
+import type { ExitCode } from '../errors.js';
 import { installCron, removeCron, showCron } from './cron-installer.js';
 import type { ScheduleDeps } from './deps.js';
 import type { ScheduleTarget } from './schedule-target.js';
@@ -12,16 +13,16 @@ export interface SchedulerChoice {
 }
 
 /** `schedule install`: returns the exit code. */
-export function installSchedule(target: ScheduleTarget, choice: SchedulerChoice, deps: ScheduleDeps): Promise<number> {
+export function installSchedule(target: ScheduleTarget, choice: SchedulerChoice, deps: ScheduleDeps): Promise<ExitCode> {
   return choice.cron ? installCron(target, deps) : installSystemd(target, { continuous: choice.continuous }, deps);
 }
 
 /** `schedule remove`: needs no target, so a broken config cannot keep an old schedule in place. */
-export function removeSchedule(choice: SchedulerChoice, deps: ScheduleDeps): Promise<number> {
+export function removeSchedule(choice: SchedulerChoice, deps: ScheduleDeps): Promise<ExitCode> {
   return choice.cron ? removeCron(deps) : removeSystemd(deps);
 }
 
 /** `schedule show`: always 0. */
-export function showSchedule(target: ScheduleTarget, choice: SchedulerChoice, deps: ScheduleDeps): Promise<number> {
+export function showSchedule(target: ScheduleTarget, choice: SchedulerChoice, deps: ScheduleDeps): Promise<ExitCode> {
   return choice.cron ? showCron(target, deps) : showSystemd(target, deps);
 }

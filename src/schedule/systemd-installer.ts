@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { EXIT, type ExitCode } from '../errors.js';
 import { createDataFolders, FOLDER_MODE, lingerHint, readLinger, runLogged } from './common.js';
 import { describeFailure, type ScheduleDeps, type ScheduleFs } from './deps.js';
 import { renderContinuousUnit, renderServiceUnit, renderTimerUnit, UNIT_NAMES, type SandboxOptions } from './render-systemd.js';
@@ -58,20 +59,20 @@ const ENABLEABLE: readonly string[] = [UNIT_NAMES.timer, UNIT_NAMES.continuous];
  * Writes the units, reloads the user manager and enables the timer (or the continuous service).
  * A previous install of the other kind is disabled and removed first. Returns the exit code.
  */
-export async function installSystemd(target: ScheduleTarget, options: SystemdInstallOptions, deps: ScheduleDeps): Promise<number> {
+export async function installSystemd(target: ScheduleTarget, options: SystemdInstallOptions, deps: ScheduleDeps): Promise<ExitCode> {
   const sandbox = await probeUserNamespaces(deps.fs);
   const units = renderUnits(target, sandbox, options);
   const directory = unitDirectory(deps.homedir);
   const folderProblem = await createDataFolders(target, deps);
   if (folderProblem !== null) {
     deps.log(folderProblem);
-    return 1;
+    return EXIT.FAILED;
   }
   const stale = (await installedUnits(deps)).filter((name) => !units.has(name));
   const staleEnabled = stale.filter((name) => ENABLEABLE.includes(name));
   if (staleEnabled.length > 0 && !(await runLogged(deps, 'systemctl', ['--user', 'disable', '--now', ...staleEnabled]))) {
     deps.log(`could not stop ${staleEnabled.join(', ')}; left everything as it was`);
-    return 1;
+    return EXIT.FAILED;
   }
   try {
     await deps.fs.mkdir(directory, FOLDER_MODE);
@@ -79,7 +80,7 @@ export async function installSystemd(target: ScheduleTarget, options: SystemdIns
     for (const [name, text] of units) await deps.fs.writeFile(path.join(directory, name), text, UNIT_FILE_MODE);
   } catch (error) {
     deps.log(`cannot write the unit files into ${directory}: ${(error as Error).message}`);
-    return 1;
+    return EXIT.FAILED;
   }
   deps.log(`wrote ${[...units.keys()].map((name) => path.join(directory, name)).join(', ')}${stale.length > 0 ? ` (removed ${stale.join(', ')})` : ''}`);
   if (!sandbox.userNamespaces) {
@@ -98,7 +99,7 @@ export async function installSystemd(target: ScheduleTarget, options: SystemdIns
         'run this from your own login session (not su or sudo), or use `batch-refresh schedule install --cron`.',
       ].join('\n'),
     );
-    return 1;
+    return EXIT.FAILED;
   }
   deps.log(
     options.continuous
@@ -113,16 +114,16 @@ export async function installSystemd(target: ScheduleTarget, options: SystemdIns
       `node:   ${target.nodePath} (run schedule install again after changing Node versions)`,
     ].join('\n'),
   );
-  return 0;
+  return EXIT.OK;
 }
 
 /** Disables and deletes whatever units an install left. Returns the exit code. */
-export async function removeSystemd(deps: ScheduleDeps): Promise<number> {
+export async function removeSystemd(deps: ScheduleDeps): Promise<ExitCode> {
   const directory = unitDirectory(deps.homedir);
   const installed = await installedUnits(deps);
   if (installed.length === 0) {
     deps.log(`no batch-refresh units in ${directory}; nothing to remove`);
-    return 0;
+    return EXIT.OK;
   }
   const enabled = installed.filter((name) => ENABLEABLE.includes(name));
   // Removal goes on when systemctl fails: deleted unit files cannot start again after a reload.
@@ -131,19 +132,19 @@ export async function removeSystemd(deps: ScheduleDeps): Promise<number> {
     for (const name of installed) await deps.fs.removeFile(path.join(directory, name));
   } catch (error) {
     deps.log(`cannot delete the unit files in ${directory}: ${(error as Error).message}`);
-    return 1;
+    return EXIT.FAILED;
   }
   const reloaded = await runLogged(deps, 'systemctl', ['--user', 'daemon-reload']);
   deps.log(`removed ${installed.map((name) => path.join(directory, name)).join(', ')}`);
   if (!disabled || !reloaded) {
     deps.log('systemctl --user did not answer; the files are gone, and the units stop for good at the next login or `systemctl --user daemon-reload`');
-    return 1;
+    return EXIT.FAILED;
   }
-  return 0;
+  return EXIT.OK;
 }
 
 /** Prints what is installed and, when the user manager answers, when the timer fires next. Always 0. */
-export async function showSystemd(target: ScheduleTarget, deps: ScheduleDeps): Promise<number> {
+export async function showSystemd(target: ScheduleTarget, deps: ScheduleDeps): Promise<ExitCode> {
   const directory = unitDirectory(deps.homedir);
   const installed = await installedUnits(deps);
   if (installed.length === 0) {
@@ -162,5 +163,5 @@ export async function showSystemd(target: ScheduleTarget, deps: ScheduleDeps): P
   const linger = await readLinger(deps);
   deps.out(`linger: ${linger === null ? 'unknown (loginctl did not answer)' : linger ? 'yes' : `no (timers run only while ${deps.userName} is logged in)`}\n`);
   deps.out(`configured: ${formatRunTime(target.runTime)} ${target.timeZone}\n`);
-  return 0;
+  return EXIT.OK;
 }

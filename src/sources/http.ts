@@ -4,40 +4,7 @@
  * every failure turned into a classified `SourceError`.
  */
 
-/** Failure classes, as counted in the report's `error_types`. */
-export type ErrorType =
-  | 'timeout'
-  | 'network'
-  | 'http_5xx'
-  | 'rate_limited'
-  | 'http_4xx'
-  | 'forbidden'
-  | 'invalid_json'
-  | 'body_too_large'
-  | 'unexpected_response'
-  | 'storage'
-  | 'internal';
-
-/** Classes worth another attempt: the next try may well succeed. */
-const TRANSIENT_TYPES: ReadonlySet<ErrorType> = new Set(['timeout', 'network', 'http_5xx', 'rate_limited', 'invalid_json']);
-
-export class SourceError extends Error {
-  override readonly name = 'SourceError';
-  readonly transient: boolean;
-  /** How many attempts were made before giving up (set by the retrying client). */
-  attempts = 1;
-  constructor(
-    readonly type: ErrorType,
-    message: string,
-    readonly details: { status?: number; retryAfterMs?: number; fatal?: boolean } = {},
-  ) {
-    super(message);
-    this.transient = TRANSIENT_TYPES.has(type);
-  }
-  get fatal(): boolean {
-    return this.details.fatal === true;
-  }
-}
+import { SourceError } from '../errors.js';
 
 export type FetchFn = typeof fetch;
 

@@ -1,6 +1,7 @@
 import pRetry from 'p-retry';
 import pThrottle from 'p-throttle';
-import { httpGet, httpOpen, parseJsonBody, SourceError, type FetchFn, type HttpBody } from './http.js';
+import { SourceError } from '../errors.js';
+import { httpGet, httpOpen, parseJsonBody, type FetchFn, type HttpBody } from './http.js';
 
 /** Retry-After beyond this is capped: a nightly job should not stall for hours on one header. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../src/sources/http.js';
+import { SourceError } from '../../src/errors.js';
 import { SourceClient, type SourceClientOptions } from '../../src/sources/source-client.js';
 import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { SourceError } from '../../src/sources/http.js';
+import { SourceError } from '../../src/errors.js';
 
 /** The SourceError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
 export async function sourceError(promise: Promise<unknown>): Promise<SourceError> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExitError } from '../../src/cli/exit-error.js';
+import { ExitError } from '../../src/errors.js';
 import { registerScheduleCommand, runScheduleCommand, type ScheduleCommandOptions } from '../../src/cli/schedule-command.js';
 import { nodeScheduleFs, type ScheduleDeps } from '../../src/schedule/deps.js';
 import { CRON_BEGIN_MARKER } from '../../src/schedule/render-cron.js';
