@@ -1,5 +1,3 @@
-import type { LockHolder } from './lock/run-lock.js';
-
 /*
  * Every error of the product in one place (changesets' packages/errors): the exit codes a run ends
  * with, the classes a failed stock is counted under, and the error classes thrown, each naming its
@@ -114,7 +112,7 @@ export class ExitError extends BatchRefreshError {
 export class LockHeldError extends BatchRefreshError {
   override readonly name = 'LockHeldError';
   readonly kind = 'locked';
-  constructor(lockPath: string, holder: LockHolder | null) {
+  constructor(lockPath: string, holder: { pid: number; host: string; started_at: string } | null) {
     const held = `another batch-refresh run holds the lock ${lockPath}`;
     super(`${holder === null ? held : `${held}: PID ${holder.pid} on ${holder.host}, started ${holder.started_at}`}; nothing was done`);
   }

@@ -12,7 +12,7 @@ import type { ChangeDetection } from './changes.js';
 import { countOutcomes, successRate } from './outcome.js';
 import { companiesOf, type RefreshPlan } from './plan.js';
 import type { BulkFigures } from './bulk.js';
-import type { JobDeps, JobResult } from './run-job.js';
+import type { JobDeps, JobResult } from './job.js';
 import type { RefreshResult } from './run-refresh.js';
 import type { Universe } from './universe.js';
 

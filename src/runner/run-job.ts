@@ -5,12 +5,10 @@ import { acquireRunLock, type RunLock } from '../lock/run-lock.js';
 import { backupDatabase, type BackupResult } from '../backup/backup-database.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { openDatabase, type Db } from '../db/open-database.js';
-import { ArchiveUnavailableError, LockHeldError, SetupError, SourceError, UniverseError, type ExitCode } from '../errors.js';
+import { ArchiveUnavailableError, LockHeldError, SetupError, SourceError, UniverseError } from '../errors.js';
 import { StockStore, type StoredStockState } from '../db/stock-store.js';
 import { startSyncRun } from '../db/sync-runs.js';
 import type { Logger } from '../logging/logger.js';
-import type { SummaryReport } from '../report/summary-report.js';
-import type { FetchFn } from '../sources/http.js';
 import { SecSource } from '../sources/sec.js';
 import type { SourceDeps, SourceStats } from '../sources/source-client.js';
 import { YahooSource } from '../sources/yahoo.js';
@@ -26,41 +24,11 @@ import { finish, publish } from './finish-run.js';
 import type { Outcome } from './outcome.js';
 import { buildPlan, companiesOf, filingsOwners, type RefreshPlan } from './plan.js';
 import { PriceBook } from './prices.js';
-import { runRefresh, type RefreshEvents, type RefreshResult } from './run-refresh.js';
+import { runRefresh, type RefreshResult } from './run-refresh.js';
 import { loadUniverse, type Universe } from './universe.js';
+import type { DryRunPlan, JobDeps, JobOptions, JobResult } from './job.js';
 
-export interface JobOptions {
-  config: ResolvedConfig;
-  dryRun: boolean;
-  limit?: number;
-  /** Only these symbols of the universe (--symbols). */
-  symbols?: string[];
-  userAgent: string;
-  /** Whether this run backs up first (continuous mode backs up once a day); default yes. */
-  backup?: (config: ResolvedConfig) => boolean;
-  /** Only stocks last refreshed before this time, or never (continuous mode). */
-  dueBefore?: Date;
-  /** --bulk: rebuild from SEC's bulk archives whatever changed. */
-  bulk?: boolean;
-}
 
-/** Everything with a side effect, injected (tests pass a local fetch target and an instant sleep). */
-export interface JobDeps {
-  fetch: FetchFn;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  log: Logger;
-  events?: RefreshEvents & { onPlan?: (plan: RefreshPlan) => void };
-  signal?: AbortSignal;
-  /** Where secrets named in the config (SMTP password) are read from. */
-  env?: NodeJS.ProcessEnv;
-  /**
-   * The real time, for the names of backups and reports: they sort by when they were written, so
-   * a missed night re-run with `BATCH_REFRESH_NOW` is the newest report, never the pruned backup.
-   * Default: the system clock.
-   */
-  wallClock?: () => Date;
-}
 
 async function setupStep<T>(what: string, step: () => Promise<T> | T, explain: (error: unknown) => string = (error) => (error as Error).message): Promise<T> {
   try {
@@ -70,23 +38,7 @@ async function setupStep<T>(what: string, step: () => Promise<T> | T, explain: (
   }
 }
 
-/** The dry run's answer: what a run would do. */
-export interface DryRunPlan {
-  total_stocks: number;
-  batches: number;
-  symbols: string[];
-  /** The rate-limit floor of the way the run would take (a bulk rebuild: the prices; the archives' download is not counted). */
-  estimated_seconds: number;
-  /** `bulk` when the run would rebuild from SEC's bulk archives, else `per-company` (an upper bound on an incremental night, which asks SEC only about the companies that filed). */
-  refresh_path: 'bulk' | 'per-company';
-  /** Why the run would rebuild from the archives. */
-  bulk_reason: string | null;
-}
 
-export type JobResult =
-  | { kind: 'disabled' }
-  | { kind: 'dry-run'; plan: DryRunPlan }
-  | { kind: 'run'; report: SummaryReport; reportPath: string | null; exitCode: ExitCode };
 
 /**
  * One refresh, start to finish: backup, universe, plan, the batch loop, the report and the
