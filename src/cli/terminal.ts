@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import cliProgress from 'cli-progress';
 import type { ConsoleSink, Logger, LogLevel } from '../logging/logger.js';
 import type { Outcome, OutcomeCounts } from '../runner/outcome.js';
-import type { RefreshEvents } from '../runner/run-refresh.js';
+import type { RefreshEvents } from '../runner/job.js';
 import { plural } from '../util/text.js';
 
 /** Where console output goes: stderr, or a fake one in tests. */

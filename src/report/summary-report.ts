@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } f
 import path from 'node:path';
 import type { ErrorType } from '../errors.js';
 import type { SourceStats } from '../sources/source-client.js';
-import type { BulkFigures } from '../runner/bulk.js';
+import type { BulkFigures } from '../runner/bulk-archives.js';
 import type { Outcome } from '../runner/outcome.js';
 
 const REPORT_PATTERN = /^batch_summary_\d{8}_\d{6}(?:_\d+)?\.json$/;

@@ -11,9 +11,9 @@ import { formatLocalIso } from '../util/time.js';
 import type { ChangeDetection } from './changes.js';
 import { countOutcomes, successRate } from './outcome.js';
 import { companiesOf, type RefreshPlan } from './plan.js';
-import type { BulkFigures } from './bulk.js';
+import type { BulkFigures } from './bulk-archives.js';
 import type { JobDeps, JobResult } from './job.js';
-import type { RefreshResult } from './run-refresh.js';
+import type { RefreshResult } from './engine.js';
 import type { Universe } from './universe.js';
 
 /*

@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
 import type { FetchFn } from '../sources/http.js';
 import type { RefreshPlan } from './plan.js';
-import type { RefreshEvents } from './run-refresh.js';
+import type { Outcome, OutcomeCounts } from './outcome.js';
 
 /*
  * What a job is asked to do, what it may touch, and what it answers: the types shared by the job
@@ -61,3 +61,11 @@ export type JobResult =
   | { kind: 'disabled' }
   | { kind: 'dry-run'; plan: DryRunPlan }
   | { kind: 'run'; report: SummaryReport; reportPath: string | null; exitCode: ExitCode };
+
+/** Progress callbacks: the terminal layer attaches a bar or log lines; the runner prints nothing. */
+export interface RefreshEvents {
+  onStockStart?: (symbol: string) => void;
+  onStockDone?: (outcome: Outcome, progress: { done: number; total: number; counts: OutcomeCounts }) => void;
+  onBatchStart?: (index: number, batchCount: number, size: number) => void;
+  onRetryPass?: (symbols: string[]) => void;
+}
