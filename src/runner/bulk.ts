@@ -11,7 +11,7 @@ import { plural } from '../util/text.js';
 import { BULK_ARCHIVES, cikOfEntry, type ArchiveFigures, type ArchiveKind } from './bulk-archives.js';
 import { fetchLatestSections, type CompanyData } from './company-data.js';
 import type { Outcome } from './outcome.js';
-import type { PriceBook } from './prices.js';
+import type { PriceBook } from './prices/price-book.js';
 import { buildUpdate, saveUpdate, showsNewSplit } from './process-stock.js';
 import type { OutcomeLedger, RunControl } from './run-control.js';
 
@@ -292,16 +292,16 @@ class BulkRebuild {
     for (const entry of this.input.entries) {
       const inferred = this.needsSplitChart.get(entry.symbol);
       if (inferred === undefined || this.control.stopped()) continue;
-      let answer: Awaited<ReturnType<PriceBook['chartQuote']>>;
+      let splits: SplitEvent[];
       try {
-        answer = await prices.chartQuote(entry.symbol);
+        splits = await prices.splitEvents(entry.symbol);
       } catch (error) {
         this.control.abort((error as Error).message);
         return;
       }
-      if (answer.kind !== 'data' || answer.quote.splits.length === 0) continue;
+      if (splits.length === 0) continue;
       // Only the splits: the price stays spark's, as on a per-company night.
-      this.write({ symbol: entry.symbol, cik: entry.cik, name: entry.name, exchange: entry.exchange, fundamentalsRefreshed: false, splits: mergeSplits(answer.quote.splits, inferred) });
+      this.write({ symbol: entry.symbol, cik: entry.cik, name: entry.name, exchange: entry.exchange, fundamentalsRefreshed: false, splits: mergeSplits(splits, inferred) });
     }
   }
 

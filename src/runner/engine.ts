@@ -12,7 +12,7 @@ import type { JobDeps, JobOptions } from './job.js';
 import type { Outcome } from './outcome.js';
 import { filingsOwners, type RefreshPlan } from './plan.js';
 import { refreshCompanies } from './per-company.js';
-import { PriceBook } from './prices.js';
+import { PriceBook } from './prices/price-book.js';
 import type { StockPipeline } from './process-stock.js';
 import { OutcomeLedger, RunControl } from './run-control.js';
 

@@ -7,7 +7,7 @@ import type { CompanyFactsExtract, QuoteRow, SplitEvent } from '../extract/types
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
 import type { CompanyCache, CompanyData } from './company-data.js';
 import type { Outcome } from './outcome.js';
-import type { PriceBook } from './prices.js';
+import type { PriceBook } from './prices/price-book.js';
 
 /** SQLite and file-system codes that mean the disk is full or failing, not this stock's data. */
 const FATAL_STORAGE_CODES = /^(SQLITE_FULL|SQLITE_IOERR|SQLITE_CANTOPEN|SQLITE_READONLY|ENOSPC|EIO|EROFS)/;

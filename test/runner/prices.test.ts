@@ -1,33 +1,81 @@
 import { describe, expect, it } from 'vitest';
-import { PriceBook } from '../../src/runner/prices.js';
+import { SourceError } from '../../src/errors.js';
+import type { QuoteRow } from '../../src/extract/types.js';
+import { PriceBook } from '../../src/runner/prices/price-book.js';
+import type { PriceLookup, PriceProviderFactory } from '../../src/runner/prices/provider.js';
+import { sparkRange } from '../../src/runner/prices/spark.js';
 import { YahooSource } from '../../src/sources/yahoo.js';
 
-/** A PriceBook whose source is never asked: only the choice of history is checked here. */
-function book(latestCloseDates: Record<string, string>, now: string): PriceBook {
-  const yahoo = new YahooSource(
-    { baseUrl: 'http://127.0.0.1:9', delaySeconds: 0.01, timeoutMs: 100, maxBytes: 1024, retries: 0, retryBaseDelayMs: 1, symbolsPerRequest: 20 },
-    { fetch: () => Promise.reject(new Error('no request expected')), now: () => new Date(now), sleep: async () => undefined, log: () => undefined },
-  );
-  return new PriceBook(yahoo, { symbolsPerRequest: 20, now: () => new Date(now), latestCloseDates: new Map(Object.entries(latestCloseDates)) });
-}
-
-describe('how much price history a symbol is asked for', () => {
-  const prices = book({ FRESH: '2026-11-24', WEEKEND: '2026-11-20', MISSED: '2026-11-10', OLD: '2026-09-01' }, '2026-11-25T07:00:00Z');
+describe('how much price history a symbol is asked for (spark)', () => {
+  const now = new Date('2026-11-25T07:00:00Z');
 
   it('a year for a symbol without stored closes or with closes older than 25 days', () => {
-    expect(prices.rangeFor('NEW')).toBe('1y');
-    expect(prices.rangeFor('OLD')).toBe('1y');
+    expect(sparkRange(undefined, now)).toBe('1y');
+    expect(sparkRange('2026-09-01', now)).toBe('1y');
   });
 
   it('the last five days when the newest close is at most 6 days old (a weekend, a holiday, a missed night)', () => {
-    expect(prices.rangeFor('FRESH')).toBe('5d');
-    expect(prices.rangeFor('WEEKEND')).toBe('5d');
-    expect(book({ FRI: '2026-11-20' }, '2026-11-27T00:00:00Z').rangeFor('FRI')).toBe('1mo');
+    expect(sparkRange('2026-11-24', now)).toBe('5d');
+    expect(sparkRange('2026-11-20', now)).toBe('5d');
+    expect(sparkRange('2026-11-20', new Date('2026-11-27T00:00:00Z'))).toBe('1mo');
   });
 
   it('the last month after a missed week or two', () => {
-    expect(prices.rangeFor('MISSED')).toBe('1mo');
-    expect(book({ X: '2026-10-31' }, '2026-11-25T00:00:00Z').rangeFor('X')).toBe('1mo');
-    expect(book({ X: '2026-10-30' }, '2026-11-25T00:00:00Z').rangeFor('X')).toBe('1y');
+    expect(sparkRange('2026-11-10', now)).toBe('1mo');
+    expect(sparkRange('2026-10-31', new Date('2026-11-25T00:00:00Z'))).toBe('1mo');
+    expect(sparkRange('2026-10-30', new Date('2026-11-25T00:00:00Z'))).toBe('1y');
+  });
+});
+
+/** A YahooSource that is never asked: the providers below are fakes. */
+const yahoo = new YahooSource(
+  { baseUrl: 'http://127.0.0.1:9', delaySeconds: 0.01, timeoutMs: 100, maxBytes: 1024, retries: 0, retryBaseDelayMs: 1, symbolsPerRequest: 20 },
+  { fetch: () => Promise.reject(new Error('no request expected')), now: () => new Date(0), sleep: async () => undefined, log: () => undefined },
+);
+
+const quote = (price: number, splits: QuoteRow['splits'] = []): QuoteRow =>
+  ({ price, currency: 'USD', fifty_two_week_high: null, fifty_two_week_low: null, price_time: null, long_name: null, exchange_name: null, splits }) as QuoteRow;
+
+/** A fake provider answering from a table, recording what it was asked. */
+function fake(name: string, carriesSplits: boolean, answers: Record<string, PriceLookup>, asked: string[]): PriceProviderFactory {
+  return () => ({
+    name,
+    carriesSplits,
+    quote: async (symbol) => {
+      asked.push(`${name}:${symbol}`);
+      return answers[symbol] ?? { kind: 'missing', reason: `${name}: none` };
+    },
+  });
+}
+
+describe('the price book asks the registered providers in order', () => {
+  const split = { date: '2020-08-31', ratio: 4, source: 'yahoo' } as QuoteRow['splits'][number];
+  const asked: string[] = [];
+  const providers = [
+    fake('batched', false, { A: { kind: 'data', quote: quote(10), closes: [] }, L: { kind: 'failed', error: new SourceError('rate_limited', '429') }, F: { kind: 'failed', error: new SourceError('http_5xx', '503') } }, asked),
+    fake('single', true, { A: { kind: 'data', quote: quote(11, [split]), closes: [] }, B: { kind: 'data', quote: quote(20), closes: [] }, F: { kind: 'data', quote: quote(30), closes: [] } }, asked),
+  ];
+  const book = new PriceBook(yahoo, { symbolsPerRequest: 20, now: () => new Date(0), latestCloseDates: new Map() }, providers);
+
+  it('takes the first answer with data, and asks the next only for what the first lacks or failed on', async () => {
+    asked.length = 0;
+    expect(await book.get('A')).toMatchObject({ kind: 'data', quote: { price: 10, splits: [] } });
+    expect(await book.get('B')).toMatchObject({ kind: 'data', quote: { price: 20 } });
+    expect(await book.get('F')).toMatchObject({ kind: 'data', quote: { price: 30 } });
+    expect(await book.get('NONE')).toEqual({ kind: 'no_data', reason: 'single: none' });
+    expect(asked).toEqual(['batched:A', 'batched:B', 'single:B', 'batched:F', 'single:F', 'batched:NONE', 'single:NONE']);
+  });
+
+  it('does not fan a rate-limited answer out to the next provider', async () => {
+    asked.length = 0;
+    expect(await book.get('L')).toMatchObject({ kind: 'error', error: { type: 'rate_limited' } });
+    expect(asked).toEqual(['batched:L']);
+  });
+
+  it('keeps the first price and adds the split events of a provider that carries them, when asked for splits', async () => {
+    asked.length = 0;
+    expect(await book.get('A', true)).toMatchObject({ kind: 'data', quote: { price: 10, splits: [split] } });
+    expect(await book.splitEvents('A')).toEqual([split]);
+    expect(asked).toEqual(['batched:A', 'single:A', 'single:A']);
   });
 });

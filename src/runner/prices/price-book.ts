@@ -1,0 +1,80 @@
+import type { SourceError } from '../../errors.js';
+import type { DailyClose } from '../../extract/spark.js';
+import type { QuoteRow, SplitEvent } from '../../extract/types.js';
+import type { YahooSource } from '../../sources/yahoo.js';
+import { PRICE_PROVIDERS } from './index.js';
+import type { PriceLookup, PriceProvider, PriceProviderFactory } from './provider.js';
+
+/** What the price providers gave for one symbol: the price, and the daily closes to add to price_history. */
+export type PriceAnswer =
+  | { kind: 'data'; quote: QuoteRow; closes: DailyClose[] }
+  | { kind: 'no_data'; reason: string }
+  | { kind: 'error'; error: SourceError };
+
+export interface PriceBookOptions {
+  symbolsPerRequest: number;
+  now: () => Date;
+  /** Newest stored close per symbol: a symbol with recent history needs only the last days. */
+  latestCloseDates: Map<string, string>;
+  /** Whether the closes moved against the stored ones by a split's factor (StockStore.closeShift). */
+  closeShift?: (symbol: string, closes: readonly DailyClose[]) => number | null;
+}
+
+/**
+ * A night's prices from the registered providers (prices/index.ts), asked in order for each
+ * symbol: spark in batches of 20, then the chart endpoint for what spark does not have. A symbol
+ * that needs split events (its filings or its closes show a split) gets them from a provider that
+ * carries them, its price staying the first provider's.
+ */
+export class PriceBook {
+  private readonly providers: PriceProvider[];
+
+  constructor(
+    yahoo: YahooSource,
+    private readonly options: PriceBookOptions,
+    factories: readonly PriceProviderFactory[] = PRICE_PROVIDERS,
+  ) {
+    const context = { yahoo, symbolsPerRequest: options.symbolsPerRequest, now: options.now, latestCloseDates: options.latestCloseDates };
+    this.providers = factories.map((make) => make(context));
+  }
+
+  /** Starts the requests for a batch of stocks ahead, in every provider that batches. */
+  prefetch(symbols: readonly string[]): void {
+    for (const provider of this.providers) provider.prefetch?.(symbols);
+  }
+
+  /** The price of one symbol; `withSplits` also asks for its split events (the filings show a split). */
+  async get(symbol: string, withSplits = false): Promise<PriceAnswer> {
+    let last: Exclude<PriceLookup, { kind: 'data' }> | undefined;
+    for (const [index, provider] of this.providers.entries()) {
+      const found = await provider.quote(symbol);
+      if (found.kind === 'data') {
+        // Closes that moved by a split's factor overnight: the split events date and size it.
+        const splitInCloses = (this.options.closeShift?.(symbol, found.closes) ?? null) !== null;
+        if (provider.carriesSplits || (!withSplits && !splitInCloses)) return found;
+        return { ...found, quote: { ...found.quote, splits: await this.splitsFrom(this.providers.slice(index + 1), symbol) } };
+      }
+      // Yahoo limiting our rate: single requests in place of a batch would only make it worse.
+      if (found.kind === 'failed' && found.error.type === 'rate_limited') return { kind: 'error', error: found.error };
+      last = found;
+    }
+    if (last === undefined || last.kind === 'missing') return { kind: 'no_data', reason: last?.reason ?? 'yahoo: no price provider' };
+    return { kind: 'error', error: last.error };
+  }
+
+  /** The split events of one symbol, from the first provider that carries them; none when it has none. */
+  splitEvents(symbol: string): Promise<SplitEvent[]> {
+    return this.splitsFrom(this.providers, symbol);
+  }
+
+  /** The run is over (or stopped): requests still queued for symbols nobody will take are dropped. */
+  close(): void {
+    for (const provider of this.providers) provider.close?.();
+  }
+
+  private async splitsFrom(providers: readonly PriceProvider[], symbol: string): Promise<SplitEvent[]> {
+    const carrier = providers.find((provider) => provider.carriesSplits);
+    const found = await carrier?.quote(symbol);
+    return found?.kind === 'data' ? found.quote.splits : [];
+  }
+}

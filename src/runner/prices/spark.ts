@@ -1,0 +1,85 @@
+import { SourceError } from '../../errors.js';
+import { extractSpark, sparkQuote, type SparkSeries } from '../../extract/spark.js';
+import type { PriceLookup, PriceProvider, PriceProviderContext } from './provider.js';
+
+/** The spark ranges asked for, by how much history a symbol already has. */
+export type SparkRange = '5d' | '1mo' | '1y';
+
+const DAY_MS = 86_400_000;
+
+/** The history a symbol needs: a year for a new one, the last days for one refreshed lately, a month after a gap. */
+export function sparkRange(latestClose: string | undefined, now: Date): SparkRange {
+  const age = latestClose === undefined ? Number.POSITIVE_INFINITY : now.getTime() - Date.parse(`${latestClose}T00:00:00Z`);
+  // Five trading days span at least a week of calendar days: a missed night or a long weekend is covered.
+  if (age <= 6 * DAY_MS) return '5d';
+  if (age <= 25 * DAY_MS) return '1mo';
+  return '1y';
+}
+
+/**
+ * Yahoo's spark endpoint: one request answers up to `symbols_per_request` (20) symbols with their
+ * daily closes, no split events. `prefetch` starts the requests for a batch of stocks at once (the
+ * source's ceiling spaces them), so the stocks' other work overlaps with the price requests.
+ */
+export function sparkProvider(context: PriceProviderContext): PriceProvider {
+  const answers = new Map<string, Promise<PriceLookup>>();
+  // Aborted by `close`: batches asked ahead for stocks that will not start are not sent.
+  const cancel = new AbortController();
+
+  const requestGroup = async (symbols: string[], range: SparkRange): Promise<Map<string, SparkSeries> | SourceError> => {
+    try {
+      const response = await context.yahoo.fetchSpark(symbols, range, cancel.signal);
+      return response.kind === 'data' ? extractSpark(response.json) : new Map();
+    } catch (error) {
+      if (error instanceof SourceError) {
+        if (error.fatal) throw error;
+        return error;
+      }
+      return new SourceError('unexpected_response', (error as Error).message);
+    }
+  };
+
+  const prefetch = (symbols: readonly string[]): void => {
+    const byRange = new Map<SparkRange, string[]>();
+    for (const symbol of new Set(symbols)) {
+      if (answers.has(symbol)) continue;
+      const range = sparkRange(context.latestCloseDates.get(symbol), context.now());
+      byRange.set(range, [...(byRange.get(range) ?? []), symbol]);
+    }
+    for (const [range, list] of byRange) {
+      for (let start = 0; start < list.length; start += context.symbolsPerRequest) {
+        const group = list.slice(start, start + context.symbolsPerRequest);
+        const request = requestGroup(group, range);
+        for (const symbol of group) {
+          const answer = request.then((series) => lookup(series, symbol));
+          // Only a fatal error rejects; the stock that takes the answer handles it, others must not crash the process.
+          answer.catch(() => undefined);
+          answers.set(symbol, answer);
+        }
+      }
+    }
+  };
+
+  return {
+    name: 'spark',
+    carriesSplits: false,
+    prefetch,
+    async quote(symbol) {
+      if (!answers.has(symbol)) prefetch([symbol]);
+      const found = await (answers.get(symbol) as Promise<PriceLookup>);
+      // The answer is forgotten once taken: memory holds only the batches in flight.
+      answers.delete(symbol);
+      return found;
+    },
+    close() {
+      cancel.abort();
+      answers.clear();
+    },
+  };
+}
+
+function lookup(answer: Map<string, SparkSeries> | SourceError, symbol: string): PriceLookup {
+  if (answer instanceof SourceError) return { kind: 'failed', error: answer };
+  const series = answer.get(symbol);
+  return series === undefined ? { kind: 'missing', reason: 'yahoo: no spark data' } : { kind: 'data', quote: sparkQuote(series), closes: series.closes };
+}
