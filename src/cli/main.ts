@@ -106,7 +106,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       process.exitCode = error.code;
       return;
     }
-    process.stderr.write(`batch-refresh: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(`batch-refresh: unexpected error: ${(error as Error | null | undefined)?.stack ?? String(error)}\n`);
     process.exitCode = EXIT.INTERNAL;
   }
 }

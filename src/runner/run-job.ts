@@ -142,7 +142,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     }
     const opened = await setupStep(
       `cannot open the database ${config.database.path}`,
-      async () => {
+      () => {
         const handle = openDatabase(config.database.path, { busyTimeoutMs: config.database.busy_timeout_ms });
         try {
           return { handle, runId: startSyncRun(handle, startedAt.toISOString(), 0, process.pid, hostname()) };
@@ -167,7 +167,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     try {
       universe = await loadUniverse(config, sec, options.symbols);
       reportRejected(universe, deps.log);
-      plan = makePlan(universe, options, config.processing.force_refresh ? new Map() : states);
+      plan = makePlan(universe, options, config.processing.force_refresh ? new Map<string, StoredStockState>() : states);
       deps.log.begin(`plan: ${describePlan(plan)}`);
       deps.log.info(
         `universe: ${plural(universe.entries.length, 'stock', 'stocks')} from ${universe.origin}; this run: ${plural(plan.entries.length, 'stock', 'stocks')}, ${plural(plan.companies, 'company', 'companies')}, ${plural(plan.batches.length, 'batch', 'batches')}`,
@@ -298,7 +298,7 @@ async function dryRun(options: JobOptions, sec: SecSource | null, deps: JobDeps)
       }
     });
   }
-  const plan = makePlan(universe, options, options.config.processing.force_refresh ? new Map() : states);
+  const plan = makePlan(universe, options, options.config.processing.force_refresh ? new Map<string, StoredStockState>() : states);
   // As a run would choose, without the daily index (a dry run asks SEC for the universe only).
   const bulkReason = sec !== null && options.config.sources.edgar.enabled ? chooseBulk(options, universe, plan, states, null) : null;
   return {
@@ -379,7 +379,7 @@ async function rebuild(plan: RefreshPlan, parts: RefreshParts, sec: SecSource, o
     const result = await refresh(plan, parts, options, deps);
     return { result, figures: { archives: [], extraction_seconds: 0, fallback_stocks: plan.entries.length, note: error.message } };
   }
-  const broken = bulk.archives.filter((archive) => archive.error !== null).map((archive) => `${archive.name}: ${archive.error}`);
+  const broken = bulk.archives.filter((archive) => archive.error !== null).map((archive) => `${archive.name}: ${String(archive.error)}`);
   const figures = { archives: bulk.archives, extraction_seconds: bulk.extraction_seconds, fallback_stocks: bulk.fallback.length, note: broken.length > 0 ? broken.join('; ') : null };
   let rest: RefreshResult | null = null;
   if (bulk.fallback.length > 0 && bulk.abortReason === null && !bulk.budgetExhausted && deps.signal?.aborted !== true) {
