@@ -129,7 +129,7 @@ function fileOn(data: StandInData, companies: SyntheticCompany[], share: number,
 async function measure(name: string, config: string, dir: string, now: string, targetSeconds: number): Promise<Measured> {
   const { stdout, stderr, code } = await run(['/usr/bin/time', '-f', 'TIME %e %U %S %M', process.execPath, path.join(root, 'bin', 'batch-refresh'), '--config', config, '--json'], { BATCH_REFRESH_NOW: now });
   const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-  if (code !== EXIT.OK || time === null) throw new Error(`${name} run failed (exit ${code}):\n${stderr.slice(-2000)}`);
+  if (code !== EXIT.OK || time === null) throw new Error(`${name} run failed (exit ${String(code)}):\n${stderr.slice(-2000)}`);
   const [, wall, user, sys, rssKb] = time.map(Number) as [number, number, number, number, number];
   return { name, wallSeconds: wall, cpuSeconds: user + sys, peakRssMb: rssKb / 1024, report: JSON.parse(stdout) as Report, rowsWritten: rowsWrittenSince(dir, new Date(now).toISOString()), targetSeconds };
 }

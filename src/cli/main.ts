@@ -99,7 +99,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     // commander has printed its own message (or the help, or the version).
     if (error instanceof CommanderError) return;
     if (!(error instanceof BatchRefreshError) || code === EXIT.INTERNAL) {
-      process.stderr.write(`batch-refresh: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.stderr.write(`batch-refresh: unexpected error: ${(error as Error | null | undefined)?.stack ?? String(error)}\n`);
       return;
     }
     if (error.logged || error.message === '') return;

@@ -76,7 +76,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     file: dryRun
       ? null
       : { directory: config.logging.log_directory, name: config.logging.log_file, maxSizeMb: config.logging.max_log_size_mb, backupCount: config.logging.backup_count },
-    fileLevel: config.logging.log_level as LogLevel,
+    fileLevel: config.logging.log_level,
     consoleLevel,
     console: createConsoleSink(holder, env),
     now,

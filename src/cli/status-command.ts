@@ -19,7 +19,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print the status as JSON on stdout')
     .action(async (options: { json?: boolean; config?: string }, command: Command) => {
       // `--config` works before or after `status`; the one after wins.
-      const configPath = options.config ?? (command.parent?.opts<{ config: string }>().config as string);
+      const configPath: string = options.config ?? (command.parent?.opts<{ config: string }>().config as string);
       const strict = command.parent?.opts<{ strict?: boolean }>().strict === true;
       const loaded = loadConfig(configPath, { SEC_USER_AGENT: process.env.SEC_USER_AGENT }, { strict });
       if (!loaded.ok) throw new ExitError(EXIT.USAGE, `invalid config ${configPath}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
@@ -54,7 +54,7 @@ export function parseSystemdTimestamp(value: string): string | null {
   const seconds = /^@(\d+)$/.exec(value)?.[1];
   if (seconds !== undefined) return new Date(Number(seconds) * 1000).toISOString();
   const utc = /^(?:[A-Z][a-z]{2} )?(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) UTC$/.exec(value);
-  return utc === null ? null : new Date(`${utc[1]}T${utc[2]}Z`).toISOString();
+  return utc === null ? null : new Date(`${String(utc[1])}T${String(utc[2])}Z`).toISOString();
 }
 
 /** Asks the user's systemd for the timer's next elapse; null without systemd or without the timer. */

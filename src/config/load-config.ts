@@ -36,7 +36,7 @@ export function loadConfig(configPath: string, env: ConfigEnv = {}, options: Loa
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : String((error as Error).message);
+    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : String((error as { message?: unknown }).message);
     return { ok: false, issues: [`${absolute}: ${reason}`] };
   }
   // Windows editors save UTF-8 with a byte order mark, which JSON.parse refuses.
@@ -76,7 +76,8 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
   const config = parsed.data;
   const base = path.dirname(configPath);
   const resolve = (p: string): string => path.resolve(base, p);
-  const userAgent = envAgent || config.sources.edgar.user_agent;
+  // An empty SEC_USER_AGENT counts as unset.
+  const userAgent = envAgent !== undefined && envAgent !== '' ? envAgent : config.sources.edgar.user_agent;
   const resolved: ResolvedConfig = {
     ...config,
     configPath,

@@ -10,7 +10,7 @@ import { z } from 'zod';
 /** Free-text notes the original tool's file carries at any level ("comment" in a section, "description" at the top): accepted silently, never read. */
 export const FREE_TEXT_KEYS: readonly string[] = ['comment', 'description'];
 
-const positiveSeconds = z.number().finite().nonnegative();
+const positiveSeconds = z.number().nonnegative();
 
 /** A file or folder path. A NUL byte makes every fs call throw, so it is refused here, naming the key. */
 const pathString = z
@@ -48,7 +48,7 @@ export const userAgentSchema = z
     if (control) {
       ctx.addIssue({ code: 'custom', message: `contains a line break or control character (${codePointName(control[0])}); it is sent as an HTTP header` });
     }
-    const wide = [...value].find((char) => (char.codePointAt(0) as number) > 0xff);
+    const wide = Array.from(value).find((char) => (char.codePointAt(0) as number) > 0xff);
     if (wide !== undefined) {
       ctx.addIssue({ code: 'custom', message: `contains ${JSON.stringify(wide)} (${codePointName(wide)}), which cannot be sent in an HTTP header (Latin-1 only)` });
     }
@@ -63,7 +63,7 @@ const regexString = z.string().refine(
       return false;
     }
   },
-  { message: 'not a valid regular expression' },
+  { error: 'not a valid regular expression' },
 );
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour)');
@@ -77,7 +77,7 @@ const timezone = z.string().refine(
       return false;
     }
   },
-  { message: 'unknown IANA time zone' },
+  { error: 'unknown IANA time zone' },
 );
 
 const schedulingSchema = z.object({

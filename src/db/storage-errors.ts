@@ -6,8 +6,8 @@ import { currentUser } from '../util/user.js';
  * errors keep their own message.
  */
 export function explainStorageError(error: unknown, file: string, busyTimeoutMs: number): string {
-  const code = String((error as { code?: unknown }).code ?? '');
-  const message = (error as Error).message ?? String(error);
+  const code = String((error as { code?: string | number }).code ?? '');
+  const message = (error as { message?: string }).message ?? String(error);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return `${file} is locked by another program's write (waited database.busy_timeout_ms = ${busyTimeoutMs} ms); run again once it is done, or raise database.busy_timeout_ms`;
   }

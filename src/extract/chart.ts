@@ -13,7 +13,7 @@ export function extractChartQuote(chart: unknown): ChartExtract {
   if (typeof error.code === 'string') {
     return { kind: 'no_data', reason: `${error.code}: ${typeof error.description === 'string' ? error.description : ''}`.trim() };
   }
-  const result = Array.isArray(root.result) ? root.result[0] : undefined;
+  const result: unknown = Array.isArray(root.result) ? root.result[0] : undefined;
   if (result === undefined || result === null) return { kind: 'no_data', reason: 'empty chart result' };
   const metaNode = record(result).meta;
   // A result without a meta object is not a quote: an all-null quote would overwrite the stored price.

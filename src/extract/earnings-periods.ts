@@ -1,7 +1,7 @@
 import type { EarningsRow, PeriodName, SplitEvent } from './types.js';
 import {
   DAY_MS, EARNINGS_CONCEPTS, collectPeriods, durationDays, filedLater, isAnnualForm, isAnnualPeriod, isQuarterPeriod, newestFact, fiscalYearOfEnd,
-  type DurationMetric, type PeriodFacts,
+  type DurationMetric, type Fact, type PeriodFacts,
 } from './facts-index.js';
 import { onSameShareBasis, rebase } from './split-adjust.js';
 
@@ -21,7 +21,7 @@ import { onSameShareBasis, rebase } from './split-adjust.js';
  */
 export function periodRow(period: PeriodFacts, fiscalYear: number, name: PeriodName, splits: readonly SplitEvent[]): EarningsRow {
   const { eps_diluted: eps, dividends_per_share_as_filed: dividends } = period.values;
-  const source = eps ?? dividends ?? newestFact(Object.values(period.values).filter((fact) => fact !== undefined));
+  const source = eps ?? dividends ?? newestFact(Object.values<Fact | undefined>(period.values).filter((fact) => fact !== undefined));
   const value = (key: DurationMetric): number | null => period.values[key]?.val ?? null;
   return {
     fiscal_year: fiscalYear,
@@ -78,14 +78,14 @@ function placePeriods(periods: readonly PeriodFacts[], years: readonly EarningsR
     if (fy.period_start !== null) starts.set(Date.parse(fy.period_start), fy.fiscal_year);
   }
   const placed: PlacedPeriods = new Map();
-  const newest = (p: PeriodFacts) => newestFact(Object.values(p.values).filter((f) => f !== undefined)) ?? { filed: '', accn: '' };
+  const newest = (p: PeriodFacts) => newestFact(Object.values<Fact | undefined>(p.values).filter((f) => f !== undefined)) ?? { filed: '', accn: '' };
   for (const period of periods) {
     const yearStart = Math.max(...[...starts.keys()].filter((start) => start <= Date.parse(period.start)));
     // Year-to-date facts start on the first day of the fiscal year (a few days' slack for re-tagging).
     if (fromYearStart && Date.parse(period.start) - yearStart > 7 * DAY_MS) continue;
     const n = Math.round((Date.parse(period.end) - yearStart) / DAY_MS / 91);
     const fiscalYear = starts.get(yearStart);
-    const key = `${fiscalYear}Q${n}`;
+    const key = `${String(fiscalYear)}Q${n}`;
     const other = placed.get(key);
     if (fiscalYear !== undefined && n >= 1 && n <= 3 && (other === undefined || filedLater(newest(period), newest(other)))) placed.set(key, period);
   }
@@ -151,7 +151,7 @@ function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths:
   const remainder = (key: DurationMetric): number | null => {
     const [total, parts] = [fy[key], quarters.map((q) => q[key])];
     if (total === null) return null;
-    if (parts.every((v) => v !== null)) return subtract(total, parts as number[]);
+    if (parts.every((v) => v !== null)) return subtract(total, parts);
     const nine = nineMonths?.values[key];
     return nine === undefined || key === 'eps_diluted' ? null : subtract(total, [nine.val]);
   };

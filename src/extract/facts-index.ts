@@ -10,7 +10,10 @@
  */
 
 export type Taxonomy = 'us-gaap' | 'ifrs-full' | 'dei';
-export type ConceptRef = { taxonomy: Taxonomy; name: string };
+export interface ConceptRef {
+  taxonomy: Taxonomy;
+  name: string;
+}
 /** `<currency>` for money, `<currency>/shares` for per-share values, `shares` for share counts. */
 export type UnitKind = 'money' | 'perShare' | 'shares';
 

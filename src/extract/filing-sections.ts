@@ -241,7 +241,7 @@ function findSections(lines: readonly string[]): FilingSection[] {
     let chosen = -1;
     for (let position = 0; position < headings.length; position++) {
       const heading = headings[position];
-      if (!heading || heading.code !== id || heading.line <= after || heading.tocLike) continue;
+      if (heading?.code !== id || heading.line <= after || heading.tocLike) continue;
       const end = ends[position] ?? lines.length;
       const size = heading.lead.length + (offsets[end] ?? 0) - (offsets[heading.bodyLine] ?? 0);
       chosen = position;

@@ -38,7 +38,7 @@ export function extractSpark(body: unknown): Map<string, SparkSeries> {
     const closes = Array.isArray(entry.close) ? entry.close : [];
     const byDate = new Map<string, { close: number; at: number }>();
     timestamps.forEach((at: unknown, index) => {
-      const close = closes[index];
+      const close: unknown = closes[index];
       if (typeof at !== 'number' || !Number.isFinite(at) || typeof close !== 'number' || !Number.isFinite(close) || close <= 0) return;
       const date = newYorkDate(at);
       if (date === null) return;

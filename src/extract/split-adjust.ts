@@ -127,7 +127,7 @@ function groupRestatements(found: Restatement[]): SplitEvent[] {
 
 const daysBetween = (from: string, to: string): number => Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
 
-const isUsable = (split: SplitEvent): boolean => asDate(split?.date) !== null && Number.isFinite(split.ratio) && split.ratio > 0;
+const isUsable = (split: SplitEvent | null | undefined): boolean => split != null && asDate(split.date) !== null && Number.isFinite(split.ratio) && split.ratio > 0;
 
 /** The product of the ratios of the splits dated after `filed` (1 when `filed` is unknown). */
 export function splitFactor(filed: string | null, splits: readonly SplitEvent[]): number {

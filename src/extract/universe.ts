@@ -44,7 +44,7 @@ export function parseTickerExchangeFile(json: unknown): { entries: UniverseEntry
   const rejected: RejectedSymbol[] = [];
   for (const row of rows) {
     if (!Array.isArray(row)) continue;
-    const ticker = row[tickerAt];
+    const ticker: unknown = row[tickerAt];
     if (typeof ticker !== 'string') continue;
     const normalized = normalizeSymbol(ticker);
     if (!normalized.ok) {
@@ -52,8 +52,8 @@ export function parseTickerExchangeFile(json: unknown): { entries: UniverseEntry
       continue;
     }
     const cik = Number(row[cikAt]);
-    const name = nameAt >= 0 ? row[nameAt] : null;
-    const exchange = exchangeAt >= 0 ? row[exchangeAt] : null;
+    const name: unknown = nameAt >= 0 ? row[nameAt] : null;
+    const exchange: unknown = exchangeAt >= 0 ? row[exchangeAt] : null;
     entries.push({
       symbol: normalized.symbol,
       cik: Number.isInteger(cik) && cik > 0 ? cik : null,
@@ -115,7 +115,7 @@ function splitCsvLine(line: string): string[] {
   let cell = '';
   let quoted = false;
   for (let index = 0; index < line.length; index += 1) {
-    const char = line[index];
+    const char = line[index] as string;
     if (quoted && char === '"' && line[index + 1] === '"') {
       cell += '"';
       index += 1;

@@ -84,6 +84,7 @@ export function describeError(error: unknown, secrets: readonly string[]): strin
       parts.push(typeof code === 'string' && !current.message.includes(code) ? `${current.message} (${code})` : current.message);
       current = current.cause;
     } else {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error (string, number, object) is shown as String() shows it
       parts.push(String(current));
       break;
     }

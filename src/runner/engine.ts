@@ -131,7 +131,7 @@ class BulkProvider implements FundamentalsProvider {
         onProgress: (message) => deps.log.info(message),
         onOutcomes: () => deps.events?.onPlan?.(night.plan),
       });
-      const broken = rebuilt.archives.filter((archive) => archive.error !== null).map((archive) => `${archive.name}: ${archive.error}`);
+      const broken = rebuilt.archives.flatMap((archive) => (archive.error === null ? [] : [`${archive.name}: ${archive.error}`]));
       fallback = rebuilt.fallback;
       this.figures = { ...this.figures, archives: rebuilt.archives, extraction_seconds: rebuilt.extraction_seconds, fallback_stocks: fallback.length, note: broken.length > 0 ? broken.join('; ') : null };
     } catch (error) {

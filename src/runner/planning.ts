@@ -55,7 +55,7 @@ export async function dryRun(options: JobOptions, sec: SecSource | null, deps: J
       }
     });
   }
-  const plan = makePlan(universe, options, options.config.processing.force_refresh ? new Map() : states);
+  const plan = makePlan(universe, options, options.config.processing.force_refresh ? new Map<string, StoredStockState>() : states);
   // As a run would choose, without the daily index (a dry run asks SEC for the universe only).
   const bulkReason = sec !== null && options.config.sources.edgar.enabled ? chooseBulk(options, universe, plan, states, null) : null;
   return {

@@ -112,7 +112,7 @@ function failedPart(source: string, error: unknown): Part<never> {
     return { kind: 'error', source, error };
   }
   // A bug in extraction must not take the run down: it is this stock's failure, with the message.
-  return { kind: 'error', source, error: new SourceError('internal', (error as Error)?.message ?? String(error)) };
+  return { kind: 'error', source, error: new SourceError('internal', (error as Error | null | undefined)?.message ?? String(error)) };
 }
 
 const US_EXCHANGES = /^(NYSE|Nasdaq)\b/i;
@@ -131,7 +131,7 @@ export function buildUpdate(
 ): StockUpdate {
   const facts = company?.facts;
   // Spark names no currency; every NYSE and Nasdaq listing is quoted in US dollars.
-  const quote = price?.quote && price.quote.currency === null && US_EXCHANGES.test(entry.exchange ?? '') ? { ...price.quote, currency: 'USD' } : price?.quote;
+  const quote = price?.quote.currency === null && US_EXCHANGES.test(entry.exchange ?? '') ? { ...price.quote, currency: 'USD' } : price?.quote;
   const fromChart = quote !== undefined && quote.splits.length > 0;
   const yahooSplits = fromChart ? quote.splits : storedSplits.filter((split) => split.source === 'yahoo');
   // With the filings: Yahoo's splits and the inferred ones. Without them (the company filed nothing
@@ -177,7 +177,7 @@ export function saveUpdate(store: StockStore, update: StockUpdate, now: Date): O
     return null;
   } catch (error) {
     // The transaction was rolled back: nothing of this stock is half written.
-    const code = String((error as { code?: unknown }).code ?? '');
+    const code = String((error as { code?: string | number }).code ?? '');
     if (FATAL_STORAGE_CODES.test(code)) {
       throw new FatalSourceError(new SourceError('storage', `cannot write the database (${code}): ${(error as Error).message}`, { fatal: true }), 'database');
     }

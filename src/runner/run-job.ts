@@ -4,7 +4,7 @@ import path from 'node:path';
 import { backupDatabase, type BackupResult } from '../backup/backup-database.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { openDatabase, type Db } from '../db/open-database.js';
-import { StockStore } from '../db/stock-store.js';
+import { StockStore, type StoredStockState } from '../db/stock-store.js';
 import { explainStorageError } from '../db/storage-errors.js';
 import { startSyncRun } from '../db/sync-runs.js';
 import { LockHeldError, SetupError, SourceError, UniverseError } from '../errors.js';
@@ -124,7 +124,7 @@ async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, 
   try {
     universe = await loadUniverse(config, sec, options.symbols);
     reportRejected(universe, deps.log);
-    plan = makePlan(universe, options, config.processing.force_refresh ? new Map() : states);
+    plan = makePlan(universe, options, config.processing.force_refresh ? new Map<string, StoredStockState>() : states);
     deps.log.begin(`plan: ${describePlan(plan)}`);
     deps.log.info(`universe: ${plural(universe.entries.length, 'stock', 'stocks')} from ${universe.origin}; this run: ${describePlan(plan)}`);
     const detection = await detect(options, deps, sec, db, plan);

@@ -83,7 +83,7 @@ export function replaceCronBlock(crontab: string, block: string | null): Crontab
   if (inside) {
     return { ok: false, issue: `the crontab has a "${CRON_BEGIN_MARKER}" line without a "${CRON_END_MARKER}" line after it; fix it with \`crontab -e\`` };
   }
-  while (kept.length > 0 && kept[kept.length - 1]!.trim() === '') kept.pop();
+  while (kept.length > 0 && (kept[kept.length - 1] as string).trim() === '') kept.pop();
   const rest = kept.length === 0 ? '' : `${kept.join('\n')}\n`;
   if (block === null) return { ok: true, text: rest, found };
   return { ok: true, text: rest === '' ? block : `${rest}\n${block}`, found };

@@ -85,7 +85,7 @@ export async function installSystemd(target: ScheduleTarget, options: SystemdIns
   deps.log(`wrote ${[...units.keys()].map((name) => path.join(directory, name)).join(', ')}${stale.length > 0 ? ` (removed ${stale.join(', ')})` : ''}`);
   if (!sandbox.userNamespaces) {
     deps.log(
-      `note: this host restricts unprivileged user namespaces (${sandbox.reason}), so a user service gets no file-system sandbox here: ProtectSystem=, PrivateTmp= and ReadWritePaths= are skipped by systemd; NoNewPrivileges= and the system-call and address-family filters still apply`,
+      `note: this host restricts unprivileged user namespaces (${String(sandbox.reason)}), so a user service gets no file-system sandbox here: ProtectSystem=, PrivateTmp= and ReadWritePaths= are skipped by systemd; NoNewPrivileges= and the system-call and address-family filters still apply`,
     );
   }
 

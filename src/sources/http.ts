@@ -95,7 +95,7 @@ async function readCapped(response: Response, url: string, options: GetOptions):
     throw tooLarge(url, options.maxBytes);
   }
   if (response.body === null) return Buffer.alloc(0);
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {

@@ -77,7 +77,7 @@ export class SourceClient {
     this.window = new SendWindow(options.limit, options.intervalMs);
     const throttle = pThrottle({ limit: options.limit, interval: options.intervalMs + THROTTLE_SAFETY_MS, strict: true });
     const gate = throttle(async <T>(task: () => Promise<T>) => task());
-    this.throttled = <T>(task: () => Promise<T>) => gate(task) as Promise<T>;
+    this.throttled = <T>(task: () => Promise<T>) => gate<T>(task);
   }
 
   /** GETs JSON; `not_found` for a 404, a `SourceError` after the retries for anything else. */
@@ -141,7 +141,7 @@ export class SourceClient {
       maxTimeout: MAX_BACKOFF_MS,
       randomize: true,
       shouldRetry: ({ error }) => error instanceof SourceError && error.transient && !error.fatal && !this.interrupted && cancel?.aborted !== true,
-      onFailedAttempt: async ({ error, retriesLeft, attemptNumber }) => {
+      onFailedAttempt: ({ error, retriesLeft, attemptNumber }) => {
         if (error instanceof SourceError) error.attempts = attemptNumber;
         if (!(error instanceof SourceError) || !error.transient || retriesLeft === 0) return;
         this.stats.retries += 1;

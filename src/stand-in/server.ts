@@ -125,14 +125,25 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
       response.on('finish', () => (record.status = response.statusCode));
       return;
     }
-    if (fault !== undefined && fault.kind !== 'delay' && fault.kind !== 'cut') return applyFault(fault, record, response, hanging);
+    if (fault !== undefined && fault.kind !== 'delay' && fault.kind !== 'cut') {
+      applyFault(fault, record, response, hanging);
+      return;
+    }
     // SEC refuses requests without a declared User-Agent, as the real one does.
-    if (source === 'sec' && !request.headers['user-agent']?.includes('@')) return send(403, SEC_403, { 'content-type': 'text/html' });
+    if (source === 'sec' && !request.headers['user-agent']?.includes('@')) {
+      send(403, SEC_403, { 'content-type': 'text/html' });
+      return;
+    }
     const routed = route(options.data, path);
-    if (routed !== undefined && 'status' in routed) return send(routed.status, routed.body);
+    if (routed !== undefined && 'status' in routed) {
+      send(routed.status, routed.body);
+      return;
+    }
     const body = routed;
     if (body === undefined) {
-      return source === 'sec' ? send(404, SEC_404, { 'content-type': 'application/xml' }) : send(404, YAHOO_404);
+      if (source === 'sec') send(404, SEC_404, { 'content-type': 'application/xml' });
+      else send(404, YAHOO_404);
+      return;
     }
     // Validators as SEC's servers send them: a 304 without a body when the client has this version.
     const etag = etagOf(body);
@@ -142,11 +153,11 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
       response.end();
       return;
     }
-    const acceptsGzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
-    if (body.gzipped && acceptsGzip) return send(200, body.data, { 'content-encoding': 'gzip', etag });
-    if (body.gzipped) return send(200, gunzipSync(body.data), { etag });
-    if (acceptsGzip && body.data.length > 4096) return send(200, gzipSync(body.data), { 'content-encoding': 'gzip', etag });
-    return send(200, body.data, { etag });
+    const acceptsGzip = /\bgzip\b/.test(request.headers['accept-encoding'] ?? '');
+    if (body.gzipped && acceptsGzip) send(200, body.data, { 'content-encoding': 'gzip', etag });
+    else if (body.gzipped) send(200, gunzipSync(body.data), { etag });
+    else if (acceptsGzip && body.data.length > 4096) send(200, gzipSync(body.data), { 'content-encoding': 'gzip', etag });
+    else send(200, body.data, { etag });
   };
 
   const server: Server = createServer((request, response) => {

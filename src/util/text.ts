@@ -44,5 +44,5 @@ export function closestMatches(word: string, candidates: readonly string[]): str
 
 /** `a`, `a or b`, `a, b or c`. */
 export function joinOr(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${String(items.at(-1))}`;
 }

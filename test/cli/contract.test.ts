@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SummaryReport } from '../../src/report/summary-report.js';
+import type { DryRunPlan } from '../../src/runner/job.js';
 import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
 import { FIXTURES, ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
@@ -69,7 +71,7 @@ describe('the command line contract', () => {
   it('exits 2 without a SEC User-Agent, saying where to set it', async () => {
     const dir = tempDir();
     const config = writeTestConfig(dir, standIn.url, { sources: { edgar: { user_agent: undefined } } });
-    const raw = JSON.parse(readFileSync(config, 'utf8'));
+    const raw = JSON.parse(readFileSync(config, 'utf8')) as { sources: { edgar: { user_agent?: string } } };
     delete raw.sources.edgar.user_agent;
     writeFileSync(config, JSON.stringify(raw));
     const result = await runCli(['--config', config]);
@@ -94,7 +96,7 @@ describe('the command line contract', () => {
     const before = standIn.requests.length;
     const result = await runCli(['--config', config, '--dry-run', '--json', '--limit', '20']);
     expect(result.code, result.stderr).toBe(0);
-    const plan = JSON.parse(result.stdout);
+    const plan = JSON.parse(result.stdout) as DryRunPlan;
     expect(Object.keys(plan).sort()).toEqual(['batches', 'bulk_reason', 'estimated_seconds', 'refresh_path', 'symbols', 'total_stocks']);
     expect(plan).toMatchObject({ refresh_path: 'per-company', bulk_reason: null });
     expect(plan.total_stocks).toBe(20);
@@ -114,13 +116,13 @@ describe('the command line contract', () => {
       const config = writeTestConfig(dir, market.url, { processing: { batch_size: 100, delay_between_batches_seconds: 5 }, rate_limiting: { edgar_requests_per_second: 10, yfinance_delay_seconds: 0.5 } });
       const result = await runCli(['--config', config, '--dry-run', '--json']);
       expect(result.code, result.stderr).toBe(0);
-      const plan = JSON.parse(result.stdout);
+      const plan = JSON.parse(result.stdout) as DryRunPlan;
       // 1,200 stocks in 12 batches: 60 spark requests 0.5 s apart bound the rebuild (the archives' download is not counted);
       // per company it would be 2,400 SEC requests at 10/s plus 11 pauses of 5 s.
       expect(plan).toMatchObject({ total_stocks: 1200, batches: 12, refresh_path: 'bulk', bulk_reason: 'the database is empty', estimated_seconds: 30 });
       const text = await runCli(['--config', config, '--dry-run']);
       expect(text.stderr).toContain("dry run: 1200 stocks in 12 batches; a rebuild from SEC's bulk archives (the database is empty): about 30s at the configured rate limits, plus the archives' download");
-      const perCompany = JSON.parse((await runCli(['--config', config, '--dry-run', '--json', '--limit', '999'])).stdout);
+      const perCompany = JSON.parse((await runCli(['--config', config, '--dry-run', '--json', '--limit', '999'])).stdout) as DryRunPlan;
       expect(perCompany).toMatchObject({ refresh_path: 'per-company', estimated_seconds: Math.ceil((2 * 999) / 10 + 9 * 5) });
     } finally {
       await market.close();
@@ -131,7 +133,7 @@ describe('the command line contract', () => {
     const config = writeTestConfig(tempDir(), standIn.url);
     const result = await runCli(['--dry-run', '--json', '--limit', '2'], { env: { BATCH_REFRESH_CONFIG: config } });
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout).total_stocks).toBe(2);
+    expect((JSON.parse(result.stdout) as DryRunPlan).total_stocks).toBe(2);
   });
 
   it('exits 0 at once when the job is disabled', async () => {
@@ -147,7 +149,7 @@ describe('the command line contract', () => {
 
   it("exits 0 for the original tool's config with enabled false, before asking for anything, touching nothing", async () => {
     const dir = tempDir();
-    const original = JSON.parse(readFileSync(path.join(FIXTURES, 'batch_config.example.json'), 'utf8'));
+    const original = JSON.parse(readFileSync(path.join(FIXTURES, 'batch_config.example.json'), 'utf8')) as Record<string, unknown>;
     const config = path.join(dir, 'batch_config.json');
     writeFileSync(config, JSON.stringify({ ...original, enabled: false }));
     // No SEC User-Agent anywhere: a disabled job needs none.
@@ -160,12 +162,12 @@ describe('the command line contract', () => {
 
   it('reads a file universe, normalising symbols and rejecting hostile ones with a message', async () => {
     const dir = tempDir();
-    const [first, second] = syntheticCompanies(2).map((c) => c.symbol);
-    writeFileSync(path.join(dir, 'symbols.txt'), `${first}\n\n../../etc/passwd\n${(first as string).toLowerCase()}\n$(touch pwned)\n${second}\nNOSUCH\n`);
+    const [first, second] = syntheticCompanies(2).map((c) => c.symbol) as [string, string];
+    writeFileSync(path.join(dir, 'symbols.txt'), `${first}\n\n../../etc/passwd\n${first.toLowerCase()}\n$(touch pwned)\n${second}\nNOSUCH\n`);
     const config = writeTestConfig(dir, standIn.url, { universe: { source: 'file', file: 'symbols.txt' }, error_handling: { min_success_rate: 0 } });
     const result = await runCli(['--config', config, '--json']);
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     // Each valid symbol once; NOSUCH is unknown to SEC and Yahoo: skipped, not failed.
     expect(report).toMatchObject({ total_stocks: 3, successful: 2, skipped: 1, skipped_symbols: ['NOSUCH'] });
     expect(result.stderr).toMatch(/2 symbols rejected.*"\.\.\/\.\.\/etc\/passwd".*"\$\(touch pwned\)"/);

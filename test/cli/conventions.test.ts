@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DryRunPlan } from '../../src/runner/job.js';
 import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
 import { BIN, ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
@@ -92,7 +93,7 @@ describe('unknown config keys', () => {
     const config = writeTestConfig(dir, standIn.url, { processing: { max_worker: 8, comment: 'the original tool had comments' } });
     const loose = await runCli(['--config', config, '--dry-run', '--json', '--limit', '2']);
     expect(loose.code, loose.stderr).toBe(0);
-    expect(JSON.parse(loose.stdout).total_stocks).toBe(2);
+    expect((JSON.parse(loose.stdout) as DryRunPlan).total_stocks).toBe(2);
     expect(loose.stderr).toContain('warning: processing.max_worker: unknown key; did you mean max_workers?\n');
     expect(loose.stderr).not.toContain('comment');
     const before = standIn.requests.length;

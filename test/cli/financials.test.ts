@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  db?.close();
+  (db as Database.Database | undefined)?.close();
   await standIn.close();
 });
 
@@ -69,7 +69,7 @@ describe('financial data a screener can trust, through a real run', () => {
 
   it("stores Apple's FY2024 quarters, which add up to the year", () => {
     const quarters = ['Q1', 'Q2', 'Q3', 'Q4'].map((q) => row('AAPL', 2024, q));
-    expect(quarters.every((quarter) => quarter !== undefined)).toBe(true);
+    expect(quarters).not.toContain(undefined);
     expect(quarters.reduce((sum, quarter) => sum + (quarter.revenue as number), 0)).toBe(391_035_000_000);
     expect(quarters.reduce((sum, quarter) => sum + (quarter.net_income as number), 0)).toBe(93_736_000_000);
     expect(quarters.reduce((sum, quarter) => sum + (quarter.eps_diluted as number), 0)).toBeCloseTo(6.08, 1);

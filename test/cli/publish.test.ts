@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SummaryReport } from '../../src/report/summary-report.js';
 import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
 import { runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
@@ -82,7 +83,7 @@ describe('after a run: notifications and metrics', () => {
     standIn.addFault(`/submissions/CIK${String(failing.cik).padStart(10, '0')}`, { kind: 'status', status: 500 }, 100);
     const result = await runCli(['--config', notifyConfig(), '--json'], { env: { TEST_SMTP_PASSWORD: 's3cret-pw' } });
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ successful: 5, failed: 1 });
 
     expect(mails).toHaveLength(1);
@@ -126,7 +127,7 @@ describe('after a run: notifications and metrics', () => {
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
     const config = notifyConfig({ error_handling: { min_success_rate: 0.5 } });
     standIn.addFault('/submissions/', { kind: 'status', status: 500 }, 2);
-    const raw = JSON.parse(readFileSync(config, 'utf8'));
+    const raw = JSON.parse(readFileSync(config, 'utf8')) as { notifications: { webhooks: unknown[] }; error_handling: Record<string, unknown> };
     raw.notifications.webhooks = [{ url: 'http://127.0.0.1:9/hooks/SECRET-TOKEN', format: 'discord', on_error_only: false }];
     raw.error_handling.max_retries_per_stock = 0;
     raw.error_handling.retry_failed_stocks = false;

@@ -4,6 +4,9 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
 import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
+import type { SummaryReport } from '../../src/report/summary-report.js';
+import type { DryRunPlan } from '../../src/runner/job.js';
+import type { StatusReport } from '../../src/status/read-status.js';
 import { ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 let standIn: StandIn;
@@ -33,12 +36,12 @@ function readReports(): { name: string; text: string }[] {
     .map((name) => ({ name, text: readFileSync(path.join(reports, name), 'utf8') }));
 }
 
-function lastReport(): Record<string, any> {
+function lastReport(): SummaryReport {
   const reports = readReports();
   const text = (reports.at(-1) as { text: string }).text;
   // One line of JSON, so `cat … | tail -1 | jq .` works.
   expect(text.trimEnd().split('\n')).toHaveLength(1);
-  return JSON.parse(text.trim().split('\n').at(-1) as string);
+  return JSON.parse(text.trim().split('\n').at(-1) as string) as SummaryReport;
 }
 
 function query<T>(sql: string, ...params: unknown[]): T[] {
@@ -118,9 +121,9 @@ describe('a refresh against the stand-in', () => {
     expect(report.skipped_symbols).toEqual([sym(2)]);
     expect(report.error_types).toEqual({ http_5xx: 1, invalid_json: 1, timeout: 1 });
     expect(report.retried_symbols).toEqual([sym(3), sym(4), sym(5)]);
-    const failure = report.failures.find((f: { symbol: string }) => f.symbol === sym(3));
+    const failure = report.failures.find((f) => f.symbol === sym(3));
     expect(failure).toMatchObject({ error_type: 'http_5xx', source: 'sec', attempts: 3 });
-    expect(failure.message).toContain('HTTP 500');
+    expect(failure?.message).toContain('HTTP 500');
 
     // The failed stock with a good price still has its price stored; the skipped one has nothing.
     expect(query('SELECT symbol FROM stock_metrics WHERE symbol = ?', sym(3))).toHaveLength(1);
@@ -273,7 +276,7 @@ describe('a refresh against the stand-in', () => {
     expect(backups).toHaveLength(2); // keep_last_n_backups
     // Named by when they were written (a same-second name gets _1, _2).
     expect(backups.every((name) => /^stocks_backup_\d{8}_\d{6}(?:_\d+)?\.db$/.test(name))).toBe(true);
-    expect(lastReport().backup.path).toBe(path.join(dir, 'backups', backups.at(-1) as string));
+    expect(lastReport().backup?.path).toBe(path.join(dir, 'backups', backups.at(-1) as string));
 
     const oldest = new Database(path.join(dir, 'backups', backups[0] as string), { readonly: true });
     expect(oldest.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -299,11 +302,11 @@ describe('a refresh against the stand-in', () => {
     // The operator re-runs the night of the 26th, which the machine slept through.
     const rerun = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-26T02:00:00Z' } });
     expect(rerun.code, rerun.stderr).toBe(0);
-    const report = JSON.parse(rerun.stdout);
+    const report = JSON.parse(rerun.stdout) as SummaryReport;
     const backups = readdirSync(path.join(dir, 'backups'));
     expect(backups).toHaveLength(1);
     expect(backups).not.toEqual(before); // the older backup went, the fresh one stayed
-    expect(report.backup.path).toBe(path.join(dir, 'backups', backups[0] as string));
+    expect(report.backup?.path).toBe(path.join(dir, 'backups', backups[0] as string));
     // `cat reports/batch_summary_*.json | tail -1` is the run that just ran, and pruning kept it.
     const reports = readReports();
     expect(reports).toHaveLength(2);
@@ -316,7 +319,7 @@ describe('a refresh against the stand-in', () => {
     const config = writeTestConfig(dir, standIn.url, { processing: { max_workers: 1, max_runtime_minutes: 0.005 }, rate_limiting: { yfinance_delay_seconds: 0.2 } });
     const result = await runCli(['--config', config, '--json']);
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ status: 'completed', time_budget_exhausted: true, failed: 0, total_stocks: 12 });
     expect(report.successful).toBeGreaterThan(0);
     expect(report.successful).toBeLessThan(12);
@@ -352,7 +355,7 @@ describe('a refresh against the stand-in', () => {
       expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } })).code).toBe(0);
     }
     const lines = readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8').trimEnd().split('\n');
-    const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const header = new RegExp(`^\\S+ INFO    \\[([0-9a-f]{8})\\] run \\1: batch-refresh ${version.replace(/\./g, '\\.')}, PID \\d+, config ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; plan: 12 stocks, 12 companies, 2 batches$`);
     const first = header.exec(lines[0] as string);
     expect(first, lines[0]).not.toBeNull();
@@ -361,10 +364,10 @@ describe('a refresh against the stand-in', () => {
     const second = header.exec(lines[secondStart] as string) as RegExpExecArray;
     expect(second[1]).not.toBe(first?.[1]);
     // Everything before the second header is the first run's, everything after it the second's.
-    expect(lines.slice(0, secondStart).every((line) => line.includes(`[${first?.[1]}] `))).toBe(true);
-    expect(lines.slice(secondStart).every((line) => line.includes(`[${second[1]}] `))).toBe(true);
+    expect(lines.slice(0, secondStart).every((line) => line.includes(`[${String(first?.[1])}] `))).toBe(true);
+    expect(lines.slice(secondStart).every((line) => line.includes(`[${String(second[1])}] `))).toBe(true);
     // Lines logged before the plan was known (the backup) come after the header, not before it.
-    expect(lines.slice(secondStart).some((line) => /backup: /.test(line))).toBe(true);
+    expect(lines.slice(secondStart).some((line) => line.includes('backup: '))).toBe(true);
   });
 
   it('--symbols refreshes only the named symbols of the universe and names those it could not find', async () => {
@@ -378,7 +381,7 @@ describe('a refresh against the stand-in', () => {
     expect(query('SELECT symbol FROM stocks ORDER BY symbol')).toEqual([{ symbol: sym(3) }, { symbol: sym(9) }]);
     // The run's universe is the whole market's twelve, not the two asked for: status counts ten never refreshed.
     const status = await runCli(['status', '--json', '--config', config], { env });
-    expect(JSON.parse(status.stdout).freshness).toMatchObject({ stocks: 2, never_refreshed: 10 });
+    expect((JSON.parse(status.stdout) as StatusReport).freshness).toMatchObject({ stocks: 2, never_refreshed: 10 });
   });
 
   it('prunes reports beyond keep_last_n_reports', async () => {
@@ -389,7 +392,7 @@ describe('a refresh against the stand-in', () => {
     const names = readReports().map((report) => report.name);
     expect(names).toHaveLength(2);
     // The two written last are kept: the nights of the 27th and the 28th.
-    const nights = readReports().map((report) => new Date(JSON.parse(report.text).start_time).toISOString().slice(0, 10));
+    const nights = readReports().map((report) => new Date((JSON.parse(report.text) as SummaryReport).start_time).toISOString().slice(0, 10));
     expect(nights).toEqual(['2026-11-27', '2026-11-28']);
   });
 });
@@ -424,7 +427,7 @@ describe('incremental nights (force_refresh false)', () => {
 
     const result = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ successful: 12, unchanged: 11, failed: 0, change_detection: 'daily-index', index_days: 2, companies_changed: 1 });
     // The ticker file, Monday's index (none: 404) and Tuesday's, then the one company that filed.
     expect(secPaths()).toEqual([
@@ -445,7 +448,7 @@ describe('incremental nights (force_refresh false)', () => {
     standIn.addFault('/daily-index/', { kind: 'status', status: 503 }, 1000);
     const result = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ successful: 12, unchanged: 11, change_detection: 'per-company', companies_changed: null });
     // Asked conditionally: the eleven unchanged submissions came back 304 without a body, and so
     // did the filer's companyfacts (the synthetic facts do not change with its new 10-Q).
@@ -460,7 +463,7 @@ describe('incremental nights (force_refresh false)', () => {
     standIn.clearFaults();
     standIn.requests.splice(0);
     const late = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-30T07:00:00Z' } });
-    const lateReport = JSON.parse(late.stdout);
+    const lateReport = JSON.parse(late.stdout) as SummaryReport;
     expect(lateReport).toMatchObject({ successful: 12, unchanged: 12, not_modified: { sec: 24 } });
     expect(secPaths().filter((p) => p.includes('/companyfacts/'))).toHaveLength(12);
     // A changed body is downloaded again in full.
@@ -473,14 +476,14 @@ describe('incremental nights (force_refresh false)', () => {
   it('--limit takes never-refreshed stocks first, then the stalest', async () => {
     const incremental = writeTestConfig(dir, standIn.url, { processing: { force_refresh: false } });
     const first = await runCli(['--config', incremental, '--limit', '4', '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-20T02:00:00Z' } });
-    expect(JSON.parse(first.stdout).total_stocks).toBe(4);
+    expect((JSON.parse(first.stdout) as SummaryReport).total_stocks).toBe(4);
     const second = await runCli(['--config', incremental, '--dry-run', '--json', '--limit', '6'], { env: { BATCH_REFRESH_NOW: '2026-11-21T02:00:00Z' } });
     // Eight never refreshed come first (universe order), so the limit of 6 takes the next six of them.
-    expect(JSON.parse(second.stdout).symbols).toEqual([4, 5, 6, 7, 8, 9].map(sym));
+    expect((JSON.parse(second.stdout) as DryRunPlan).symbols).toEqual([4, 5, 6, 7, 8, 9].map(sym));
     await runCli(['--config', incremental, '--limit', '8'], { env: { BATCH_REFRESH_NOW: '2026-11-22T02:00:00Z' } });
     // Now all have data; the four refreshed on the 20th are the stalest.
     const third = await runCli(['--config', incremental, '--dry-run', '--json', '--limit', '4'], { env: { BATCH_REFRESH_NOW: '2026-11-23T02:00:00Z' } });
-    const stalest: string[] = JSON.parse(third.stdout).symbols;
+    const stalest: string[] = (JSON.parse(third.stdout) as DryRunPlan).symbols;
     expect([...stalest].sort()).toEqual([0, 1, 2, 3].map(sym));
     // Among them, the order is that of their refresh times (workers finish in any order).
     const times = stalest.map((symbol) => query<{ t: string }>('SELECT last_refreshed_at AS t FROM stocks WHERE symbol = ?', symbol)[0]?.t as string);

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import type { SummaryReport } from '../../src/report/summary-report.js';
+import type { StatusReport } from '../../src/status/read-status.js';
 import { runCli, startCli, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';
 
 let standIn: StandIn;
@@ -28,13 +30,13 @@ function db(): Database.Database {
   return new Database(path.join(dir, 'stocks.db'), { readonly: true });
 }
 
-function reports(): Record<string, any>[] {
+function reports(): SummaryReport[] {
   const folder = path.join(dir, 'reports');
   if (!existsSync(folder)) return [];
   return readdirSync(folder)
     .filter((name) => name.endsWith('.json'))
     .sort()
-    .map((name) => JSON.parse(readFileSync(path.join(folder, name), 'utf8')));
+    .map((name) => JSON.parse(readFileSync(path.join(folder, name), 'utf8')) as SummaryReport);
 }
 
 describe('one run at a time', () => {
@@ -46,7 +48,7 @@ describe('one run at a time', () => {
     const second = await runCli(['--config', config]);
     expect(second.code).toBe(75);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(second.stderr).toMatch(new RegExp(`PID ${first.child.pid} on .*, started \\d{4}-\\d\\d-\\d\\dT`));
+    expect(second.stderr).toMatch(new RegExp(`PID ${String(first.child.pid)} on .*, started \\d{4}-\\d\\d-\\d\\dT`));
     expect(second.stderr).toContain('nothing was done');
     const result = await first.done;
     expect(result.code, result.stderr).toBe(0);
@@ -76,10 +78,10 @@ describe('one run at a time', () => {
 
     const next = await runCli(['--config', config, '--json']);
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stderr).toMatch(new RegExp(`took over the lock left by PID ${first.child.pid}`));
+    expect(next.stderr).toMatch(new RegExp(`took over the lock left by PID ${String(first.child.pid)}`));
     expect(JSON.parse(next.stdout)).toMatchObject({ status: 'completed', successful: 12 });
     const status = await runCli(['status', '--json', '--config', config]);
-    const runs = JSON.parse(status.stdout).recent_runs.map((run: { status: string }) => run.status);
+    const runs = (JSON.parse(status.stdout) as StatusReport).recent_runs.map((run) => run.status);
     expect(runs).toEqual(['completed', 'abandoned']);
   });
 });
@@ -157,25 +159,25 @@ describe('status', () => {
     const config = slowConfig();
     const run = startCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:00Z' } });
     await waitFor(() => factsRequests() >= 2, 15_000, 'the run to start');
-    const during = JSON.parse((await runCli(['status', '--json', '--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:05Z' } })).stdout);
+    const during = JSON.parse((await runCli(['status', '--json', '--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:05Z' } })).stdout) as StatusReport;
     expect(during.running).toMatchObject({ pid: run.child.pid });
-    expect(during.last_run.status).toBe('running');
+    expect(during.last_run?.status).toBe('running');
     expect((await run.done).code).toBe(0);
 
     const after = await runCli(['status', '--json', '--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T12:00:00Z' } });
     expect(after.code).toBe(0);
-    const status = JSON.parse(after.stdout);
+    const status = JSON.parse(after.stdout) as StatusReport;
     expect(Object.keys(status).sort()).toEqual(['database', 'database_exists', 'freshness', 'last_run', 'last_success', 'recent_runs', 'running', 'schedule']);
     expect(status.running).toBeNull();
     expect(status.last_run).toMatchObject({ status: 'completed', total_stocks: 12, successful: 12, failed: 0, skipped: 0 });
     // Named by when it was written (the real clock), not by BATCH_REFRESH_NOW.
-    expect(status.last_run.report_path).toMatch(/batch_summary_\d{8}_\d{6}(?:_\d+)?\.json$/);
-    expect(JSON.parse(readFileSync(status.last_run.report_path, 'utf8')).start_time).toMatch(/^2026-11-2[45]T/);
+    expect(status.last_run?.report_path).toMatch(/batch_summary_\d{8}_\d{6}(?:_\d+)?\.json$/);
+    expect((JSON.parse(readFileSync(status.last_run?.report_path as string, 'utf8')) as SummaryReport).start_time).toMatch(/^2026-11-2[45]T/);
     expect(status.freshness).toEqual({ stocks: 12, never_refreshed: 0, fresh: 12, stale: 0, stale_after_hours: 36 });
     expect(status.schedule).toMatchObject({ run_time: '02:00', timezone: 'America/New_York' });
 
     // Two days later every stock is stale.
-    const later = JSON.parse((await runCli(['status', '--json', '--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-27T12:00:00Z' } })).stdout);
+    const later = JSON.parse((await runCli(['status', '--json', '--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-27T12:00:00Z' } })).stdout) as StatusReport;
     expect(later.freshness).toMatchObject({ fresh: 0, stale: 12 });
     const text = await runCli(['--config', config, 'status']);
     expect(text.stdout).toMatch(/^last run: #1 completed, started 2026-11-25T02:00:\d\d/m);
@@ -193,9 +195,9 @@ describe('status', () => {
     );
     const config = slowConfig();
     const result = await runCli(['status', '--json', '--config', config], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
-    expect(JSON.parse(result.stdout).schedule).toMatchObject({ next_run: new Date(1795590461 * 1000).toISOString(), source: 'systemd user timer' });
+    expect((JSON.parse(result.stdout) as StatusReport).schedule).toMatchObject({ next_run: new Date(1795590461 * 1000).toISOString(), source: 'systemd user timer' });
     const without = await runCli(['status', '--json', '--config', config], { env: { PATH: '/nonexistent' } });
-    expect(JSON.parse(without.stdout).schedule).toMatchObject({ next_run: null, source: 'none found' });
+    expect((JSON.parse(without.stdout) as StatusReport).schedule).toMatchObject({ next_run: null, source: 'none found' });
   });
 
   it('says so when there has been no run yet', async () => {

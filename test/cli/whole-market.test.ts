@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
 import { loadSampleDataset, syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
 import { writeBulkArchives } from '../../src/stand-in/bulk-archives.js';
+import type { SummaryReport } from '../../src/report/summary-report.js';
 import { query as queryDb } from '../faults/run-faulted.js';
 import { FIXTURES, runCli, startCli, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';
 
@@ -27,11 +28,11 @@ afterEach(async () => {
 
 const query = <T>(sql: string, ...params: unknown[]): T[] => queryDb<T>(dir, sql, ...params);
 
-async function night(now: string, overrides: Record<string, unknown> = {}, args: string[] = []): Promise<Record<string, any>> {
+async function night(now: string, overrides: Record<string, unknown> = {}, args: string[] = []): Promise<SummaryReport> {
   const config = writeTestConfig(dir, (standIn as StandIn).url, overrides);
   const result = await runCli(['--config', config, '--json', ...args], { env: { BATCH_REFRESH_NOW: now } });
   expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout);
+  return JSON.parse(result.stdout) as SummaryReport;
 }
 
 const yahooPaths = (): string[] => (standIn as StandIn).requests.filter((r) => r.source === 'yahoo').map((r) => r.path);
@@ -102,7 +103,7 @@ describe('prices in spark batches', () => {
     const config = writeTestConfig(dir, (standIn as StandIn).url, { processing: { batch_size: 100 }, error_handling: { retry_failed_stocks: false } });
     const result = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
     expect(result.code, result.stderr).toBe(1);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ failed: 25, error_types: { rate_limited: 25 } });
     expect(yahooPaths().filter((p) => p.startsWith('/v8/finance/chart'))).toEqual([]);
     // The SEC data of every stock is stored all the same.
@@ -189,7 +190,7 @@ describe('a missed week, caught up through the daily indexes', () => {
       }
       data.submissions.set(company.cik, jsonBody(submissions));
     }
-    (standIn as StandIn).requests.splice(0);
+    standIn.requests.splice(0);
     const report = await night('2026-11-25T07:00:00Z', { processing: { force_refresh: false } });
     expect(report).toMatchObject({ refresh_path: 'daily-index', change_detection: 'daily-index', index_days: 7, companies_changed: 3, successful: 20, unchanged: 17 });
     const indexes = secPaths().filter((p) => p.includes('/daily-index/'));
@@ -254,8 +255,8 @@ describe('rebuilds from the bulk archives', () => {
     const asked = secPaths().filter((p) => !p.startsWith('/files/'));
     expect(asked.slice(0, 2)).toEqual(['/Archives/edgar/daily-index/xbrl/companyfacts.zip', '/Archives/edgar/daily-index/bulkdata/submissions.zip']);
     expect(asked.slice(2).every((p) => /^\/Archives\/edgar\/data\/\d+\/\d{18}\/[^/]+$/.test(p))).toBe(true);
-    expect(bulk.bulk.reason).toBe('requested (--bulk)');
-    const [facts, submissions] = bulk.bulk.archives as { name: string; bytes: number; total_bytes: number; entries_used: number; resumes: number; error: string | null }[];
+    expect(bulk.bulk?.reason).toBe('requested (--bulk)');
+    const [facts, submissions] = bulk.bulk?.archives as { name: string; bytes: number; total_bytes: number; entries_used: number; resumes: number; error: string | null }[];
     const size = statSync(path.join(archiveDir, 'companyfacts.zip')).size;
     expect(facts).toMatchObject({ name: 'companyfacts.zip', bytes: size, total_bytes: size, resumes: 0, error: null });
     expect(facts?.entries_used).toBe(data.companyFacts.size);
@@ -267,8 +268,8 @@ describe('rebuilds from the bulk archives', () => {
     (standIn as StandIn).addFault('/companyfacts.zip', { kind: 'cut', afterBytes: 40_000 }, 2);
     const report = await night('2026-11-25T07:00:00Z', { processing: { bulk_min_companies: 0 } });
     expect(report).toMatchObject({ refresh_path: 'bulk', failed: 0 });
-    expect(report.bulk.reason).toBe('the database is empty');
-    expect(report.bulk.archives[0]).toMatchObject({ resumes: 2, error: null });
+    expect(report.bulk?.reason).toBe('the database is empty');
+    expect(report.bulk?.archives[0]).toMatchObject({ resumes: 2, error: null });
     expect(query<{ n: number }>('SELECT COUNT(DISTINCT s.cik) AS n FROM earnings_history e JOIN stocks s USING (symbol)')[0]?.n).toBe(data.companyFacts.size);
     const ranges = (standIn as StandIn).requests.filter((r) => r.path.endsWith('companyfacts.zip'));
     expect(ranges).toHaveLength(3);
@@ -281,7 +282,7 @@ describe('rebuilds from the bulk archives', () => {
     unavailable();
     const report = await night('2026-11-25T07:00:00Z', {}, ['--bulk']);
     expect(report).toMatchObject({ refresh_path: 'per-company', failed: 0 });
-    expect(report.bulk.note).toMatch(note);
+    expect(report.bulk?.note).toMatch(note);
     expect(new Set(secPaths().filter((p) => p.startsWith('/api/xbrl/companyfacts/')))).toEqual(new Set([...universeCiks].map((cik) => `/api/xbrl/companyfacts/CIK${String(cik).padStart(10, '0')}.json`)));
   });
 
@@ -290,7 +291,7 @@ describe('rebuilds from the bulk archives', () => {
     const config = writeTestConfig(dir, (standIn as StandIn).url);
     const result = await runCli(['--config', config, '--json', '--bulk'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
     expect(result.code, result.stderr).toBe(3);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ status: 'aborted', refresh_path: 'bulk', exit_code: 3 });
     expect(report.error_message).toMatch(/403.*User-Agent/);
     // What companyfacts.zip gave is stored; nothing was asked company by company.
@@ -308,9 +309,9 @@ describe('rebuilds from the bulk archives', () => {
     const result = await cli.done;
     expect(Date.now() - sent).toBeLessThan(5000);
     expect(result.code, result.stderr).toBe(130);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ status: 'interrupted', refresh_path: 'bulk', successful: 0, failed: 0, not_started: report.total_stocks });
-    expect(report.bulk.archives[1]).toMatchObject({ name: 'submissions.zip', error: null });
+    expect(report.bulk?.archives[1]).toMatchObject({ name: 'submissions.zip', error: null });
     // What companyfacts.zip gave is stored, whole; no company was asked for on its own.
     expect(query<{ n: number }>('SELECT COUNT(DISTINCT s.cik) AS n FROM earnings_history e JOIN stocks s USING (symbol)')[0]?.n).toBe(data.companyFacts.size);
     expect(secPaths().filter((p) => p.startsWith('/submissions/CIK') || p.startsWith('/api/'))).toEqual([]);
@@ -321,10 +322,10 @@ describe('rebuilds from the bulk archives', () => {
     (standIn as StandIn).addFault('/submissions.zip', { kind: 'status', status: 503 }, 1000);
     const report = await night('2026-11-25T07:00:00Z', {}, ['--bulk']);
     expect(report).toMatchObject({ refresh_path: 'bulk', failed: 0 });
-    expect(report.bulk.archives[1].error).toMatch(/503/);
-    expect(report.bulk.note).toMatch(/^submissions\.zip: .*503/);
+    expect(report.bulk?.archives[1]?.error).toMatch(/503/);
+    expect(report.bulk?.note).toMatch(/^submissions\.zip: .*503/);
     // Nothing of submissions.zip was read: every company is asked for its own, and its facts.
-    expect(report.bulk.fallback_stocks).toBe(report.total_stocks);
+    expect(report.bulk?.fallback_stocks).toBe(report.total_stocks);
     expect(new Set(secPaths().filter((p) => /^\/submissions\/CIK\d{10}\.json$/.test(p)))).toEqual(new Set([...universeCiks].map((cik) => `/submissions/CIK${String(cik).padStart(10, '0')}.json`)));
     expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM stocks WHERE last_filing_accession IS NOT NULL')[0]?.n).toBeGreaterThan(0);
   });

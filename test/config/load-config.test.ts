@@ -65,7 +65,7 @@ describe('loadConfig', () => {
     const result = parseConfig({}, '/x/c.json');
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(requireUserAgent(result.config)).toEqual({ issue: expect.stringMatching(/sources\.edgar\.user_agent.*SEC_USER_AGENT/) });
+    expect(requireUserAgent(result.config)).toEqual({ issue: expect.stringMatching(/sources\.edgar\.user_agent.*SEC_USER_AGENT/) as unknown });
     const noSec = parseConfig({ sources: { edgar: { enabled: false } }, universe: { source: 'file', file: 'symbols.txt' } }, '/x/c.json');
     expect(noSec.ok && requireUserAgent(noSec.config)).toBe('');
   });

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { SummaryReport } from '../../src/report/summary-report.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
 
 /** `npm run demo` as a newcomer runs it (into a temp folder instead of demo/): the README's first command. */
@@ -13,7 +14,7 @@ describe('npm run demo', () => {
     delete env.SEC_USER_AGENT;
     const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'demo', 'run-demo.js'), '--dir', dir], { env, encoding: 'utf8', timeout: 60_000 });
     expect(result.status, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ status: 'completed', total_stocks: 15, successful: 15, failed: 0, exit_code: 0, refresh_path: 'per-company' });
     // The README's jq line reads the newest report file: the one just printed.
     const reports = readdirSync(path.join(dir, 'reports')).filter((name) => name.endsWith('.json')).sort();

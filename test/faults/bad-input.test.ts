@@ -181,7 +181,7 @@ describe('generated configs, in-process', () => {
         outcomes[result.ok ? 'ok' : 'rejected'] += 1;
         expect(breachOf(result, configPath)).toBe('');
         // What loadConfig hands over: the same value after a JSON round trip (no NaN, own __proto__ keys).
-        const json = JSON.stringify(raw);
+        const json = JSON.stringify(raw) as string | undefined;
         if (json !== undefined) expect(breachOf(parseConfig(JSON.parse(json), configPath), configPath)).toBe('');
       }),
       // A fixed seed: CI explores the same configs every time (change it locally to explore more).
@@ -199,9 +199,9 @@ describe('generated configs, in-process', () => {
     const file = path.join(dir, 'batch_config.json');
     const before = ['afile', 'batch_config.json', 'symbols.txt'];
     const text = fc.oneof(
-      { arbitrary: configArbitrary(options).map((raw) => JSON.stringify(raw) ?? ''), weight: 8 },
+      { arbitrary: configArbitrary(options).map((raw) => (JSON.stringify(raw) as string | undefined) ?? ''), weight: 8 },
       // Broken files: cut short, empty, only whitespace, a byte order mark, not JSON at all.
-      { arbitrary: fc.tuple(configArbitrary(options), fc.nat()).map(([raw, cut]) => { const json = JSON.stringify(raw) ?? ''; return json.slice(0, cut % (json.length + 1)); }), weight: 2 },
+      { arbitrary: fc.tuple(configArbitrary(options), fc.nat()).map(([raw, cut]) => { const json = (JSON.stringify(raw) as string | undefined) ?? ''; return json.slice(0, cut % (json.length + 1)); }), weight: 2 },
       { arbitrary: fc.constantFrom('', '   \n', '\uFEFF{}', '[]', 'null', '{"processing": ', 'processing:\n  batch_size: 10\n', '\n\u0000'), weight: 1 },
       { arbitrary: fc.string({ unit: 'binary' }), weight: 1 },
     );
@@ -247,7 +247,7 @@ describe('generated configs, through the built CLI', () => {
       }
       const result = await runCli(['--config', config, '--dry-run', '--json'], { cwd: dir, timeoutMs: 20_000 });
       codes.push(result.code);
-      const context = `changes ${JSON.stringify(withUrl)}\nexit ${result.code}\nstderr:\n${result.stderr}`;
+      const context = `changes ${JSON.stringify(withUrl)}\nexit ${String(result.code)}\nstderr:\n${result.stderr}`;
       expect([0, 1, 2], context).toContain(result.code);
       expect(result.stderr, context).not.toMatch(/^\s+at /m);
       expect(result.stderr, context).not.toMatch(/unexpected error/);

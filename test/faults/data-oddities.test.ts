@@ -47,7 +47,7 @@ function chartWithout(company: SyntheticCompany, price: number, missing: string[
   const chart = syntheticChart(company, 0) as { chart: { result: [{ meta: Record<string, unknown> }] } };
   const meta = chart.chart.result[0].meta;
   Object.assign(meta, { regularMarketPrice: price, fiftyTwoWeekHigh: price * 1.3, fiftyTwoWeekLow: price * 0.6 });
-  for (const key of missing) delete meta[key];
+  for (const key of missing) Reflect.deleteProperty(meta, key);
   return jsonBody(chart);
 }
 
@@ -78,7 +78,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await standIn?.close();
+  await (standIn as StandIn | undefined)?.close();
 });
 
 describe('real-world data oddities', () => {
@@ -124,7 +124,7 @@ describe('real-world data oddities', () => {
       [2025, '10-K', 0.39],
     ]);
     // Profit now after losses in the three years before.
-    expect(metrics('IREN')).toMatchObject({ price: null, ttm_eps: expect.any(Number), pe_ratio: null, lynch_category: 'turnaround' });
+    expect(metrics('IREN')).toMatchObject({ price: null, ttm_eps: expect.any(Number) as unknown, pe_ratio: null, lynch_category: 'turnaround' });
   });
 
   it("Tesla's loss years are negative EPS rows (as filed and split-adjusted); its metrics stay finite", () => {
@@ -170,7 +170,7 @@ describe('real-world data oddities', () => {
     const numeric = ['price', 'fifty_two_week_high', 'fifty_two_week_low', 'market_cap', 'pe_ratio', 'ttm_eps', 'eps_growth_rate', 'peg_ratio', 'dividend_yield', 'debt_to_equity'] as const;
     const rows = query<MetricsRow>(dir, 'SELECT * FROM stock_metrics');
     expect(rows).toHaveLength(17);
-    const bad = rows.flatMap((row) => numeric.filter((column) => row[column] !== null && !Number.isFinite(row[column])).map((column) => `${row.symbol}.${column}=${row[column]}`));
+    const bad = rows.flatMap((row) => numeric.filter((column) => row[column] !== null && !Number.isFinite(row[column])).map((column) => `${row.symbol}.${column}=${String(row[column])}`));
     expect(bad).toEqual([]);
     // SQLite keeps Infinity as a REAL; NaN becomes NULL. Neither may be in a ratio.
     for (const column of ['eps_diluted', 'eps_diluted_adjusted', 'revenue', 'net_income', 'operating_cash_flow', 'dividends_per_share', 'shares_diluted', 'total_liabilities', 'stockholders_equity']) {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SummaryReport } from '../../src/report/summary-report.js';
 import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
 import { runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
@@ -81,7 +82,7 @@ describe.runIf(canMount)('a full disk', () => {
     const result = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
     expect(result.code, result.stderr).toBe(3);
     expect(result.stderr).not.toMatch(/^\s+at /m);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report.status).toBe('aborted');
     expect(report.error_message).toMatch(/cannot write the database \((SQLITE_FULL|SQLITE_IOERR\w*)\)/);
     expect(report.failures[0]).toMatchObject({ error_type: 'storage', source: 'database' });

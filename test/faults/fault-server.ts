@@ -113,7 +113,7 @@ export async function startFaultServer(standIn: StandIn): Promise<FaultServer> {
   const forward = (path: string, request: IncomingMessage, response: ServerResponse, record: ProxyRecord, cut: boolean): void => {
     const upstream = httpRequest({ host: target.hostname, port: target.port, path, method: 'GET', headers: request.headers }, (answer) => {
       record.status = answer.statusCode ?? 0;
-      record.contentEncoding = (answer.headers['content-encoding'] as string | undefined) ?? null;
+      record.contentEncoding = answer.headers['content-encoding'] ?? null;
       // The stand-in's own mid-body faults must reach the client as they are: a dead connection.
       answer.on('aborted', () => response.destroy());
       answer.on('error', () => response.destroy());

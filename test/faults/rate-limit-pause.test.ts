@@ -76,7 +76,14 @@ describe('the pause a 429 puts on a source', () => {
       new Promise<void>((resolve) => {
         if (stop.signal.aborted) return resolve();
         const timer = setTimeout(resolve, ms);
-        stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        stop.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     const { client, sends } = makeClient({}, sleep);
     const pending = client.getJson(url());

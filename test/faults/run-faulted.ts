@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect as globalExpect } from 'vitest';
+import type { SummaryReport } from '../../src/report/summary-report.js';
 import { BIN, ROOT, type CliResult } from '../helpers/cli.js';
 
 /**
@@ -10,7 +11,7 @@ import { BIN, ROOT, type CliResult } from '../helpers/cli.js';
  * CLI run under /usr/bin/time for its peak RSS, and the "it ended cleanly" checks.
  */
 
-export type Report = Record<string, any>;
+export type Report = SummaryReport;
 
 export interface Failure {
   symbol: string;
@@ -58,7 +59,7 @@ export interface TimedResult extends CliResult {
 /** Runs the built CLI under GNU time, as runCli does (no TTY, no colour), and reads its peak RSS. */
 export function runCliTimed(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<TimedResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
-  for (const key of ['BATCH_REFRESH_CONFIG', 'SEC_USER_AGENT', 'BATCH_REFRESH_NOW', 'JOURNAL_STREAM']) delete childEnv[key];
+  for (const key of ['BATCH_REFRESH_CONFIG', 'SEC_USER_AGENT', 'BATCH_REFRESH_NOW', 'JOURNAL_STREAM']) Reflect.deleteProperty(childEnv, key);
   // Its own process group, so a timeout kills the CLI and not only GNU time.
   const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';

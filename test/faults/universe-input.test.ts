@@ -2,6 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SummaryReport } from '../../src/report/summary-report.js';
 import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../src/stand-in/datasets.js';
 import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
 import { ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
@@ -96,7 +97,7 @@ describe('a universe file with hostile and odd lines', () => {
     const rootBefore = existsSync(path.join(ROOT, 'x'));
     const result = await runCli(['--config', config, '--json'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ total_stocks: 4, successful: 4, failed: 0, skipped: 0 });
     // Each valid symbol asked of Yahoo once (in a spark batch), and nothing else went to Yahoo.
     expect(Object.fromEntries(chartRequests())).toEqual(Object.fromEntries(SYMBOLS.map((symbol) => [symbol, 1])));

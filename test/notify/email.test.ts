@@ -107,7 +107,7 @@ describe('email notifications through a real SMTP server', () => {
     const results = await sendNotifications(notifications(smtp.port), report(), REPORT_PATH, d);
     expect(results).toEqual([{ channel: 'email', delivered: true }]);
     expect(smtp.received).toHaveLength(1);
-    const mail = smtp.received[0]!;
+    const mail = smtp.received[0] as Received;
     expect(mail.from).toBe('batch@example.com');
     expect(mail.to).toEqual(['ops@example.com', 'dev@example.com']);
     const { subject, text } = parseMail(mail.raw);
@@ -169,7 +169,7 @@ describe('email notifications through a real SMTP server', () => {
     const results = await sendNotifications(notifications(smtp.port, { on_error_only: true }), runReport, REPORT_PATH, d);
     expect(results).toEqual([{ channel: 'email', delivered: true }]);
     expect(smtp.received).toHaveLength(1);
-    expect(parseMail(smtp.received[0]!.raw).text).toContain(`Status: ${runReport.status}`);
+    expect(parseMail((smtp.received[0] as Received).raw).text).toContain(`Status: ${runReport.status}`);
   });
 
   it('with on_error_only, sends nothing for a clean run', async () => {

@@ -82,7 +82,7 @@ describe('webhook notifications to a local receiver', () => {
       { channel: `webhook #2 (discord, ${receiver.base}/…)`, delivered: true },
       { channel: `webhook #3 (json, ${receiver.base}/…)`, delivered: true },
     ]);
-    const byPath = (fragment: string) => receiver.hits.find((hit) => hit.path.includes(fragment))!;
+    const byPath = (fragment: string) => receiver.hits.find((hit) => hit.path.includes(fragment)) as Hit;
     expect(receiver.hits.every((hit) => hit.contentType === 'application/json')).toBe(true);
 
     const slack = byPath('/services/').body as { text: string };
@@ -111,7 +111,7 @@ describe('webhook notifications to a local receiver', () => {
     const { deps: d } = deps();
     const runReport = report({ status: 'aborted', exit_code: 3, error_message: 'x'.repeat(5000) });
     await sendNotifications(notifications([{ url: `${receiver.base}/d`, format: 'discord', on_error_only: true }]), runReport, REPORT_PATH, d);
-    const content = (receiver.hits[0]!.body as { content: string }).content;
+    const content = ((receiver.hits[0] as Hit).body as { content: string }).content;
     expect(content.length).toBeLessThanOrEqual(DISCORD_MAX_CHARS);
     expect(content.length).toBeGreaterThan(DISCORD_MAX_CHARS - 50);
     expect(content).toContain('…');
@@ -119,7 +119,7 @@ describe('webhook notifications to a local receiver', () => {
   });
 
   it('reports a 500 as not delivered with the status, redacting a receiver answer that echoes the URL', async () => {
-    const receiver = await startReceiver((req, res) => res.writeHead(500).end(`no such hook: http://${req.headers.host}${req.url} (${req.url})`));
+    const receiver = await startReceiver((req, res) => res.writeHead(500).end(`no such hook: http://${String(req.headers.host)}${String(req.url)} (${String(req.url)})`));
     const { deps: d, lines } = deps();
     const [result] = await sendNotifications(notifications([{ url: `${receiver.base}/hooks/${TOKEN}`, format: 'slack', on_error_only: false }]), report(), REPORT_PATH, d);
     expect(result).toEqual({
@@ -133,7 +133,7 @@ describe('webhook notifications to a local receiver', () => {
   it('logs an unreachable receiver without its token and resolves', async () => {
     const receiver = await startReceiver();
     const url = `${receiver.base}/hooks/${TOKEN}`;
-    await new Promise<void>((resolve) => servers.pop()!.close(() => resolve()));
+    await new Promise<void>((resolve) => (servers.pop() as Server).close(() => resolve()));
     const { deps: d, lines } = deps();
     const [result] = await sendNotifications(notifications([{ url, format: 'json', on_error_only: false }]), report(), REPORT_PATH, d);
     expect(result).toMatchObject({ delivered: false });
@@ -174,6 +174,6 @@ describe('webhook notifications to a local receiver', () => {
     const results = await sendNotifications(notifications(hooks), cleanRun, null, d);
     expect(results.map((r) => r.channel)).toEqual([`webhook #1 (json, ${receiver.base}/…)`]);
     expect(receiver.hits.map((hit) => hit.path)).toEqual(['/always']);
-    expect((receiver.hits[0]!.body as { report_path: unknown }).report_path).toBeNull();
+    expect(((receiver.hits[0] as Hit).body as { report_path: unknown }).report_path).toBeNull();
   });
 });

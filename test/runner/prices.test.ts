@@ -33,8 +33,7 @@ const yahoo = new YahooSource(
   { fetch: () => Promise.reject(new Error('no request expected')), now: () => new Date(0), sleep: async () => undefined, log: () => undefined },
 );
 
-const quote = (price: number, splits: QuoteRow['splits'] = []): QuoteRow =>
-  ({ price, currency: 'USD', fifty_two_week_high: null, fifty_two_week_low: null, price_time: null, long_name: null, exchange_name: null, splits }) as QuoteRow;
+const quote = (price: number, splits: QuoteRow['splits'] = []): QuoteRow => ({ price, currency: 'USD', fifty_two_week_high: null, fifty_two_week_low: null, price_time: null, long_name: null, exchange_name: null, splits });
 
 /** A fake provider answering from a table, recording what it was asked. */
 function fake(name: string, carriesSplits: boolean, answers: Record<string, PriceLookup>, asked: string[]): PriceProviderFactory {

@@ -94,7 +94,7 @@ describeWith('the installed crontab line under real cron', missing, () => {
       box.child.kill('SIGTERM');
       await exited;
     }
-    await standIn?.close();
+    await (standIn as StandIn | undefined)?.close();
   });
 
   it('cron runs the installed line at its minute: the job refreshes and writes logs/cron.log and its report', async () => {

@@ -123,10 +123,10 @@ describeWith('the installed units under a real systemd (systemd-nspawn)', missin
       },
       20_000,
       'systemd-nspawn to start systemd',
-    ).catch((error: Error) => {
-      throw new Error(bootFailure(error.message));
+    ).catch((error: unknown) => {
+      throw new Error(bootFailure((error as Error).message));
     });
-    if (leader === 0) throw new Error(bootFailure(`systemd-nspawn exited with ${nspawn.exitCode}`));
+    if (leader === 0) throw new Error(bootFailure(`systemd-nspawn exited with ${String(nspawn.exitCode)}`));
     // basic.target is all it needs: journald, D-Bus, and logind started on demand. Until systemd has
     // opened its socket, systemctl cannot even ask.
     let booted: Ran = { status: null, stdout: '', stderr: '' };
@@ -171,7 +171,7 @@ describeWith('the installed units under a real systemd (systemd-nspawn)', missin
   }, 60_000);
 
   afterAll(async () => {
-    if (nspawn === null || nspawn.exitCode !== null) return;
+    if (nspawn?.exitCode !== null) return;
     const exited = new Promise((resolve) => nspawn?.once('exit', resolve));
     // nspawn turns SIGTERM into a clean shutdown of the container.
     nspawn.kill('SIGTERM');

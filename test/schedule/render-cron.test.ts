@@ -37,7 +37,7 @@ describe('cron block', () => {
   it('sets CRON_TZ and runs nightly at the configured minute and hour, logging to logs/cron.log, moved aside past max_log_size_mb', () => {
     const block = renderCronBlock(target({ runTime: { hour: 3, minute: 7 }, timeZone: 'Europe/Berlin' }));
     const lines = block.trimEnd().split('\n');
-    expect(lines[0]!.startsWith(CRON_BEGIN_MARKER)).toBe(true);
+    expect((lines[0] as string).startsWith(CRON_BEGIN_MARKER)).toBe(true);
     expect(lines.at(-1)).toBe(CRON_END_MARKER);
     expect(lines).toContain('CRON_TZ=Europe/Berlin');
     expect(lines).toContain('# cron.log moves to cron.log.1 before a run once it is over 50 MB (logging.max_log_size_mb).');

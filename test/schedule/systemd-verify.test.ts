@@ -32,7 +32,7 @@ function verify(dir: string, files: string[]): { status: number | null; stdout: 
 /** The check every unit must pass: what verify printed, plus its exit status when not 0. Empty means clean. */
 function verifyComplaints(dir: string, files: string[]): string {
   const result = verify(dir, files);
-  return `${result.stdout}${result.stderr}${result.status === 0 ? '' : `(exit ${result.status})`}`;
+  return `${result.stdout}${result.stderr}${result.status === 0 ? '' : `(exit ${String(result.status)})`}`;
 }
 
 const SHIPPED_UNITS = ['batch-refresh.service', 'batch-refresh.timer', 'batch-refresh-continuous.service'];

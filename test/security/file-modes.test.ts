@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
+import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../src/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
 import { startCli, waitFor, writeTestConfig, type CliOptions } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
@@ -74,7 +74,7 @@ describe('modes of the files and folders a run creates', () => {
 
     // First run: a slow price answer holds it open long enough to see the files that exist only
     // while it runs (the WAL, its index, the lock holder).
-    standIn.addFault(`/chart/${companies[0]!.symbol}`, { kind: 'delay', ms: 1500 }, 1);
+    standIn.addFault(`/chart/${(companies[0] as SyntheticCompany).symbol}`, { kind: 'delay', ms: 1500 }, 1);
     const first = startPermissive(['--config', config]);
     const transient = [`${db}-wal`, `${db}-shm`, `${db}.lock.json`];
     await waitFor(() => transient.every((file) => existsSync(file)), 15_000, 'the WAL and the lock holder');

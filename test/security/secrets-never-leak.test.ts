@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
+import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../src/stand-in/datasets.js';
+import type { StatusReport } from '../../src/status/read-status.js';
 import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
@@ -30,7 +31,7 @@ const SECRETS = {
 
 const tempDir = tempDirs();
 const companies = syntheticCompanies(3);
-const failing = companies[1]!;
+const failing = companies[1] as SyntheticCompany;
 let standIn: StandIn;
 let receiver: Server;
 let receiverBase: string;
@@ -50,7 +51,7 @@ async function startSmtp(acceptPassword: string): Promise<void> {
     onAuth(auth, _session, callback) {
       logins.push({ user: auth.username, pass: auth.password ?? undefined });
       if (auth.password === acceptPassword) callback(null, { user: auth.username });
-      else callback(new Error(`bad credentials for ${auth.username}: "${auth.password}" is not the password`));
+      else callback(new Error(`bad credentials for ${String(auth.username)}: "${String(auth.password)}" is not the password`));
     },
     onData(stream, _session, callback) {
       stream.resume();
@@ -60,7 +61,7 @@ async function startSmtp(acceptPassword: string): Promise<void> {
       });
     },
   });
-  await new Promise<void>((resolve) => smtp!.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => (smtp as SMTPServer).listen(0, '127.0.0.1', resolve));
   smtpPort = (smtp.server.address() as AddressInfo).port;
 }
 
@@ -88,7 +89,7 @@ beforeEach(async () => {
       if (url.startsWith('/fail')) {
         // The worst receiver: its error page quotes the full URL, the path and the bare token.
         const token = new URL(url, 'http://x').searchParams.get('token');
-        response.writeHead(500).end(`unknown hook http://${request.headers.host}${url} (path ${url}, token ${token})`);
+        response.writeHead(500).end(`unknown hook http://${String(request.headers.host)}${url} (path ${url}, token ${String(token)})`);
       } else {
         response.writeHead(200).end('ok');
       }
@@ -102,7 +103,7 @@ afterEach(async () => {
   await standIn.close();
   receiver.closeAllConnections();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
-  if (smtp !== null) await new Promise<void>((resolve) => smtp!.close(() => resolve()));
+  if (smtp !== null) await new Promise<void>((resolve) => (smtp as SMTPServer).close(() => resolve()));
 });
 
 /** Every file under `root` with its content, as text (SQLite files too: the secrets are ASCII). */
@@ -155,7 +156,7 @@ describe('secrets never leak from a run with failing notifications', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ successful: 2, failed: 1, failed_symbols: [failing.symbol] });
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).last_run).toMatchObject({ status: 'completed', failed: 1 });
+    expect((JSON.parse(status.stdout) as StatusReport).last_run).toMatchObject({ status: 'completed', failed: 1 });
 
     // Every secret was really read and used, so its absence below means something.
     expect(hookPaths.sort()).toEqual([

@@ -24,7 +24,7 @@ afterEach(async () => {
 function makeYahoo(overrides: Partial<YahooSourceOptions> = {}): YahooSource {
   return new YahooSource(
     { baseUrl: standIn.url, delaySeconds: 0.001, timeoutMs: 2000, maxBytes: 1024 * 1024, retries: 2, retryBaseDelayMs: 5, ...overrides },
-    { fetch: (input, init) => fetch(input, init), now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), log: () => {} },
+    { fetch: (input, init) => fetch(input, init), now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), log: () => undefined },
   );
 }
 

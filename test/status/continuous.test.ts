@@ -24,7 +24,10 @@ afterEach(async () => {
   await standIn.close();
 });
 
-type Status = { running: { pid: number; mode?: string } | null; last_run: { id: number; status: string } | null };
+interface Status {
+  running: { pid: number; mode?: string } | null;
+  last_run: { id: number; status: string } | null;
+}
 
 async function status(config: string): Promise<{ json: Status; text: string }> {
   const json = await runCli(['status', '--json', '--config', config]);
@@ -45,19 +48,19 @@ describe('status of a continuous process', () => {
     const during = await status(config);
     expect(during.json.running).toMatchObject({ pid: run.child.pid, mode: 'continuous' });
     expect(during.json.last_run?.status).toBe('running');
-    expect(during.text).toMatch(new RegExp(`^running: yes, continuous mode, PID ${run.child.pid} on .+; in a cycle \\(run #1, started `, 'm'));
+    expect(during.text).toMatch(new RegExp(`^running: yes, continuous mode, PID ${String(run.child.pid)} on .+; in a cycle \\(run #1, started `, 'm'));
 
     await waitFor(() => run.stderr().includes('refresh completed'), 20_000, 'the first cycle to end');
     const between = await status(config);
     expect(between.json.running).toMatchObject({ pid: run.child.pid, mode: 'continuous' });
     // The cycle's row is finished, not taken for an abandoned run.
     expect(between.json.last_run).toMatchObject({ id: 1, status: 'completed' });
-    expect(between.text).toMatch(new RegExp(`^running: yes, continuous mode, PID ${run.child.pid} on .+; waiting between cycles$`, 'm'));
+    expect(between.text).toMatch(new RegExp(`^running: yes, continuous mode, PID ${String(run.child.pid)} on .+; waiting between cycles$`, 'm'));
 
     // A nightly run started meanwhile is refused: the continuous process holds the lock while it sleeps.
     const nightly = await runCli(['--config', config]);
     expect(nightly.code).toBe(75);
-    expect(nightly.stderr).toContain(`PID ${run.child.pid}`);
+    expect(nightly.stderr).toContain(`PID ${String(run.child.pid)}`);
 
     run.child.kill('SIGTERM');
     const result = await run.done;
@@ -74,7 +77,7 @@ describe('status of a continuous process', () => {
     await waitFor(() => first.stderr().includes('refresh completed'), 20_000, 'the first cycle to end');
     const second = await runCli(['--continuous', '--config', config]);
     expect(second.code).toBe(75);
-    expect(second.stderr).toMatch(new RegExp(`PID ${first.child.pid} on .*, started \\d{4}-`));
+    expect(second.stderr).toMatch(new RegExp(`PID ${String(first.child.pid)} on .*, started \\d{4}-`));
     first.child.kill('SIGTERM');
     expect((await first.done).code).toBe(143);
   }, 60_000);

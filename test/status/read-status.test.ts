@@ -53,7 +53,8 @@ function databaseWith(runs: Run[], overrides: Record<string, unknown> = {}): Res
 
 /** Which of `runs` (1-based, as sync_runs ids) the metrics textfile calls the last success, writing one file per run in turn. */
 function textfileLastSuccess(runs: Run[], minSuccessRate: number): number | null {
-  let lastSuccess: number | null = null;
+  // Assigned in the callback, which TypeScript's narrowing does not follow.
+  let lastSuccess = null as number | null;
   runs.forEach((run, index) => {
     const report = sampleReport({ ...run, skipped: run.skipped ?? 0, end_time: new Date(Date.UTC(2026, 0, index + 1)).toISOString() });
     lastSuccess = parseLastSuccess(renderMetrics(report, lastSuccess, minSuccessRate));
