@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
-  globalIgnores(['dist/', 'coverage/', 'logs/', 'demo/', 'reports/', 'backups/', 'test/fixtures/']),
+  globalIgnores(['dist/', 'dist-dev/', 'coverage/', 'logs/', 'demo/', 'reports/', 'backups/', 'test/fixtures/']),
   {
     files: ['**/*.ts', '**/*.js'],
     extends: [js.configs.recommended, tseslint.configs.strictTypeChecked, tseslint.configs.stylisticTypeChecked],

@@ -7,8 +7,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive, type ArchiveDownload, type OpenArchiveOptions } from '../../src/bulk/download.js';
 import { inflateZipEntry, readZipEntries } from '../../src/bulk/zip-stream.js';
 import { SourceClient } from '../../src/sources/source-client.js';
-import { cutAfter, serveArchiveFile } from '../../src/stand-in/archive-route.js';
-import { writeZipArchive } from '../../src/stand-in/write-archive.js';
+import { cutAfter, serveArchiveFile } from '../../dev/stand-in/archive-route.js';
+import { writeZipArchive } from '../../dev/stand-in/write-archive.js';
 import { sourceError } from '../helpers/source-error.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inflateZipEntry, readZipEntries } from '../../src/bulk/zip-stream.js';
-import { writeZipArchive } from '../../src/stand-in/write-archive.js';
+import { writeZipArchive } from '../../dev/stand-in/write-archive.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = tempDirs();

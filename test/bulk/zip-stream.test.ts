@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inflateZipEntry, readZipEntries, type ZipEntry } from '../../src/bulk/zip-stream.js';
 import { ZipFormatError } from '../../src/errors.js';
-import { writeZipArchive, type WriteZipOptions } from '../../src/stand-in/write-archive.js';
+import { writeZipArchive, type WriteZipOptions } from '../../dev/stand-in/write-archive.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 import { handZip } from './hand-zip.js';
 

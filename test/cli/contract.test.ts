@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SummaryReport } from '../../src/report/summary-report.js';
 import type { DryRunPlan } from '../../src/runner/job.js';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { FIXTURES, ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 let standIn: StandIn;

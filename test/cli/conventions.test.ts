@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DryRunPlan } from '../../src/runner/job.js';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { BIN, ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 /*

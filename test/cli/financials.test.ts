@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSampleDataset } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
+import { loadSampleDataset } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
 import { FIXTURES, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 /**

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SummaryReport } from '../../src/report/summary-report.js';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 let standIn: StandIn;

@@ -2,8 +2,8 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'nod
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
-import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
+import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
 import type { SummaryReport } from '../../src/report/summary-report.js';
 import type { DryRunPlan } from '../../src/runner/job.js';
 import type { StatusReport } from '../../src/status/read-status.js';

@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
-import { loadSampleDataset, syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
-import { writeBulkArchives } from '../../src/stand-in/bulk-archives.js';
+import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
+import { loadSampleDataset, syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
+import { writeBulkArchives } from '../../dev/stand-in/bulk-archives.js';
 import type { SummaryReport } from '../../src/report/summary-report.js';
 import { query as queryDb } from '../faults/run-faulted.js';
 import { FIXTURES, runCli, startCli, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';

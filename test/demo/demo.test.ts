@@ -12,7 +12,7 @@ describe('npm run demo', () => {
     const dir = tempDir();
     const env: NodeJS.ProcessEnv = { ...process.env, BATCH_REFRESH_CONFIG: '/nonexistent/config.json' };
     delete env.SEC_USER_AGENT;
-    const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'demo', 'run-demo.js'), '--dir', dir], { env, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'dist-dev', 'dev', 'demo', 'run-demo.js'), '--dir', dir], { env, encoding: 'utf8', timeout: 60_000 });
     expect(result.status, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ status: 'completed', total_stocks: 15, successful: 15, failed: 0, exit_code: 0, refresh_path: 'per-company' });

@@ -3,8 +3,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, type LoadConfigResult } from '../../src/config/load-config.js';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { merge, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 /** Seeds of the in-process properties; the counterexample "\n\u0000" of an earlier random run is kept as a case below. */

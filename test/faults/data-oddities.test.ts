@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSampleDataset, syntheticChart, syntheticSubmissions, type SyntheticCompany } from '../../src/stand-in/datasets.js';
-import { jsonBody, startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { loadSampleDataset, syntheticChart, syntheticSubmissions, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
+import { jsonBody, startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { FIXTURES, runCli, writeTestConfig, type CliResult } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 import { expectCleanEnd, lastReport, query, type Report } from './run-faulted.js';

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import type { Fault, StandIn } from '../../src/stand-in/server.js';
+import type { Fault, StandIn } from '../../dev/stand-in/server.js';
 
 /**
  * A proxy in front of the stand-in that adds the faults the stand-in does not have: wrong bodies

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors.js';
 import { SourceClient, type SourceClientOptions } from '../../src/sources/source-client.js';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 
 /*
  * The 429 pause of one source, at the client: it holds for requests already queued in the

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { syntheticChart, syntheticCompanies, syntheticCompanyFacts, syntheticDataset, type SyntheticCompany } from '../../src/stand-in/datasets.js';
-import { jsonBody, startStandIn, type Fault, type StandIn, type StandInData } from '../../src/stand-in/server.js';
+import { syntheticChart, syntheticCompanies, syntheticCompanyFacts, syntheticDataset, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
+import { jsonBody, startStandIn, type Fault, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
 import { runCli, startCli, waitFor, writeTestConfig, type CliResult } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 import { closedPortUrl, startFaultServer, type FaultServer, type ProxyFault } from './fault-server.js';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SummaryReport } from '../../src/report/summary-report.js';
-import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../src/stand-in/datasets.js';
-import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
+import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
 import { ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 /*

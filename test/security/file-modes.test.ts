@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { startCli, waitFor, writeTestConfig, type CliOptions } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 

@@ -124,12 +124,11 @@ describe('no shell', () => {
     const usesChildProcess = files.filter((file) => readFileSync(file, 'utf8').includes('child_process'));
     const { sites, problems } = analyse(usesChildProcess);
     expect(problems).toEqual([]);
-    // The checks looked at the real call sites: systemctl for status, the schedule installer's exec, the demo's CLI.
+    // The checks looked at the real call sites: systemctl for status, the schedule installer's exec.
     expect(sites).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^src\/cli\/status-command\.ts:\d+ execFile\('systemctl', \['--user', \.\.\.args\]/),
         expect.stringMatching(/^src\/schedule\/deps\.ts:\d+ execFile\(file, \[\.\.\.args\]/),
-        expect.stringMatching(/^src\/demo\/run-demo\.ts:\d+ spawn\(process\.execPath, \[/),
       ]),
     );
   });

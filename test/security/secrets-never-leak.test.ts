@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../src/stand-in/datasets.js';
+import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
 import type { StatusReport } from '../../src/status/read-status.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 

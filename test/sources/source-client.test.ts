@@ -2,8 +2,8 @@ import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '../../src/sources/http.js';
 import { SourceClient, type SourceClientOptions } from '../../src/sources/source-client.js';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
-import { jsonBody, startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
+import { jsonBody, startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { sourceError as failure } from '../helpers/source-error.js';
 
 let standIn: StandIn;

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extractSpark } from '../../src/extract/spark.js';
 import { SourceError } from '../../src/errors.js';
 import { YahooSource, type YahooSourceOptions } from '../../src/sources/yahoo.js';
-import { loadSampleDataset, syntheticChart, syntheticCompanies, syntheticDataset, syntheticSparkHistory } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { loadSampleDataset, syntheticChart, syntheticCompanies, syntheticDataset, syntheticSparkHistory } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { FIXTURES } from '../helpers/cli.js';
 
 let standIn: StandIn;

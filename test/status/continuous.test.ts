@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syntheticCompanies, syntheticDataset } from '../../src/stand-in/datasets.js';
-import { startStandIn, type StandIn } from '../../src/stand-in/server.js';
+import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
+import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { runCli, startCli, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';
 
 /*

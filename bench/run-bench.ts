@@ -5,11 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { EXIT } from '../errors.js';
-import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../stand-in/datasets.js';
-import { writeBulkArchives, type ArchiveFile } from '../stand-in/bulk-archives.js';
-import { jsonBody, startStandIn, type Body, type StandInData } from '../stand-in/server.js';
-import { plural } from '../util/text.js';
+import { EXIT } from '../src/errors.js';
+import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../dev/stand-in/datasets.js';
+import { writeBulkArchives, type ArchiveFile } from '../dev/stand-in/bulk-archives.js';
+import { jsonBody, startStandIn, type Body, type StandInData } from '../dev/stand-in/server.js';
+import { plural } from '../src/util/text.js';
 import { richCompanyFacts } from './rich-facts.js';
 
 /**

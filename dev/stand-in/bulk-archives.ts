@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { BULK_ARCHIVES } from '../runner/bulk-archives.js';
+import { BULK_ARCHIVES } from '../../src/runner/bulk-archives.js';
 import type { Body, StandInData } from './server.js';
 import { writeZipArchive } from './write-archive.js';
 

@@ -1,4 +1,4 @@
-import type { SyntheticCompany } from '../stand-in/datasets.js';
+import type { SyntheticCompany } from '../dev/stand-in/datasets.js';
 
 const CORE = [
   ['EarningsPerShareDiluted', 'USD/shares'],

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../../src/errors.js';
 import { loadSampleDataset } from '../stand-in/datasets.js';
 import { startStandIn } from '../stand-in/server.js';
 
@@ -13,7 +13,7 @@ import { startStandIn } from '../stand-in/server.js';
  * of that sample into `demo/` (database, reports, logs, backups) and the summary report is
  * printed at the end. The exit code is the CLI's.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
