@@ -3,13 +3,13 @@ import { openArchive, type ArchiveDownload } from '../bulk/download.js';
 import { readZipEntries } from '../bulk/zip-stream.js';
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
 import { ArchiveUnavailableError, FatalSourceError, SourceError } from '../errors.js';
-import { mergeSplits } from '../extract/split-adjust.js';
 import type { FilingRow, SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import type { SecSource } from '../sources/sec.js';
 import { plural } from '../util/text.js';
 import { BULK_ARCHIVES, cikOfEntry, type ArchiveFigures, type ArchiveKind } from './bulk-archives.js';
-import { fetchLatestSections, type CompanyData } from './company-data.js';
+import { bulkOutcome, fetchBulkSections, fetchSplitEvents, type PricePart, type RebuildSink } from './bulk-extras.js';
+import type { CompanyData } from './company-data.js';
 import type { Outcome } from './outcome.js';
 import type { PriceBook } from './prices/price-book.js';
 import { buildUpdate, saveUpdate, showsNewSplit } from './process-stock.js';
@@ -20,8 +20,9 @@ import type { OutcomeLedger, RunControl } from './run-control.js';
  * companyfacts.zip and submissions.zip are read as they stream (zip-stream.ts), the entries of the
  * universe's companies are extracted in worker threads by the same code a per-company night uses,
  * and each company's rows are written with the same update builder and store, one transaction per
- * stock and archive. Prices come from spark meanwhile, in batches of 20 symbols. Stopping, the
- * time budget and fatal errors are the run's (RunControl); outcomes go to the run's ledger.
+ * stock and archive. Prices come from spark meanwhile, in batches of 20 symbols; the 10-K
+ * sections and split events after (bulk-extras.ts). Stopping, the time budget and fatal errors
+ * are the run's (RunControl); outcomes go to the run's ledger.
  */
 
 export interface BulkInput {
@@ -47,8 +48,6 @@ export interface BulkResult {
   /** Seconds from the first archive's first byte to the last entry stored. */
   extraction_seconds: number;
 }
-
-type PricePart = { kind: 'data' } | { kind: 'no_data'; reason: string } | { kind: 'error'; error: SourceError };
 
 const PRICE_WINDOW = 100;
 const PROGRESS_EVERY_MS = 10_000;
@@ -255,54 +254,22 @@ class BulkRebuild {
     }
   }
 
-  /**
-   * The latest 10-K's Items 1, 1A, 7, 7A for each company, as a per-company night fetches them
-   * (once per 10-K): the archives carry no filing documents. Four at a time under SEC's ceiling.
-   */
-  private async fetchSections(stored: { has: (accession: string) => boolean }): Promise<void> {
-    const queue = [...this.filingsForSections];
-    const worker = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined && !this.control.stopped(); next = queue.shift()) {
-        const [cik, filings] = next;
-        const owner = this.listings.get(cik)?.[0];
-        if (owner === undefined) continue;
-        let found: Awaited<ReturnType<typeof fetchLatestSections>>;
-        try {
-          found = await fetchLatestSections(this.input.sec, cik, filings, stored);
-        } catch (error) {
-          // Only a fatal error (SEC 403) gets here: the run aborts.
-          this.control.abort((error as Error).message);
-          return;
-        }
-        if (found.sections !== undefined) this.save(owner, { sections: found.sections }, true);
-        if (found.sectionsError !== undefined) {
-          const error = found.sectionsError;
-          this.failures.set(owner.symbol, { status: 'failed', symbol: owner.symbol, errorType: error.type, message: `sec: ${error.message}`, attempts: error.attempts, source: 'sec' });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, worker));
+  private fetchSections(stored: { has: (accession: string) => boolean }): Promise<void> {
+    return fetchBulkSections(this.input.sec, this.filingsForSections, this.listings, stored, this.sink());
   }
 
-  /**
-   * Where the filings show a split no stored split accounts for, Yahoo's chart dates and sizes it;
-   * the stock's stored per-share values are adjusted again with it in the same transaction.
-   */
-  private async splitCharts(prices: PriceBook): Promise<void> {
-    for (const entry of this.input.entries) {
-      const inferred = this.needsSplitChart.get(entry.symbol);
-      if (inferred === undefined || this.control.stopped()) continue;
-      let splits: SplitEvent[];
-      try {
-        splits = await prices.splitEvents(entry.symbol);
-      } catch (error) {
-        this.control.abort((error as Error).message);
-        return;
-      }
-      if (splits.length === 0) continue;
-      // Only the splits: the price stays spark's, as on a per-company night.
-      this.write({ symbol: entry.symbol, cik: entry.cik, name: entry.name, exchange: entry.exchange, fundamentalsRefreshed: false, splits: mergeSplits(splits, inferred) });
-    }
+  private splitCharts(prices: PriceBook): Promise<void> {
+    return fetchSplitEvents(prices, this.input.entries, this.needsSplitChart, this.sink());
+  }
+
+  /** What the steps after the archives (bulk-extras.ts) may do to this rebuild. */
+  private sink(): RebuildSink {
+    return {
+      control: this.control,
+      save: (entry, company, primary) => this.save(entry, company, primary),
+      write: (update) => this.write(update),
+      fail: (outcome) => this.failures.set(outcome.symbol, outcome),
+    };
   }
 
   /** Records each stock's outcome; returns the stocks whose company an archive did not reach, for the per-company path. */
@@ -324,23 +291,9 @@ class BulkRebuild {
       } else if (price === undefined && this.control.stopped()) {
         continue;
       }
-      this.input.ledger.record(this.outcomeOf(entry, seen, price), false);
+      this.input.ledger.record(bulkOutcome(entry, this.failures.get(entry.symbol), seen, price), false);
     }
     return fallback;
-  }
-
-  private outcomeOf(entry: UniverseEntry, seen: Set<string> | undefined, price: PricePart | undefined): Outcome {
-    const failure = this.failures.get(entry.symbol);
-    if (failure !== undefined) return failure;
-    if (price?.kind === 'error') {
-      return { status: 'failed', symbol: entry.symbol, errorType: price.error.type, message: `yahoo: ${price.error.message}`, attempts: price.error.attempts, source: 'yahoo' };
-    }
-    const hasSec = seen !== undefined && seen.size > 0;
-    const notes: string[] = [];
-    if (!hasSec) notes.push(entry.cik === null ? 'sec: no CIK for this symbol' : 'sec: not in the bulk archives');
-    if (price?.kind === 'no_data') notes.push(price.reason);
-    if (!hasSec && price?.kind !== 'data') return { status: 'skipped', symbol: entry.symbol, reason: notes.join('; ') || 'no source has data' };
-    return { status: 'successful', symbol: entry.symbol, unchanged: false, notes };
   }
 }
 
