@@ -3,6 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { cutAfter, serveArchiveFile } from './archive-route.js';
+import { applyFault, takeFault, type Fault, type QueuedFault } from './faults.js';
+
+export type { Fault } from './faults.js';
 
 /**
  * A local stand-in for SEC EDGAR and Yahoo Finance on 127.0.0.1, serving real-format bodies
@@ -38,18 +41,6 @@ export interface SparkHistory {
   timestamp: number[];
   close: (number | null)[];
 }
-
-/** What a matching request gets instead of the normal answer. */
-export type Fault =
-  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
-  | { kind: 'hang' }
-  | { kind: 'malformed' }
-  | { kind: 'html' }
-  | { kind: 'reset' }
-  | { kind: 'huge'; bytes: number }
-  | { kind: 'delay'; ms: number }
-  /** An archive download whose connection drops after this many bytes of the answer. */
-  | { kind: 'cut'; afterBytes: number };
 
 export interface RequestRecord {
   /** Milliseconds since the stand-in started (monotonic). */
@@ -90,78 +81,20 @@ export function jsonBody(value: unknown): Body {
   return { data: Buffer.from(JSON.stringify(value)), gzipped: false };
 }
 
+/** What every request reads or records: the options, the log of requests, the faults queued and the answers left hanging. */
+interface StandInState {
+  options: StandInOptions;
+  started: number;
+  requests: RequestRecord[];
+  faults: QueuedFault[];
+  hanging: Set<ServerResponse>;
+}
+
 export async function startStandIn(options: StandInOptions): Promise<StandIn> {
-  const started = performance.now();
-  const requests: RequestRecord[] = [];
-  const faults: { match: string | RegExp; fault: Fault; remaining: number }[] = [];
-  const hanging = new Set<ServerResponse>();
-
-  const takeFault = (path: string): Fault | undefined => {
-    const index = faults.findIndex((entry) => entry.remaining > 0 && (typeof entry.match === 'string' ? path.includes(entry.match) : entry.match.test(path)));
-    if (index < 0) return undefined;
-    const entry = faults[index] as (typeof faults)[number];
-    entry.remaining -= 1;
-    return entry.fault;
-  };
-
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const path = request.url ?? '/';
-    const source: RequestRecord['source'] = path.startsWith('/v8/') || path.startsWith('/v7/') ? 'yahoo' : 'sec';
-    const record: RequestRecord = { at: performance.now() - started, path, source, userAgent: request.headers['user-agent'], status: 0 };
-    requests.push(record);
-    const send = (status: number, body: string | Buffer, headers: Record<string, string> = {}): void => {
-      record.status = status;
-      response.writeHead(status, { 'content-type': 'application/json', ...headers });
-      response.end(body);
-    };
-    if (options.latencyMs) await delay(options.latencyMs);
-    const fault = takeFault(path);
-    if (fault?.kind === 'delay') await delay(fault.ms);
-    const archive = options.data.archives?.get(new URL(path, 'http://stand-in').pathname);
-    if (archive !== undefined && (fault === undefined || fault.kind === 'delay' || fault.kind === 'cut')) {
-      record.status = 200;
-      if (fault?.kind === 'cut') cutAfter(response, fault.afterBytes, 'drop');
-      serveArchiveFile(request, response, archive.file, archive.etag);
-      response.on('finish', () => (record.status = response.statusCode));
-      return;
-    }
-    if (fault !== undefined && fault.kind !== 'delay' && fault.kind !== 'cut') {
-      applyFault(fault, record, response, hanging);
-      return;
-    }
-    // SEC refuses requests without a declared User-Agent, as the real one does.
-    if (source === 'sec' && !request.headers['user-agent']?.includes('@')) {
-      send(403, SEC_403, { 'content-type': 'text/html' });
-      return;
-    }
-    const routed = route(options.data, path);
-    if (routed !== undefined && 'status' in routed) {
-      send(routed.status, routed.body);
-      return;
-    }
-    const body = routed;
-    if (body === undefined) {
-      if (source === 'sec') send(404, SEC_404, { 'content-type': 'application/xml' });
-      else send(404, YAHOO_404);
-      return;
-    }
-    // Validators as SEC's servers send them: a 304 without a body when the client has this version.
-    const etag = etagOf(body);
-    if (request.headers['if-none-match'] === etag) {
-      record.status = 304;
-      response.writeHead(304, { etag });
-      response.end();
-      return;
-    }
-    const acceptsGzip = /\bgzip\b/.test(request.headers['accept-encoding'] ?? '');
-    if (body.gzipped && acceptsGzip) send(200, body.data, { 'content-encoding': 'gzip', etag });
-    else if (body.gzipped) send(200, gunzipSync(body.data), { etag });
-    else if (acceptsGzip && body.data.length > 4096) send(200, gzipSync(body.data), { 'content-encoding': 'gzip', etag });
-    else send(200, body.data, { etag });
-  };
-
+  const state: StandInState = { options, started: performance.now(), requests: [], faults: [], hanging: new Set() };
+  const { faults, hanging } = state;
   const server: Server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
+    handle(state, request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500);
       response.end(String(error));
     });
@@ -170,7 +103,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    requests,
+    requests: state.requests,
     addFault: (match, fault, times = 1) => faults.push({ match, fault, remaining: times }),
     clearFaults: () => faults.splice(0),
     close: () =>
@@ -180,6 +113,69 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Records the request, then answers it: a bulk archive, a fault, or the routed body. */
+async function handle(state: StandInState, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { options } = state;
+  const path = request.url ?? '/';
+  const source: RequestRecord['source'] = path.startsWith('/v8/') || path.startsWith('/v7/') ? 'yahoo' : 'sec';
+  const record: RequestRecord = { at: performance.now() - state.started, path, source, userAgent: request.headers['user-agent'], status: 0 };
+  state.requests.push(record);
+  if (options.latencyMs) await delay(options.latencyMs);
+  const fault = takeFault(state.faults, path);
+  if (fault?.kind === 'delay') await delay(fault.ms);
+  const archive = options.data.archives?.get(new URL(path, 'http://stand-in').pathname);
+  if (archive !== undefined && (fault === undefined || fault.kind === 'delay' || fault.kind === 'cut')) {
+    record.status = 200;
+    if (fault?.kind === 'cut') cutAfter(response, fault.afterBytes, 'drop');
+    serveArchiveFile(request, response, archive.file, archive.etag);
+    response.on('finish', () => (record.status = response.statusCode));
+    return;
+  }
+  if (fault !== undefined && fault.kind !== 'delay' && fault.kind !== 'cut') {
+    applyFault(fault, record, response, state.hanging);
+    return;
+  }
+  serveRouted(options.data, request, response, record);
+}
+
+/** The normal answer: the routed body (gzipped as the client and the body allow), a 304, a 403 or a 404. */
+function serveRouted(data: StandInData, request: IncomingMessage, response: ServerResponse, record: RequestRecord): void {
+  const send = (status: number, body: string | Buffer, headers: Record<string, string> = {}): void => {
+    record.status = status;
+    response.writeHead(status, { 'content-type': 'application/json', ...headers });
+    response.end(body);
+  };
+  // SEC refuses requests without a declared User-Agent, as the real one does.
+  if (record.source === 'sec' && !request.headers['user-agent']?.includes('@')) {
+    send(403, SEC_403, { 'content-type': 'text/html' });
+    return;
+  }
+  const routed = route(data, record.path);
+  if (routed !== undefined && 'status' in routed) {
+    send(routed.status, routed.body);
+    return;
+  }
+  const body = routed;
+  if (body === undefined) {
+    if (record.source === 'sec') send(404, SEC_404, { 'content-type': 'application/xml' });
+    else send(404, YAHOO_404);
+    return;
+  }
+  // Validators as SEC's servers send them: a 304 without a body when the client has this version.
+  const etag = etagOf(body);
+  if (request.headers['if-none-match'] === etag) {
+    record.status = 304;
+    response.writeHead(304, { etag });
+    response.end();
+    return;
+  }
+  const acceptsGzip = /\bgzip\b/.test(request.headers['accept-encoding'] ?? '');
+  if (body.gzipped && acceptsGzip) send(200, body.data, { 'content-encoding': 'gzip', etag });
+  else if (body.gzipped) send(200, gunzipSync(body.data), { etag });
+  else if (acceptsGzip && body.data.length > 4096) send(200, gzipSync(body.data), { 'content-encoding': 'gzip', etag });
+  else send(200, body.data, { etag });
 }
 
 function route(data: StandInData, path: string): Body | { status: number; body: string } | undefined {
@@ -229,56 +225,6 @@ function spark(data: StandInData, query: URLSearchParams): Body | { status: numb
     };
   }
   return jsonBody(answer);
-}
-
-function applyFault(fault: Exclude<Fault, { kind: 'delay' | 'cut' }>, record: RequestRecord, response: ServerResponse, hanging: Set<ServerResponse>): void {
-  switch (fault.kind) {
-    case 'status':
-      record.status = fault.status;
-      response.writeHead(fault.status, { 'content-type': 'text/html', ...fault.headers });
-      response.end(fault.body ?? `<html><body>HTTP ${fault.status}</body></html>`);
-      return;
-    case 'hang':
-      // Headers never come; the client's timeout has to end it.
-      record.status = -1;
-      hanging.add(response);
-      return;
-    case 'malformed':
-      record.status = 200;
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"cik":320193,"entityName":"Apple Inc.","facts":{"us-gaap":{"EarningsPerShareDiluted":{"units":{"USD/shares":[{"end":"2024-09-28","val":6.0');
-      return;
-    case 'html':
-      record.status = 200;
-      response.writeHead(200, { 'content-type': 'text/html' });
-      response.end('<!DOCTYPE html><html><body>Service temporarily unavailable</body></html>');
-      return;
-    case 'reset':
-      record.status = -2;
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100000' });
-      response.write('{"facts":{');
-      setTimeout(() => response.destroy(), 5);
-      return;
-    case 'huge': {
-      record.status = 200;
-      response.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < fault.bytes) {
-          sent += chunk.length;
-          if (!response.write(chunk)) {
-            response.once('drain', pump);
-            return;
-          }
-        }
-        response.end();
-      };
-      response.on('close', () => (sent = fault.bytes));
-      pump();
-      return;
-    }
-  }
 }
 
 const etags = new WeakMap<Body, string>();

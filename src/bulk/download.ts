@@ -37,6 +37,19 @@ export interface OpenArchiveOptions {
   signal?: AbortSignal;
 }
 
+/** What one download's stream and its resumes share: the request, the first answer's facts, the counts so far. */
+interface Transfer {
+  client: SourceClient;
+  url: string;
+  options: OpenArchiveOptions;
+  totalBytes: number | null;
+  /** The strong validator for If-Range; null when the server sent none. */
+  validator: string | null;
+  rangesRefused: boolean;
+  received: number;
+  resumes: number;
+}
+
 /** Null for a 404 (SEC has not published it). The body is not read until `chunks` is iterated. */
 export async function openArchive(client: SourceClient, url: string, options: OpenArchiveOptions): Promise<ArchiveDownload | null> {
   const first = await client.openStream(url, IDENTITY);
@@ -48,92 +61,100 @@ export async function openArchive(client: SourceClient, url: string, options: Op
     await release(first);
     throw new SourceError('unexpected_response', `${url}: HTTP ${first.status} where the archive was expected`, { status: first.status });
   }
-  const totalBytes = parseLength(first.headers.get('content-length'));
-  const validator = strongValidator(first.headers);
-  const rangesRefused = first.headers.get('accept-ranges')?.trim().toLowerCase() === 'none';
-  let received = 0;
-  let resumes = 0;
+  const transfer: Transfer = {
+    client,
+    url,
+    options,
+    totalBytes: parseLength(first.headers.get('content-length')),
+    validator: strongValidator(first.headers),
+    rangesRefused: first.headers.get('accept-ranges')?.trim().toLowerCase() === 'none',
+    received: 0,
+    resumes: 0,
+  };
+  return { chunks: streamArchive(transfer, first), totalBytes: transfer.totalBytes, received: () => transfer.received, resumes: () => transfer.resumes };
+}
 
-  async function resume(): Promise<Response> {
-    const headers: Record<string, string> = { ...IDENTITY, Range: `bytes=${received}-` };
-    // Without a validator a changed archive goes unnoticed unless its size changed (checked below).
-    if (validator !== null) headers['If-Range'] = validator;
-    let answer: Response;
-    try {
-      answer = await client.openStream(url, headers);
-    } catch (error) {
-      if (!(error instanceof SourceError)) throw error;
-      throw new SourceError(error.type, `${url}: resuming at byte ${received}: ${error.message}`, error.details);
-    }
-    if (answer.status === 206) {
-      const range = parseContentRange(answer.headers.get('content-range'));
-      if (range !== null && range.start === received && (totalBytes === null || range.total === null || range.total === totalBytes)) return answer;
-      await release(answer);
-      const sent = answer.headers.get('content-range') ?? 'no Content-Range';
-      throw new SourceError('unexpected_response', `${url}: asked to resume at byte ${received} of ${totalBytes ?? 'unknown'}, the server sent ${sent}`);
-    }
+/** Asks for the rest of the archive from the byte reached; throws unless the server continues the same archive there. */
+async function resumeArchive(transfer: Transfer): Promise<Response> {
+  const { client, url, totalBytes, validator, received } = transfer;
+  const headers: Record<string, string> = { ...IDENTITY, Range: `bytes=${received}-` };
+  // Without a validator a changed archive goes unnoticed unless its size changed (checked below).
+  if (validator !== null) headers['If-Range'] = validator;
+  let answer: Response;
+  try {
+    answer = await client.openStream(url, headers);
+  } catch (error) {
+    if (!(error instanceof SourceError)) throw error;
+    throw new SourceError(error.type, `${url}: resuming at byte ${received}: ${error.message}`, error.details);
+  }
+  if (answer.status === 206) {
+    const range = parseContentRange(answer.headers.get('content-range'));
+    if (range !== null && range.start === received && (totalBytes === null || range.total === null || range.total === totalBytes)) return answer;
     await release(answer);
-    if (answer.status === 200) {
-      throw new SourceError(
-        'unexpected_response',
-        `${url}: the server answered the resume at byte ${received} with the whole archive (HTTP 200): it changed since the download started, or ranges are not supported`,
-        { status: 200 },
-      );
-    }
-    throw new SourceError('unexpected_response', `${url}: HTTP ${answer.status} to the resume at byte ${received}`, { status: answer.status });
+    const sent = answer.headers.get('content-range') ?? 'no Content-Range';
+    throw new SourceError('unexpected_response', `${url}: asked to resume at byte ${received} of ${totalBytes ?? 'unknown'}, the server sent ${sent}`);
   }
+  await release(answer);
+  if (answer.status === 200) {
+    throw new SourceError(
+      'unexpected_response',
+      `${url}: the server answered the resume at byte ${received} with the whole archive (HTTP 200): it changed since the download started, or ranges are not supported`,
+      { status: 200 },
+    );
+  }
+  throw new SourceError('unexpected_response', `${url}: HTTP ${answer.status} to the resume at byte ${received}`, { status: answer.status });
+}
 
-  async function* stream(): AsyncGenerator<Uint8Array> {
-    let response = first;
-    let reported = 0;
-    for (;;) {
-      let cut: string | null = null;
-      const reader = response.body?.getReader();
-      try {
-        for (;;) {
-          if (reader === undefined) break;
-          const next = await readWithin(reader, options.idleTimeoutMs, options.signal);
-          if (next === ABORTED) return;
-          if (next === IDLE) {
-            cut = `no data for ${options.idleTimeoutMs / 1000}s`;
-            break;
-          }
-          if (next.done) break;
-          received += next.value.byteLength;
-          client.countBytes(next.value.byteLength);
-          if (totalBytes !== null && received > totalBytes) {
-            throw new SourceError('unexpected_response', `${url}: more bytes than the ${totalBytes} announced`);
-          }
-          if (received - reported >= PROGRESS_STEP_BYTES) {
-            reported = received;
-            options.onProgress?.(received, totalBytes);
-          }
-          yield next.value;
+/** The archive's bytes from `first` on, resuming after a dropped or stalled connection while resumes are left. */
+async function* streamArchive(transfer: Transfer, first: Response): AsyncGenerator<Uint8Array> {
+  const { client, url, options, totalBytes } = transfer;
+  let response = first;
+  let reported = 0;
+  for (;;) {
+    let cut: string | null = null;
+    const reader = response.body?.getReader();
+    try {
+      for (;;) {
+        if (reader === undefined) break;
+        const next = await readWithin(reader, options.idleTimeoutMs, options.signal);
+        if (next === ABORTED) return;
+        if (next === IDLE) {
+          cut = `no data for ${options.idleTimeoutMs / 1000}s`;
+          break;
         }
-      } catch (error) {
-        if (error instanceof SourceError) throw error;
-        cut = classifyFetchError(error, url, options.idleTimeoutMs).message;
-      } finally {
-        // Also when the reader stops early: the connection must not stay open. Not awaited: a
-        // stalled socket may take its time to close.
-        reader?.cancel().catch(() => undefined);
+        if (next.done) break;
+        transfer.received += next.value.byteLength;
+        client.countBytes(next.value.byteLength);
+        if (totalBytes !== null && transfer.received > totalBytes) {
+          throw new SourceError('unexpected_response', `${url}: more bytes than the ${totalBytes} announced`);
+        }
+        if (transfer.received - reported >= PROGRESS_STEP_BYTES) {
+          reported = transfer.received;
+          options.onProgress?.(transfer.received, totalBytes);
+        }
+        yield next.value;
       }
-      if (cut === null && (totalBytes === null || received === totalBytes)) {
-        if (received !== reported) options.onProgress?.(received, totalBytes);
-        return;
-      }
-      const reason = cut ?? 'the connection closed early';
-      if (rangesRefused || resumes >= options.maxResumes) {
-        const tried = rangesRefused ? 'the server refuses ranges' : plural(resumes, 'resume', 'resumes');
-        throw new SourceError('network', `${url}: truncated: got ${received} of ${totalBytes ?? 'unknown'} bytes (${reason}; ${tried})`);
-      }
-      if (options.signal?.aborted === true) return;
-      resumes += 1;
-      response = await resume();
+    } catch (error) {
+      if (error instanceof SourceError) throw error;
+      cut = classifyFetchError(error, url, options.idleTimeoutMs).message;
+    } finally {
+      // Also when the reader stops early: the connection must not stay open. Not awaited: a
+      // stalled socket may take its time to close.
+      reader?.cancel().catch(() => undefined);
     }
+    if (cut === null && (totalBytes === null || transfer.received === totalBytes)) {
+      if (transfer.received !== reported) options.onProgress?.(transfer.received, totalBytes);
+      return;
+    }
+    const reason = cut ?? 'the connection closed early';
+    if (transfer.rangesRefused || transfer.resumes >= options.maxResumes) {
+      const tried = transfer.rangesRefused ? 'the server refuses ranges' : plural(transfer.resumes, 'resume', 'resumes');
+      throw new SourceError('network', `${url}: truncated: got ${transfer.received} of ${totalBytes ?? 'unknown'} bytes (${reason}; ${tried})`);
+    }
+    if (options.signal?.aborted === true) return;
+    transfer.resumes += 1;
+    response = await resumeArchive(transfer);
   }
-
-  return { chunks: stream(), totalBytes, received: () => received, resumes: () => resumes };
 }
 
 /** The next read, IDLE when nothing came within `ms`, ABORTED when `signal` is. */

@@ -13,6 +13,7 @@ import { runJob } from '../runner/run-job.js';
 import { plural } from '../util/text.js';
 import { createClock } from '../util/time.js';
 import { readVersion } from '../util/version.js';
+import { abortableSleep, handleSignals } from './interrupt.js';
 import { createConsoleSink, createProgressReporter, formatDuration, isInteractive, type ProgressReporter } from './terminal.js';
 
 /** Options of a refresh run, as commander parses them. */
@@ -42,47 +43,15 @@ interface Session {
 
 /** Runs one refresh, a dry run, or the continuous loop, and returns the exit code. */
 export async function runCommand(options: RunCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
-  let now: () => Date;
-  try {
-    now = createClock(env.BATCH_REFRESH_NOW);
-  } catch (error) {
-    throw new ExitError(EXIT.USAGE, (error as Error).message);
-  }
+  const now = readClock(env);
   if (isDisabledByConfig(options.config)) {
     // No log file, database, report or request: a disabled job only says so.
     process.stderr.write(`batch-refresh: the job is disabled ("enabled": false in ${options.config}); nothing to do\n`);
     return EXIT.OK;
   }
-  const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT }, { strict: options.strict === true });
-  if (!loaded.ok) {
-    throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
-  }
-  const { config, warnings } = loaded;
-  const userAgent = requireUserAgent(config);
-  if (typeof userAgent !== 'string') throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n  - ${userAgent.issue}`);
-  if (options.continuous === true && (options.dryRun === true || options.limit !== undefined)) {
-    throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --dry-run or --limit');
-  }
-  if (options.continuous === true && options.bulk === true) {
-    throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --bulk (run the rebuild once, then continuous mode)');
-  }
-
+  const { config, warnings, userAgent } = readRunConfig(options, env);
   const holder: { current: cliProgress.MultiBar | null } = { current: null };
-  const consoleLevel: LogLevel = options.verbose === true ? 'DEBUG' : config.logging.console_output ? 'INFO' : 'ERROR';
-  const dryRun = options.dryRun === true;
-  const runId = randomBytes(4).toString('hex');
-  const log = createLogger({
-    // A dry run writes nothing, not even a log file.
-    file: dryRun
-      ? null
-      : { directory: config.logging.log_directory, name: config.logging.log_file, maxSizeMb: config.logging.max_log_size_mb, backupCount: config.logging.backup_count },
-    fileLevel: config.logging.log_level,
-    consoleLevel,
-    console: createConsoleSink(holder, env),
-    now,
-    runId,
-    header: `batch-refresh ${readVersion()}, PID ${process.pid}, config ${config.configPath}`,
-  });
+  const log = openRunLog(options, config, { now, holder, env });
   for (const warning of warnings) log.warn(warning);
 
   const controller = new AbortController();
@@ -102,7 +71,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     env,
     jobOptions: {
       config,
-      dryRun,
+      dryRun: options.dryRun === true,
       userAgent,
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
       ...(options.symbols ? { symbols: options.symbols } : {}),
@@ -124,6 +93,56 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     removeHandlers();
     await log.close();
   }
+}
+
+/** The clock of the run: the real one, or the fixed time BATCH_REFRESH_NOW names (a usage error when malformed). */
+function readClock(env: NodeJS.ProcessEnv): () => Date {
+  try {
+    return createClock(env.BATCH_REFRESH_NOW);
+  } catch (error) {
+    throw new ExitError(EXIT.USAGE, (error as Error).message);
+  }
+}
+
+/** The config, its warnings and the SEC User-Agent; a bad config or a bad combination of flags is a usage error. */
+function readRunConfig(options: RunCommandOptions, env: NodeJS.ProcessEnv): { config: ResolvedConfig; warnings: string[]; userAgent: string } {
+  const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT }, { strict: options.strict === true });
+  if (!loaded.ok) {
+    throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
+  }
+  const { config, warnings } = loaded;
+  const userAgent = requireUserAgent(config);
+  if (typeof userAgent !== 'string') throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n  - ${userAgent.issue}`);
+  if (options.continuous === true && (options.dryRun === true || options.limit !== undefined)) {
+    throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --dry-run or --limit');
+  }
+  if (options.continuous === true && options.bulk === true) {
+    throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --bulk (run the rebuild once, then continuous mode)');
+  }
+  return { config, warnings, userAgent };
+}
+
+/** The run's logger: the log file (none for a dry run) and the console, which prints above a progress bar while one is drawn. */
+function openRunLog(
+  options: RunCommandOptions,
+  config: ResolvedConfig,
+  terminal: { now: () => Date; holder: { current: cliProgress.MultiBar | null }; env: NodeJS.ProcessEnv },
+): Logger {
+  const consoleLevel: LogLevel = options.verbose === true ? 'DEBUG' : config.logging.console_output ? 'INFO' : 'ERROR';
+  const runId = randomBytes(4).toString('hex');
+  return createLogger({
+    // A dry run writes nothing, not even a log file.
+    file:
+      options.dryRun === true
+        ? null
+        : { directory: config.logging.log_directory, name: config.logging.log_file, maxSizeMb: config.logging.max_log_size_mb, backupCount: config.logging.backup_count },
+    fileLevel: config.logging.log_level,
+    consoleLevel,
+    console: createConsoleSink(terminal.holder, terminal.env),
+    now: terminal.now,
+    runId,
+    header: `batch-refresh ${readVersion()}, PID ${process.pid}, config ${config.configPath}`,
+  });
 }
 
 function jobDeps(session: Session): JobDeps {
@@ -216,42 +235,6 @@ async function runCycles(session: Session): Promise<ExitCode> {
     if (result.report.status === 'aborted') await session.sleep(idleMs);
   }
   return session.signal.reason === 'SIGTERM' ? EXIT.SIGTERM : session.signal.reason === 'SIGINT' ? EXIT.SIGINT : exitCode;
-}
-
-/**
- * First SIGINT/SIGTERM: start no new stock, finish those in flight, write the report. A second
- * one stops at once; per-stock transactions keep the database consistent, and the lock goes with
- * the process.
- */
-function handleSignals(controller: AbortController, log: Logger): () => void {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!controller.signal.aborted) {
-      log.warn(`${signal} received: finishing the stocks in flight, then writing the report (${signal} again stops at once)`);
-      controller.abort(signal);
-      return;
-    }
-    log.error(`${signal} received again: stopping at once`);
-    process.exit(signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function printSummary(report: SummaryReport, reportPath: string | null, log: Logger): void {

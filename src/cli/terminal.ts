@@ -91,45 +91,24 @@ export function createProgressReporter(
   let bar: cliProgress.SingleBar | null = null;
   let lastLineAt = 0;
   let startedAt = 0;
-  const describe = (outcome: Outcome): string =>
-    outcome.status === 'failed'
-      ? `${outcome.symbol}: failed (${outcome.errorType}) ${outcome.message}`
-      : outcome.status === 'skipped'
-        ? `${outcome.symbol}: skipped (${outcome.reason})`
-        : `${outcome.symbol}: ok${outcome.unchanged ? ' (unchanged)' : ''}${outcome.notes.length ? ` (${outcome.notes.join('; ')})` : ''}`;
-  const progressLine = (done: number, total: number, counts: OutcomeCounts): string => {
-    const elapsed = options.now().getTime() - startedAt;
-    const eta = done > 0 ? ((elapsed / done) * (total - done)) / 1000 : Number.NaN;
-    const pct = total === 0 ? 100 : (done / total) * 100;
-    return `progress: ${done}/${total} (${pct.toFixed(1)}%), ok ${counts.successful}, failed ${counts.failed}, skipped ${counts.skipped}${Number.isFinite(eta) ? `, ETA ${formatDuration(eta)}` : ''}`;
-  };
   return {
     events: {
       onPlan: (plan) => {
         startedAt = options.now().getTime();
         lastLineAt = startedAt;
         if (!options.bar || plan.entries.length === 0) return;
-        holder.current = new cliProgress.MultiBar(
-          {
-            stream: (options.stream ?? process.stderr) as NodeJS.WritableStream,
-            format: '{bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | ok {ok} failed {failed} skipped {skipped} | {symbol}',
-            hideCursor: true,
-            clearOnComplete: false,
-            etaBuffer: 50,
-          },
-          cliProgress.Presets.shades_classic,
-        );
+        holder.current = createBar(options.stream ?? process.stderr);
         bar = holder.current.create(plan.entries.length, 0, { symbol: '', ok: 0, failed: 0, skipped: 0 });
       },
       onStockStart: (symbol) => bar?.update({ symbol }),
       onStockDone: (outcome, { done, total, counts }) => {
-        if (outcome.status === 'failed') log.warn(describe(outcome));
-        else log.debug(describe(outcome));
+        if (outcome.status === 'failed') log.warn(describeOutcome(outcome));
+        else log.debug(describeOutcome(outcome));
         bar?.update(done, { ok: counts.successful, failed: counts.failed, skipped: counts.skipped });
         const now = options.now().getTime();
         if (bar === null && (now - lastLineAt >= options.intervalMs || done === total)) {
           lastLineAt = now;
-          log.info(progressLine(done, total, counts));
+          log.info(formatProgressLine(done, total, counts, options.now().getTime() - startedAt));
         }
       },
       onBatchStart: (index, count, size) => log.debug(`batch ${index + 1}/${count} (${plural(size, 'stock', 'stocks')})`),
@@ -145,6 +124,35 @@ export function createProgressReporter(
       bar = null;
     },
   };
+}
+
+function createBar(stream: TerminalStream): cliProgress.MultiBar {
+  return new cliProgress.MultiBar(
+    {
+      stream: stream as NodeJS.WritableStream,
+      format: '{bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | ok {ok} failed {failed} skipped {skipped} | {symbol}',
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+/** A stock's outcome as one log line. */
+function describeOutcome(outcome: Outcome): string {
+  return outcome.status === 'failed'
+    ? `${outcome.symbol}: failed (${outcome.errorType}) ${outcome.message}`
+    : outcome.status === 'skipped'
+      ? `${outcome.symbol}: skipped (${outcome.reason})`
+      : `${outcome.symbol}: ok${outcome.unchanged ? ' (unchanged)' : ''}${outcome.notes.length ? ` (${outcome.notes.join('; ')})` : ''}`;
+}
+
+/** The progress line logged without a bar: counts so far and an ETA from the pace since the plan. */
+function formatProgressLine(done: number, total: number, counts: OutcomeCounts, elapsedMs: number): string {
+  const eta = done > 0 ? ((elapsedMs / done) * (total - done)) / 1000 : Number.NaN;
+  const pct = total === 0 ? 100 : (done / total) * 100;
+  return `progress: ${done}/${total} (${pct.toFixed(1)}%), ok ${counts.successful}, failed ${counts.failed}, skipped ${counts.skipped}${Number.isFinite(eta) ? `, ETA ${formatDuration(eta)}` : ''}`;
 }
 
 export function formatDuration(seconds: number): string {

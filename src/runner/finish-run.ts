@@ -9,7 +9,7 @@ import { formatRate, sourceFigures, summarizeFailures, writeReport, type Summary
 import type { SourceStats } from '../sources/source-client.js';
 import { formatLocalIso } from '../util/time.js';
 import type { ChangeDetection } from './changes.js';
-import { countOutcomes, successRate } from './outcome.js';
+import { countOutcomes, successRate, type OutcomeCounts } from './outcome.js';
 import { companiesOf, type RefreshPlan } from './plan.js';
 import type { BulkFigures } from './bulk-archives.js';
 import type { JobDeps, JobResult } from './job.js';
@@ -40,18 +40,35 @@ export interface FinishInput {
 
 /** The report (also on aborts), the sync_runs row and the exit code. */
 export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> {
-  const { config, result, deps } = input;
-  const endedAt = deps.now();
-  const counts = countOutcomes(result.outcomes);
+  const endedAt = input.deps.now();
+  const counts = countOutcomes(input.result.outcomes);
   const rate = successRate(counts);
+  let exitCode = exitCodeOf(input, rate);
+  const report = buildReport(input, { endedAt, counts, rate, exitCode });
+  const { reportPath, reportError } = saveReport(input, report);
+  const recorded = recordSyncRun(input, { endedAt, counts, report, reportPath, reportError });
+  // A report or a sync_runs row that could not be written fails a run that was otherwise fine.
+  if (reportError !== null || !recorded) {
+    if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
+    report.exit_code = exitCode;
+  }
+  return { kind: 'run', report, reportPath, exitCode };
+}
+
+/** ABORTED or the signal's code when the run did not end, else OK or FAILED by the success rate. */
+function exitCodeOf(input: FinishInput, rate: number): ExitCode {
+  const { config, result, deps } = input;
   const interruptedCode = deps.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
-  let exitCode: ExitCode =
-    result.status === 'aborted' ? EXIT.ABORTED : result.status === 'interrupted' ? interruptedCode : rate >= config.error_handling.min_success_rate ? EXIT.OK : EXIT.FAILED;
-  const durationSeconds = Math.round((endedAt.getTime() - input.startedAt.getTime()) / 10) / 100;
-  const report: SummaryReport = {
+  return result.status === 'aborted' ? EXIT.ABORTED : result.status === 'interrupted' ? interruptedCode : rate >= config.error_handling.min_success_rate ? EXIT.OK : EXIT.FAILED;
+}
+
+function buildReport(input: FinishInput, end: { endedAt: Date; counts: OutcomeCounts; rate: number; exitCode: ExitCode }): SummaryReport {
+  const { config, result } = input;
+  const { endedAt, counts, rate } = end;
+  return {
     start_time: formatLocalIso(input.startedAt),
     end_time: formatLocalIso(endedAt),
-    duration_seconds: durationSeconds,
+    duration_seconds: Math.round((endedAt.getTime() - input.startedAt.getTime()) / 10) / 100,
     total_stocks: input.plan.entries.length,
     successful: counts.successful,
     failed: counts.failed,
@@ -77,43 +94,50 @@ export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> 
     backup: input.backup === null ? null : { path: input.backup.path, bytes: input.backup.bytes },
     database: config.database.path,
     config: config.configPath,
-    exit_code: exitCode,
+    exit_code: end.exitCode,
   };
-  let reportPath: string | null = null;
-  let reportError: string | null = null;
-  if (config.reporting.generate_summary) {
-    try {
-      reportPath = writeReport(config.reporting.summary_directory, input.stamp, report, config.reporting.keep_last_n_reports);
-    } catch (error) {
-      reportError = `cannot write the summary report to ${config.reporting.summary_directory}: ${(error as Error).message}`;
-      deps.log.error(reportError);
-      if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
-      report.exit_code = exitCode;
-    }
+}
+
+/** Writes the summary report when configured; a failure is logged and returned, not thrown. */
+function saveReport(input: FinishInput, report: SummaryReport): { reportPath: string | null; reportError: string | null } {
+  const { reporting } = input.config;
+  if (!reporting.generate_summary) return { reportPath: null, reportError: null };
+  try {
+    return { reportPath: writeReport(reporting.summary_directory, input.stamp, report, reporting.keep_last_n_reports), reportError: null };
+  } catch (error) {
+    const reportError = `cannot write the summary report to ${reporting.summary_directory}: ${(error as Error).message}`;
+    input.deps.log.error(reportError);
+    return { reportPath: null, reportError };
   }
+}
+
+/** Completes the run's sync_runs row; false (and logged) when the database refused the write. */
+function recordSyncRun(
+  input: FinishInput,
+  end: { endedAt: Date; counts: OutcomeCounts; report: SummaryReport; reportPath: string | null; reportError: string | null },
+): boolean {
+  const { counts, report } = end;
   try {
     finishSyncRun(input.db, input.runId, {
-      completed_at: endedAt.toISOString(),
+      completed_at: end.endedAt.toISOString(),
       status: input.result.status,
       total_stocks: report.total_stocks,
       successful: counts.successful,
       failed: counts.failed,
       skipped: counts.skipped,
       unchanged: counts.unchanged,
-      duration_seconds: durationSeconds,
-      report_path: reportPath,
-      error_message: input.result.abortReason ?? reportError,
+      duration_seconds: report.duration_seconds,
+      report_path: end.reportPath,
+      error_message: input.result.abortReason ?? end.reportError,
       universe_size: input.universe.size,
     });
+    return true;
   } catch (error) {
     // A full disk at the very end: the stocks are stored; say so rather than crash.
-    deps.log.error(`cannot record the end of the run in sync_runs: ${(error as Error).message}`);
-    if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
-    report.exit_code = exitCode;
+    input.deps.log.error(`cannot record the end of the run in sync_runs: ${(error as Error).message}`);
+    return false;
   }
-  return { kind: 'run', report, reportPath, exitCode };
 }
-
 
 /**
  * After the report: the metrics textfile and the notifications. Neither can fail the run; a
