@@ -98,7 +98,7 @@ export class PriceBook {
   private async requestGroup(symbols: string[], range: SparkRange): Promise<Map<string, SparkSeries> | SourceError> {
     try {
       const response = await this.yahoo.fetchSpark(symbols, range, this.cancel.signal);
-      return response.kind === 'data' ? extractSpark(response.json) : new Map();
+      return response.kind === 'data' ? extractSpark(response.body) : new Map();
     } catch (error) {
       if (error instanceof SourceError) {
         if (error.fatal) throw error;
@@ -120,7 +120,7 @@ export class PriceBook {
     try {
       const response = await this.yahoo.fetchChart(symbol);
       if (response.kind !== 'data') return { kind: 'no_data', reason: 'yahoo: symbol not found (404)' };
-      const chart = extractChartQuote(response.json);
+      const chart = extractChartQuote(response.body);
       return chart.kind === 'quote' ? { kind: 'data', quote: chart.quote, closes: [], via: 'chart' } : { kind: 'no_data', reason: `yahoo: ${chart.reason}` };
     } catch (error) {
       if (error instanceof SourceError) {

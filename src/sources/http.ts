@@ -13,6 +13,7 @@ export type ErrorType =
   | 'http_4xx'
   | 'forbidden'
   | 'invalid_json'
+  | 'malformed'
   | 'body_too_large'
   | 'unexpected_response'
   | 'storage'
