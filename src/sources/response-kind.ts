@@ -22,10 +22,20 @@ export interface ResponseKind<T> {
   decode(bytes: Buffer, source: string): T;
 }
 
+export interface JsonKindOptions {
+  /**
+   * Keep the parsed body itself once it passed, not zod's copy of it: for bodies of megabytes
+   * whose schema only checks (no transforms, defaults or coercion), so output and input agree.
+   * @default false
+   */
+  keepParsed?: boolean;
+}
+
 /** A JSON answer: parsed, checked against `schema`, then `transform`ed (typed as the schema's output when absent). */
-export function jsonKind<S extends z.ZodType, T = z.output<S>>(name: string, schema: S, transform?: (body: z.output<S>) => T): ResponseKind<T> {
+export function jsonKind<S extends z.ZodType, T = z.output<S>>(name: string, schema: S, transform?: (body: z.output<S>) => T, options: JsonKindOptions = {}): ResponseKind<T> {
   const finish = transform ?? ((body: z.output<S>) => body as unknown as T);
-  return { name, decode: (bytes, source) => finish(checkShape(name, schema, parseJsonBody(bytes, source))) };
+  const check = options.keepParsed === true ? assertShape : checkShape;
+  return { name, decode: (bytes, source) => finish(check(name, schema, parseJsonBody(bytes, source))) };
 }
 
 /**
@@ -51,6 +61,15 @@ export function checkShape<S extends z.ZodType>(kind: string, schema: S, value: 
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw malformed(kind, result.error.issues, at);
+}
+
+/**
+ * Like {@link checkShape}, but gives back `value` itself once it passed, not zod's copy: only for
+ * schemas that check without transforming (see {@link JsonKindOptions.keepParsed}).
+ */
+export function assertShape<S extends z.ZodType>(kind: string, schema: S, value: unknown, at: readonly PropertyKey[] = []): z.output<S> {
+  checkShape(kind, schema, value, at);
+  return value as z.output<S>;
 }
 
 function malformed(kind: string, issues: z.ZodError['issues'], at: readonly PropertyKey[]): SourceError {

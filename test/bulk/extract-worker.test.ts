@@ -29,10 +29,11 @@ const appleSubmissions = gunzip('submissions_CIK0000320193.json.gz');
 const FACTS_MESSAGE = 'companyfacts: facts.us-gaap.EarningsPerShareDiluted.units.USD/shares.3.val: expected number, received string';
 const SUBMISSIONS_MESSAGE = 'submissions: filings.recent.form.7: expected string, received number';
 
-/** Apple's body with one field broken. */
-function broken(bytes: Buffer, breakIt: (body: Record<string, any>) => void): Buffer {
-  const body = JSON.parse(bytes.toString('utf8')) as Record<string, any>;
-  breakIt(body);
+/** A body with the field at `path` set to `value`. */
+function broken(bytes: Buffer, path: (string | number)[], value: unknown): Buffer {
+  const body = JSON.parse(bytes.toString('utf8')) as unknown;
+  const parent = path.slice(0, -1).reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], body) as Record<string | number, unknown>;
+  parent[path.at(-1) as string | number] = value;
   return Buffer.from(JSON.stringify(body));
 }
 
@@ -44,8 +45,8 @@ beforeAll(async () => {
     { name: 'CIK0000320193.json', data: appleFacts },
     // An entry of submissions.zip (the two archives name entries alike).
     { name: 'submissions/CIK0000320193.json', data: appleSubmissions },
-    { name: 'CIK0009990001.json', data: broken(appleFacts, (body) => (body.facts['us-gaap'].EarningsPerShareDiluted.units['USD/shares'][3].val = 'x')) },
-    { name: 'CIK0009990002.json', data: broken(appleSubmissions, (body) => (body.filings.recent.form[7] = 10)) },
+    { name: 'CIK0009990001.json', data: broken(appleFacts, ['facts', 'us-gaap', 'EarningsPerShareDiluted', 'units', 'USD/shares', 3, 'val'], 'x') },
+    { name: 'CIK0009990002.json', data: broken(appleSubmissions, ['filings', 'recent', 'form', 7], 10) },
     { name: 'CIK0009990003-submissions-001.json', data: Buffer.from(JSON.stringify({ accessionNumber: ['a-1'], form: [null], filingDate: ['2024-01-01'] })) },
     { name: 'CIK0009990004.json', data: Buffer.from('{"facts": {"us-gaap": ') },
   ]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkShape, jsonKind } from '../response-kind.js';
+import { assertShape, jsonKind } from '../response-kind.js';
 
 /*
  * SEC's companyfacts (`/api/xbrl/companyfacts/CIK##########.json`, and each entry of the bulk
@@ -77,7 +77,8 @@ export class CompanyFacts {
       const node = own(this.body.facts, taxonomy);
       const units = node === undefined ? undefined : own(node, concept)?.units;
       const raw = units === undefined ? [] : (own(units, unit) ?? []);
-      facts = checkShape(NAME, FACTS, raw, ['facts', taxonomy, concept, 'units', unit]);
+      // The parsed facts themselves (with `fy`, `fp`, `frame` unread), not a checked copy of each.
+      facts = assertShape(NAME, FACTS, raw, ['facts', taxonomy, concept, 'units', unit]);
       this.checked.set(key, facts);
     }
     return facts;
@@ -90,4 +91,4 @@ function own<V>(record: Record<string, V>, key: string): V | undefined {
 }
 
 /** companyfacts, per company and in the bulk archive. */
-export const COMPANYFACTS = jsonKind(NAME, STRUCTURE, (body) => new CompanyFacts(body));
+export const COMPANYFACTS = jsonKind(NAME, STRUCTURE, (body) => new CompanyFacts(body), { keepParsed: true });

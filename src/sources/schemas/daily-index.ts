@@ -24,8 +24,8 @@ const LINE = z.object({
   file: z.string(),
 });
 
-/** The header, then the filing lines keyed `line N` (N counted from 1 in the file), so a broken one is named by its line. */
 const NO_HEADER = `no "${HEADER}" line: not an EDGAR index`;
+/** The header, then the filing lines keyed `line N` (N counted from 1 in the file), so a broken one is named by its line. */
 const INDEX = z.object({ header: z.string({ error: NO_HEADER }).regex(HEADER_PATTERN, { error: NO_HEADER }) }).catchall(LINE);
 
 /** One filing line of an index, its cells trimmed. */
