@@ -1,5 +1,6 @@
 import type { CompanyFactsExtract, EarningsRow, PeriodName } from './types.js';
-import { chooseByChain, factsRoot, newestFact, readConcept, type ConceptRef, type UnitKind } from './facts-index.js';
+import type { CompanyFacts } from '../sources/schemas/companyfacts.js';
+import { FactsIndex, chooseByChain, newestFact, type ConceptRef, type UnitKind } from './facts-index.js';
 import { annualRows, quarterRows } from './earnings-periods.js';
 import { applySplits, inferSplitsFromRestatements } from './split-adjust.js';
 
@@ -10,7 +11,7 @@ import { applySplits, inferSplitsFromRestatements } from './split-adjust.js';
  * chains per period) live in facts-index.ts; quarters in earnings-periods.ts; splits in split-adjust.ts.
  */
 
-export { EARNINGS_CONCEPTS, durationDays, fiscalYearOfEnd, isAnnualPeriod } from './facts-index.js';
+export { EARNINGS_CONCEPTS, FactsIndex, durationDays, fiscalYearOfEnd, isAnnualPeriod } from './facts-index.js';
 
 const us = (name: string): ConceptRef => ({ taxonomy: 'us-gaap', name });
 const ifrs = (name: string): ConceptRef => ({ taxonomy: 'ifrs-full', name });
@@ -39,8 +40,8 @@ type BalanceSheet = Pick<EarningsRow, 'total_liabilities' | 'stockholders_equity
  * years; then total liabilities = LiabilitiesAndStockholdersEquity − total equity at that date
  * (noncontrolling interest included), which counts temporary (mezzanine) equity as a liability.
  */
-function balanceSheetAt(root: Record<string, unknown>): (end: string) => BalanceSheet {
-  const chosen = (spec: (typeof BALANCE_SHEET_CONCEPTS)[keyof typeof BALANCE_SHEET_CONCEPTS]) => chooseByChain(root, spec, (f) => f.start === null);
+function balanceSheetAt(index: FactsIndex): (end: string) => BalanceSheet {
+  const chosen = (spec: (typeof BALANCE_SHEET_CONCEPTS)[keyof typeof BALANCE_SHEET_CONCEPTS]) => chooseByChain(index, spec, (f) => f.start === null);
   const { total_liabilities, stockholders_equity, total_equity, liabilities_and_equity } = BALANCE_SHEET_CONCEPTS;
   const [liabilities, equity, totalEquity, both] = [total_liabilities, stockholders_equity, total_equity, liabilities_and_equity].map(chosen);
   return (end) => {
@@ -56,8 +57,8 @@ function balanceSheetAt(root: Record<string, unknown>): (end: string) => Balance
  * same filing: those are summed. Only one filing's facts are summed, so a 10-K/A repeating the
  * 10-K's figure is not counted twice (Apple 2009, Tesla 2021).
  */
-function latestSharesOutstanding(root: Record<string, unknown>): CompanyFactsExtract['sharesOutstanding'] {
-  const facts = readConcept(root, { taxonomy: 'dei', name: 'EntityCommonStockSharesOutstanding' }, 'shares').filter((f) => f.start === null);
+function latestSharesOutstanding(index: FactsIndex): CompanyFactsExtract['sharesOutstanding'] {
+  const facts = index.facts({ taxonomy: 'dei', name: 'EntityCommonStockSharesOutstanding' }, 'shares').filter((f) => f.start === null);
   const date = facts.reduce<string | null>((latest, f) => (latest === null || f.end > latest ? f.end : latest), null);
   const filing = newestFact(facts.filter((f) => f.end === date));
   if (date === null || filing === undefined) return null;
@@ -67,7 +68,8 @@ function latestSharesOutstanding(root: Record<string, unknown>): CompanyFactsExt
 const PERIOD_ORDER: Record<PeriodName, number> = { Q1: 1, Q2: 2, Q3: 3, Q4: 4, FY: 5 };
 
 /**
- * Everything kept from a companyfacts body (already JSON.parse'd, typed unknown):
+ * Everything kept from a companyfacts body (checked by the COMPANYFACTS kind where it arrived),
+ * indexed once and then only queried:
  * - `earnings`: FY and Q1..Q4 rows, oldest first (Q1..Q4 before the FY of the same year).
  *   `fiscal_year` comes from the period's end ({@link fiscalYearOfEnd}); quarters take the fiscal
  *   year they fall in; Q4 is derived (FY − Q1..Q3). Balance-sheet columns are the instants at
@@ -75,17 +77,17 @@ const PERIOD_ORDER: Record<PeriodName, number> = { Q1: 1, Q2: 2, Q3: 3, Q4: 4, F
  *   with the inferred `splits` ({@link applySplits}); re-apply with Yahoo's splits merged in.
  * - `sharesOutstanding`: the latest cover-page figure, all classes summed.
  * - `splits`: splits inferred from restated per-share values ({@link inferSplitsFromRestatements}).
- * Never throws on odd input (missing facts or units, strings where numbers are expected): it skips
- * what it cannot read, and an unusable body gives no rows, no shares and no splits.
+ * Facts of other forms than periodic reports (8-K, S-1, proxies) are left out; a company without
+ * facts gives no rows, no shares and no splits. Throws `SourceError` `malformed` when a fact of a
+ * concept it reads breaks the schema (those are checked as they are read).
  */
-export function extractCompanyFacts(companyfacts: unknown): CompanyFactsExtract {
-  const root = factsRoot(companyfacts);
-  const splits = inferSplitsFromRestatements(companyfacts);
-  const years = annualRows(root, splits);
-  const balanceSheet = balanceSheetAt(root);
-  const rows = [...years, ...quarterRows(root, years, splits)]
+export function extractCompanyFacts(companyfacts: CompanyFacts): CompanyFactsExtract {
+  const index = new FactsIndex(companyfacts);
+  const splits = inferSplitsFromRestatements(index);
+  const years = annualRows(index, splits);
+  const balanceSheet = balanceSheetAt(index);
+  const rows = [...years, ...quarterRows(index, years, splits)]
     .map((row) => ({ ...row, ...balanceSheet(row.period_end) }))
     .sort((a, b) => a.fiscal_year - b.fiscal_year || PERIOD_ORDER[a.period] - PERIOD_ORDER[b.period]);
-  return { earnings: applySplits(rows, splits), sharesOutstanding: latestSharesOutstanding(root), splits };
+  return { earnings: applySplits(rows, splits), sharesOutstanding: latestSharesOutstanding(index), splits };
 }
-

@@ -1,8 +1,8 @@
+import type { IndexLine } from '../sources/schemas/daily-index.js';
+
 /**
- * EDGAR's index files (daily `master.YYYYMMDD.idx`, and the quarterly xbrl/master indexes, same
- * layout): a free-text header, a `CIK|Company Name|Form Type|Date Filed|File Name` line, a dashed
- * rule, then one filing a line. Copies differ in line endings (LF, CRLF, bare CR) and in the date
- * format (YYYYMMDD daily, YYYY-MM-DD quarterly); both are read.
+ * Which companies filed, from EDGAR's index files (daily `master.YYYYMMDD.idx`; the layout and its
+ * variants are read by the DAILY_INDEX kind), and which days' indexes a night reads.
  */
 
 export interface IndexEntry {
@@ -22,22 +22,15 @@ export function isFundamentalForm(form: string): boolean {
   return FUNDAMENTAL_FORMS.has(form.replace(/\/A$/, ''));
 }
 
-export function parseMasterIndex(text: string): IndexEntry[] {
-  const lines = text.split(/\r\n|\r|\n/);
-  const header = lines.findIndex((line) => line.startsWith('CIK|'));
-  if (header < 0) return [];
-  const entries: IndexEntry[] = [];
-  for (const line of lines.slice(header + 1)) {
-    const cells = line.split('|');
-    if (cells.length < 5) continue;
-    const [cikText, company, form, filedText, file] = cells as [string, string, string, string, string];
-    const cik = Number(cikText);
-    const filed = toIsoDate(filedText.trim());
-    if (!Number.isInteger(cik) || cik <= 0 || filed === null) continue;
-    const accession = /(\d{10}-\d{2}-\d{6})\.txt$/.exec(file.trim())?.[1] ?? null;
-    entries.push({ cik, company: company.trim(), form: form.trim(), filed, accession });
-  }
-  return entries;
+/** The filings of an index's lines (checked and cut into cells by the DAILY_INDEX kind). */
+export function parseMasterIndex(lines: readonly IndexLine[]): IndexEntry[] {
+  return lines.flatMap((line) => {
+    const cik = Number(line.cik);
+    // The schema let through digits only; a CIK of 0 is still no company.
+    if (cik <= 0) return [];
+    const accession = /(\d{10}-\d{2}-\d{6})\.txt$/.exec(line.file)?.[1] ?? null;
+    return [{ cik, company: line.company, form: line.form, filed: toIsoDate(line.filed), accession }];
+  });
 }
 
 /** CIKs with a new 10-K, 10-Q, 20-F, 40-F, 6-K (or an amendment) in the index. */
@@ -45,10 +38,9 @@ export function changedCompanies(entries: IndexEntry[]): Set<number> {
   return new Set(entries.filter((entry) => isFundamentalForm(entry.form)).map((entry) => entry.cik));
 }
 
-function toIsoDate(value: string): string | null {
-  if (/^\d{8}$/.test(value)) return `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
-  return null;
+/** YYYYMMDD (daily indexes) as YYYY-MM-DD (the quarterly ones' form). */
+function toIsoDate(value: string): string {
+  return /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : value;
 }
 
 /** The daily index path for a day: `2026/QTR4/master.20261124.idx`. */

@@ -1,7 +1,7 @@
 import type { EarningsRow, PeriodName, SplitEvent } from './types.js';
 import {
   DAY_MS, EARNINGS_CONCEPTS, collectPeriods, durationDays, filedLater, isAnnualForm, isAnnualPeriod, isQuarterPeriod, newestFact, fiscalYearOfEnd,
-  type DurationMetric, type Fact, type PeriodFacts,
+  type DurationMetric, type Fact, type FactsIndex, type PeriodFacts,
 } from './facts-index.js';
 import { onSameShareBasis, rebase } from './split-adjust.js';
 
@@ -59,8 +59,8 @@ function keepLastFiled(rows: readonly EarningsRow[]): Map<string, EarningsRow> {
 }
 
 /** Annual rows: 350–380 day periods from annual reports (Amazon's 10-Qs tag trailing-12-month net income). */
-export function annualRows(root: Record<string, unknown>, splits: readonly SplitEvent[]): EarningsRow[] {
-  const periods = collectPeriods(root, (f) => isAnnualForm(f.form) && isAnnualPeriod(f.start, f.end));
+export function annualRows(index: FactsIndex, splits: readonly SplitEvent[]): EarningsRow[] {
+  const periods = collectPeriods(index, (f) => isAnnualForm(f.form) && isAnnualPeriod(f.start, f.end));
   return [...keepLastFiled(periods.map((p) => periodRow(p, fiscalYearOfEnd(p.end), 'FY', splits))).values()];
 }
 
@@ -124,10 +124,10 @@ function fillFromYearToDate(quarters: PlacedPeriods, yearToDate: PlacedPeriods, 
  * differences), Q4 as FY minus Q1..Q3: 10-Qs have no Q4, and deriving it keeps the four quarters
  * summing to the year. `splits` keep per-share values of different share bases apart.
  */
-export function quarterRows(root: Record<string, unknown>, years: readonly EarningsRow[], splits: readonly SplitEvent[]): EarningsRow[] {
-  const quarters = placePeriods(collectPeriods(root, (f) => isQuarterPeriod(f.start, f.end)), years, false);
+export function quarterRows(index: FactsIndex, years: readonly EarningsRow[], splits: readonly SplitEvent[]): EarningsRow[] {
+  const quarters = placePeriods(collectPeriods(index, (f) => isQuarterPeriod(f.start, f.end)), years, false);
   const yearToDate = placePeriods(
-    collectPeriods(root, (f) => durationDays(f.start, f.end) >= 150 && durationDays(f.start, f.end) <= 300),
+    collectPeriods(index, (f) => durationDays(f.start, f.end) >= 150 && durationDays(f.start, f.end) <= 300),
     years,
     true,
   );

@@ -1,3 +1,5 @@
+import type { CompanyFacts, RawFact } from '../sources/schemas/companyfacts.js';
+
 /*
  * Reading SEC's companyfacts JSON (`/api/xbrl/companyfacts/CIK##########.json`): concept chains,
  * facts, periods. Pitfalls of the real data this is built around:
@@ -144,57 +146,42 @@ export function fiscalYearOfEnd(end: string): number {
   return end.slice(5, 7) === '01' && Number(end.slice(8, 10)) <= 7 ? year - 1 : year;
 }
 
-export function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function asText(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value : null;
-}
-
-/** A YYYY-MM-DD date that parses, or null. */
-export function asDate(value: unknown): string | null {
-  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) ? value : null;
-}
-
-/** A fact from a periodic report, or null when any required part of it is unreadable. */
-function readFact(raw: unknown): Fact | null {
-  const node = asRecord(raw);
-  const [end, filed, form, accn, val] = [asDate(node.end), asDate(node.filed), asText(node.form), asText(node.accn), node.val];
-  if (end === null || filed === null || form === null || accn === null) return null;
-  if (typeof val !== 'number' || !Number.isFinite(val) || !PERIODIC_FORMS.has(form.replace(/\/A$/, ''))) return null;
-  // A present but unreadable start is damage, not an instant.
-  const start = node.start === undefined ? null : asDate(node.start);
-  if (start === null && node.start !== undefined) return null;
-  return { start, end, val, form, filed, accn };
+/** A fact of a periodic report, in the shape extraction uses (`start` null for instants). */
+function toFact(raw: RawFact): Fact {
+  return { start: raw.start ?? null, end: raw.end, val: raw.val, form: raw.form, filed: raw.filed, accn: raw.accn };
 }
 
 const UNIT_PATTERNS: Record<UnitKind, RegExp> = { money: /^[A-Z]{3}$/, perShare: /^[A-Z]{3}\/shares$/, shares: /^shares$/ };
 
 /**
- * The unit a concept is read in. Foreign filers tag some facts twice, in their own currency and as
- * a USD convenience translation (TSMC: TWD and USD); the unit with the most facts keeps the
- * history in the company's reporting currency. Ties go to USD.
+ * A companyfacts body indexed for extraction, as edgartools' entity facts: built once per body, and
+ * queried by concept and unit kind. Each concept is read once, in its chosen unit, whatever asks.
  */
-function chooseUnit(units: Record<string, unknown>, kind: UnitKind): string | null {
-  let [best, bestCount]: [string | null, number] = [null, 0];
-  for (const [unit, facts] of Object.entries(units)) {
-    if (!UNIT_PATTERNS[kind].test(unit) || !Array.isArray(facts)) continue;
-    const count = facts.filter((fact) => readFact(fact) !== null).length;
-    if (count > bestCount || (count > 0 && count === bestCount && unit.startsWith('USD'))) [best, bestCount] = [unit, count];
+export class FactsIndex {
+  private readonly read = new Map<string, readonly Fact[]>();
+
+  constructor(private readonly body: CompanyFacts) {}
+
+  /**
+   * The facts of periodic reports of a concept in its chosen unit; [] when the concept is absent.
+   * Foreign filers tag some facts twice, in their own currency and as a USD convenience
+   * translation (TSMC: TWD and USD); the unit with the most facts keeps the history in the
+   * company's reporting currency. Ties go to USD.
+   */
+  facts(ref: ConceptRef, kind: UnitKind): readonly Fact[] {
+    const key = `${ref.taxonomy}:${ref.name}:${kind}`;
+    let facts = this.read.get(key);
+    if (facts === undefined) {
+      facts = [];
+      for (const unit of this.body.units(ref.taxonomy, ref.name)) {
+        if (!UNIT_PATTERNS[kind].test(unit)) continue;
+        const periodic = this.body.facts(ref.taxonomy, ref.name, unit).filter((raw) => PERIODIC_FORMS.has(raw.form.replace(/\/A$/, '')));
+        if (periodic.length > facts.length || (periodic.length > 0 && periodic.length === facts.length && unit.startsWith('USD'))) facts = periodic.map(toFact);
+      }
+      this.read.set(key, facts);
+    }
+    return facts;
   }
-  return best;
-}
-
-/** The `facts` object of a companyfacts body ({} when absent). */
-export const factsRoot = (companyfacts: unknown): Record<string, unknown> => asRecord(asRecord(companyfacts).facts);
-
-/** The readable facts of one concept in its chosen unit; [] when the concept is absent. */
-export function readConcept(root: Record<string, unknown>, ref: ConceptRef, kind: UnitKind): Fact[] {
-  const units = asRecord(asRecord(asRecord(root[ref.taxonomy])[ref.name]).units);
-  const unit = chooseUnit(units, kind);
-  const facts = unit === null ? [] : units[unit];
-  return Array.isArray(facts) ? facts.map(readFact).filter((fact): fact is Fact => fact !== null) : [];
 }
 
 /** True when `a` was filed after `b`; the accession number breaks same-day ties. */
@@ -218,10 +205,10 @@ export interface PeriodFacts<K extends string = DurationMetric> {
  * Every duration period `accept` lets through, with the chosen fact per metric: per concept the
  * last-filed value of the period, then per period the first concept of the chain that has one.
  */
-export function collectPeriods(root: Record<string, unknown>, accept: (fact: Fact & { start: string }) => boolean): PeriodFacts[] {
+export function collectPeriods(index: FactsIndex, accept: (fact: Fact & { start: string }) => boolean): PeriodFacts[] {
   const periods = new Map<string, PeriodFacts>();
   for (const spec of EARNINGS_CONCEPTS) {
-    for (const [key, fact] of chooseByChain(root, spec, (f) => f.start !== null && accept(f as Fact & { start: string }))) {
+    for (const [key, fact] of chooseByChain(index, spec, (f) => f.start !== null && accept(f as Fact & { start: string }))) {
       const period = periods.get(key) ?? { start: fact.start ?? '', end: fact.end, values: {} };
       period.values[spec.key] = fact;
       periods.set(key, period);
@@ -231,11 +218,11 @@ export function collectPeriods(root: Record<string, unknown>, accept: (fact: Fac
 }
 
 /** Per period key (`start/end`, or `/end` for instants): the last-filed fact of the first concept of the chain that has one. */
-export function chooseByChain(root: Record<string, unknown>, spec: Pick<MetricSpec<string>, 'unit' | 'concepts'>, accept: (fact: Fact) => boolean): Map<string, Fact> {
+export function chooseByChain(index: FactsIndex, spec: Pick<MetricSpec<string>, 'unit' | 'concepts'>, accept: (fact: Fact) => boolean): Map<string, Fact> {
   const chosen = new Map<string, Fact>();
   for (const ref of spec.concepts) {
     const latest = new Map<string, Fact>();
-    for (const fact of readConcept(root, ref, spec.unit).filter(accept)) {
+    for (const fact of index.facts(ref, spec.unit).filter(accept)) {
       const key = `${fact.start ?? ''}/${fact.end}`;
       const current = latest.get(key);
       if (!chosen.has(key) && (current === undefined || filedLater(fact, current))) latest.set(key, fact);

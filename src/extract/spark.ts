@@ -1,3 +1,4 @@
+import type { SparkBody } from '../sources/schemas/spark.js';
 import type { QuoteRow } from './types.js';
 
 /** One daily close of `price_history`. */
@@ -24,22 +25,18 @@ export interface SparkSeries {
 const NEW_YORK_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /**
- * Reads a v8 spark body, keyed by symbol: `{"AAPL": {symbol, timestamp: [...], close: [...], ...}}`.
- * Symbols answered with at least one usable close; delisted ones (`timestamp: []`, `close: null`)
- * are absent. The older v7 envelope (`{"spark": {"result": [{symbol, response: [chart]}]}}`, also
- * the shape of spark's error bodies) holds intraday chart results, not daily closes, and gives an
- * empty map like any other odd shape. Never throws.
+ * The series of a spark body (checked by the SPARK kind), keyed by symbol: symbols answered with
+ * at least one usable close; delisted ones (`timestamp: []`, `close: null`) are absent. Null,
+ * non-positive and non-finite closes are dropped, and points beyond the shorter of the two arrays.
  */
-export function extractSpark(body: unknown): Map<string, SparkSeries> {
+export function extractSpark(body: SparkBody): Map<string, SparkSeries> {
   const series = new Map<string, SparkSeries>();
-  for (const [symbol, node] of Object.entries(record(body))) {
-    const entry = record(node);
-    const timestamps = Array.isArray(entry.timestamp) ? entry.timestamp : [];
-    const closes = Array.isArray(entry.close) ? entry.close : [];
+  for (const [symbol, entry] of Object.entries(body)) {
+    const closes = entry.close ?? [];
     const byDate = new Map<string, { close: number; at: number }>();
-    timestamps.forEach((at: unknown, index) => {
-      const close: unknown = closes[index];
-      if (typeof at !== 'number' || !Number.isFinite(at) || typeof close !== 'number' || !Number.isFinite(close) || close <= 0) return;
+    entry.timestamp.forEach((at, index) => {
+      const close = closes[index];
+      if (!Number.isFinite(at) || close === undefined || close === null || !Number.isFinite(close) || close <= 0) return;
       const date = newYorkDate(at);
       if (date === null) return;
       // A later point of the same day (the live one appended to the daily ones) replaces it.
@@ -78,8 +75,4 @@ export function sparkQuote(series: SparkSeries): QuoteRow {
 function newYorkDate(epochSeconds: number): string | null {
   const time = new Date(epochSeconds * 1000);
   return Number.isNaN(time.getTime()) ? null : NEW_YORK_DATE.format(time);
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

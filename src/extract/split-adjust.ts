@@ -1,5 +1,5 @@
 import type { EarningsRow, SplitEvent } from './types.js';
-import { DAY_MS, asDate, conceptChain, factsRoot, filedLater, readConcept, type Fact } from './facts-index.js';
+import { DAY_MS, conceptChain, filedLater, type Fact, type FactsIndex } from './facts-index.js';
 
 /*
  * Putting per-share values on today's share basis. EDGAR restates per-share values only in filings
@@ -48,11 +48,11 @@ interface Restatement {
 }
 
 /** Facts of a chain grouped by period (`start/end`), oldest filing first, first concept per period only. */
-function historiesByPeriod(root: Record<string, unknown>, key: 'eps_diluted' | 'dividends_per_share_as_filed' | 'net_income'): Map<string, Fact[]>[] {
+function historiesByPeriod(index: FactsIndex, key: 'eps_diluted' | 'dividends_per_share_as_filed' | 'net_income'): Map<string, Fact[]>[] {
   const spec = conceptChain(key);
   return spec.concepts.map((ref) => {
     const byPeriod = new Map<string, Fact[]>();
-    for (const fact of readConcept(root, ref, spec.unit)) {
+    for (const fact of index.facts(ref, spec.unit)) {
       if (fact.start === null) continue;
       const period = `${fact.start}/${fact.end}`;
       byPeriod.set(period, [...(byPeriod.get(period) ?? []), fact]);
@@ -75,22 +75,21 @@ function netIncomeMovedAlike(history: readonly Fact[] | undefined, lastOld: stri
 }
 
 /**
- * Splits inferred from restated per-share values in a companyfacts body (JSON.parse'd, typed
- * unknown). A period whose diluted EPS or dividends per share was filed as v0 and later as v1, with
- * v0/v1 a split-like ratio ({@link snapSplitRatio}) and net income not moved alike, is one restated
- * value. Restated values of the same ratio whose filing windows overlap (or that follow within
- * ~400 days) are one split, dated by the earliest filing carrying restated values: values last filed
- * before that date are on the old basis. At least two restated values make a split. Never throws.
+ * Splits inferred from restated per-share values in a company's indexed facts. A period whose
+ * diluted EPS or dividends per share was filed as v0 and later as v1, with v0/v1 a split-like
+ * ratio ({@link snapSplitRatio}) and net income not moved alike, is one restated value. Restated
+ * values of the same ratio whose filing windows overlap (or that follow within ~400 days) are one
+ * split, dated by the earliest filing carrying restated values: values last filed before that
+ * date are on the old basis. At least two restated values make a split.
  */
-export function inferSplitsFromRestatements(companyfacts: unknown): SplitEvent[] {
-  const root = factsRoot(companyfacts);
+export function inferSplitsFromRestatements(index: FactsIndex): SplitEvent[] {
   const netIncome = new Map<string, Fact[]>();
-  for (const byPeriod of historiesByPeriod(root, 'net_income')) {
+  for (const byPeriod of historiesByPeriod(index, 'net_income')) {
     for (const [period, facts] of byPeriod) if (!netIncome.has(period)) netIncome.set(period, facts);
   }
   const found: Restatement[] = [];
   for (const key of ['eps_diluted', 'dividends_per_share_as_filed'] as const) {
-    historiesByPeriod(root, key).forEach((byPeriod, concept) => {
+    historiesByPeriod(index, key).forEach((byPeriod, concept) => {
       for (const [period, facts] of byPeriod) {
         facts.forEach((old, i) => {
           const next = facts[i + 1];
@@ -127,7 +126,10 @@ function groupRestatements(found: Restatement[]): SplitEvent[] {
 
 const daysBetween = (from: string, to: string): number => Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
 
-const isUsable = (split: SplitEvent | null | undefined): boolean => split != null && asDate(split.date) !== null && Number.isFinite(split.ratio) && split.ratio > 0;
+/** A YYYY-MM-DD date that parses. */
+const isDate = (value: unknown): boolean => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
+
+const isUsable = (split: SplitEvent): boolean => isDate(split.date) && Number.isFinite(split.ratio) && split.ratio > 0;
 
 /** The product of the ratios of the splits dated after `filed` (1 when `filed` is unknown). */
 export function splitFactor(filed: string | null, splits: readonly SplitEvent[]): number {

@@ -1,3 +1,4 @@
+import type { FilingColumns, Submissions } from '../sources/schemas/submissions.js';
 import type { CompanyProfile, FilingRow } from './types.js';
 
 /** Periodic reports kept in `sec_filings`: annual and quarterly reports and their amendments. */
@@ -16,74 +17,59 @@ export interface SubmissionsExtract {
 }
 
 /**
- * Reads SEC's submissions JSON. `filings.recent` is a set of parallel column arrays; a column
- * shorter than `accessionNumber` (seen in damaged mirrors) yields nulls, not a crash.
+ * Reads a submissions body (checked by the SUBMISSIONS kind). `filings.recent` is a set of parallel
+ * column arrays; a column shorter than `accessionNumber` (seen in damaged mirrors) yields nulls.
  */
-export function extractSubmissions(submissions: unknown, fallbackCik: number): SubmissionsExtract {
-  const root = asRecord(submissions);
-  const cik = toCik(root.cik) ?? fallbackCik;
+export function extractSubmissions(submissions: Submissions, fallbackCik: number): SubmissionsExtract {
+  const cik = toCik(submissions.cik) ?? fallbackCik;
   const profile: CompanyProfile = {
     cik,
-    name: asString(root.name),
-    sic: asString(root.sic),
-    industry: asString(root.sicDescription),
-    fiscal_year_end: asString(root.fiscalYearEnd),
-    tickers: asStringArray(root.tickers),
-    exchanges: asStringArray(root.exchanges),
+    name: orNull(submissions.name),
+    sic: orNull(submissions.sic),
+    industry: orNull(submissions.sicDescription),
+    fiscal_year_end: orNull(submissions.fiscalYearEnd),
+    tickers: present(submissions.tickers),
+    exchanges: present(submissions.exchanges),
   };
-  const filingsNode = asRecord(root.filings);
-  const filings = extractFilingColumns(filingsNode.recent, cik);
-  const olderPages = Array.isArray(filingsNode.files)
-    ? filingsNode.files.map((file) => asString(asRecord(file).name)).filter((name): name is string => name !== null)
-    : [];
+  const filings = extractFilingColumns(submissions.filings.recent, cik);
+  const olderPages = present((submissions.filings.files ?? []).map((file) => file.name));
   return { profile, filings, olderPages };
 }
 
-/** Turns one page's column arrays (`recent`, or an older page's top level) into filing rows. */
-export function extractFilingColumns(columnsNode: unknown, cik: number): FilingRow[] {
-  const columns = asRecord(columnsNode);
-  const accessions = Array.isArray(columns.accessionNumber) ? columns.accessionNumber : [];
-  const column = (name: string, index: number): string | null => {
-    const values = columns[name];
-    return Array.isArray(values) ? asString(values[index]) : null;
-  };
+/** Turns one page's column arrays (`recent`, or an older page's top level) into filing rows of periodic forms. */
+export function extractFilingColumns(columns: FilingColumns, cik: number): FilingRow[] {
+  const cell = (values: readonly string[] | undefined, index: number): string | null => orNull(values?.[index]);
   const rows: FilingRow[] = [];
-  accessions.forEach((accession, index) => {
-    const accessionNumber = asString(accession);
-    const form = column('form', index);
-    const filingDate = column('filingDate', index);
+  columns.accessionNumber.forEach((accession, index) => {
+    const accessionNumber = orNull(accession);
+    const form = cell(columns.form, index);
+    const filingDate = cell(columns.filingDate, index);
     if (accessionNumber === null || form === null || filingDate === null || !isPeriodicForm(form)) return;
     rows.push({
       accession_number: accessionNumber,
       cik,
       form,
       filing_date: filingDate,
-      report_date: column('reportDate', index),
-      acceptance_datetime: column('acceptanceDateTime', index),
-      primary_document: column('primaryDocument', index),
-      primary_doc_description: column('primaryDocDescription', index),
+      report_date: cell(columns.reportDate, index),
+      acceptance_datetime: cell(columns.acceptanceDateTime, index),
+      primary_document: cell(columns.primaryDocument, index),
+      primary_doc_description: cell(columns.primaryDocDescription, index),
     });
   });
   return rows;
 }
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+/** SEC's "" (and blanks) mean "none". */
+function orNull(value: string | null | undefined): string | null {
+  return value === undefined || value === null || value.trim() === '' ? null : value;
 }
 
-/** Empty strings stand for "none" in SEC's columns (reportDate of an 8-K, for one). */
-function asString(value: unknown): string | null {
-  if (typeof value === 'string') return value.trim() === '' ? null : value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return null;
-}
-
-function asStringArray(value: unknown): string[] {
-  return Array.isArray(value) ? value.map(asString).filter((item): item is string => item !== null) : [];
+function present(values: readonly (string | null)[] | undefined): string[] {
+  return (values ?? []).map(orNull).filter((value): value is string => value !== null);
 }
 
 /** `cik` is a zero-padded string in submissions and a number elsewhere. */
-function toCik(value: unknown): number | null {
+function toCik(value: string | number): number | null {
   const number = typeof value === 'string' ? Number(value) : value;
-  return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : null;
+  return Number.isInteger(number) && number > 0 ? number : null;
 }

@@ -1,3 +1,5 @@
+import type { TickerRow } from '../sources/schemas/ticker-file.js';
+
 /** One listing of the universe, in the source file's order. */
 export interface UniverseEntry {
   symbol: string;
@@ -30,35 +32,26 @@ export function normalizeSymbol(raw: string): { ok: true; symbol: string } | { o
 }
 
 /**
- * Reads SEC's company_tickers_exchange.json (`fields` names the columns of each `data` row).
- * Real copies differ: `exchange` is null in one year and "" in another, `cik` a number.
+ * The listings of SEC's company_tickers_exchange.json (its rows as the TICKER_FILE kind checked
+ * them). Real copies differ: `exchange` is null in one year and "" in another (both: unknown).
+ * Tickers that are not ticker symbols are rejected with the reason; a CIK that is no positive
+ * integer becomes null (prices only).
  */
-export function parseTickerExchangeFile(json: unknown): { entries: UniverseEntry[]; rejected: RejectedSymbol[] } {
-  const root = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
-  const fields = Array.isArray(root.fields) ? root.fields : [];
-  const rows = Array.isArray(root.data) ? root.data : [];
-  const at = (name: string): number => fields.indexOf(name);
-  const [cikAt, nameAt, tickerAt, exchangeAt] = [at('cik'), at('name'), at('ticker'), at('exchange')];
-  if (tickerAt < 0 || cikAt < 0) throw new Error('company_tickers_exchange.json has no "ticker"/"cik" fields');
+export function parseTickerExchangeFile(rows: readonly TickerRow[]): { entries: UniverseEntry[]; rejected: RejectedSymbol[] } {
   const entries: UniverseEntry[] = [];
   const rejected: RejectedSymbol[] = [];
   for (const row of rows) {
-    if (!Array.isArray(row)) continue;
-    const ticker: unknown = row[tickerAt];
-    if (typeof ticker !== 'string') continue;
-    const normalized = normalizeSymbol(ticker);
+    const normalized = normalizeSymbol(row.ticker);
     if (!normalized.ok) {
-      rejected.push({ value: ticker, reason: normalized.reason });
+      rejected.push({ value: row.ticker, reason: normalized.reason });
       continue;
     }
-    const cik = Number(row[cikAt]);
-    const name: unknown = nameAt >= 0 ? row[nameAt] : null;
-    const exchange: unknown = exchangeAt >= 0 ? row[exchangeAt] : null;
+    const cik = Number(row.cik);
     entries.push({
       symbol: normalized.symbol,
       cik: Number.isInteger(cik) && cik > 0 ? cik : null,
-      name: typeof name === 'string' ? name : null,
-      exchange: typeof exchange === 'string' && exchange !== '' ? exchange : null,
+      name: row.name,
+      exchange: row.exchange === '' ? null : row.exchange,
     });
   }
   return { entries, rejected };

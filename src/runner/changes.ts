@@ -26,8 +26,8 @@ export async function detectChanges(sec: SecSource, db: Db, now: Date, log: (mes
     const path = dailyIndexPath(day);
     try {
       const index = await sec.fetchDailyIndex(path);
-      if (index.kind === 'not_found') continue; // a holiday: no filings, no file
-      for (const cik of changedCompanies(parseMasterIndex(index.text))) changed.add(cik);
+      if (index.kind !== 'data') continue; // a holiday: no filings, no file
+      for (const cik of changedCompanies(parseMasterIndex(index.body))) changed.add(cik);
     } catch (error) {
       if ((error as { fatal?: boolean }).fatal === true) throw error;
       const reason = `daily index ${path} unavailable (${(error as Error).message})`;

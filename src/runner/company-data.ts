@@ -40,8 +40,10 @@ export interface CompanyFetchOptions {
 
 /**
  * Fetches a company's submissions, then (unless an incremental night finds nothing new) its
- * companyfacts. Each raw body is parsed once and reduced to rows at once, so no parsed
- * companyfacts outlives this call.
+ * companyfacts. Each body arrives checked and typed (its kind in src/sources/schemas/), is
+ * extracted once and reduced to rows at once, so no parsed companyfacts outlives this call. A
+ * companyfacts fact that breaks its schema is found as extraction reads it, and fails the company
+ * as `malformed` like a body that broke it on arrival.
  */
 export async function fetchCompanyData(
   sec: SecSource,
@@ -59,14 +61,14 @@ export async function fetchCompanyData(
   const submissionsUrl = sec.submissionsUrl(cik);
   const submissions = await sec.fetchSubmissions(cik, validatorsOf(submissionsUrl));
   if (submissions.kind === 'data') saved.push({ url: submissionsUrl, ...submissions.validators });
-  const extracted = submissions.kind === 'data' ? extractSubmissions(submissions.json, cik) : undefined;
+  const extracted = submissions.kind === 'data' ? extractSubmissions(submissions.body, cik) : undefined;
   const latestAccession = submissions.kind === 'not_modified' ? (stored?.last_filing_accession ?? null) : (extracted?.filings[0]?.accession_number ?? null);
   // `recent` holds the newest 1,000 filings of any form; the rest of the history is in older pages,
   // fetched once, when the company is new to the database (later nights only add new filings).
   if (extracted !== undefined && extracted.olderPages.length > 0 && stored?.last_filing_accession == null) {
     for (const page of extracted.olderPages) {
       const older = await sec.fetchSubmissionsPage(page);
-      if (older.kind === 'data') extracted.filings.push(...extractFilingColumns(older.json, cik));
+      if (older.kind === 'data') extracted.filings.push(...extractFilingColumns(older.body, cik));
     }
   }
   if (!options.forceRefresh && stored !== undefined && isUnchanged(stored, latestAccession, options)) {
@@ -75,7 +77,7 @@ export async function fetchCompanyData(
   const factsUrl = sec.companyFactsUrl(cik);
   const factsResponse = await sec.fetchCompanyFacts(cik, validatorsOf(factsUrl));
   if (factsResponse.kind === 'data') saved.push({ url: factsUrl, ...factsResponse.validators });
-  const facts = factsResponse.kind === 'data' ? extractCompanyFacts(factsResponse.json) : undefined;
+  const facts = factsResponse.kind === 'data' ? extractCompanyFacts(factsResponse.body) : undefined;
   const sections = options.sections !== null && extracted !== undefined ? await fetchLatestSections(sec, cik, extracted.filings, options.sections) : {};
   return {
     noData: submissions.kind === 'not_found' && factsResponse.kind === 'not_found',

@@ -74,9 +74,5 @@ async function fetchTickerEntries(sec: SecSource): Promise<{ entries: UniverseEn
     throw new UniverseError(`cannot fetch the universe from ${sec.tickerFileUrl()}: ${(error as Error).message}`);
   }
   if (response.kind !== 'data') throw new UniverseError(`${sec.tickerFileUrl()} answered 404`);
-  try {
-    return parseTickerExchangeFile(response.json);
-  } catch (error) {
-    throw new UniverseError(`${sec.tickerFileUrl()}: ${(error as Error).message}`);
-  }
+  return parseTickerExchangeFile(response.body);
 }

@@ -1,4 +1,8 @@
-import { SourceClient, type JsonResult, type SourceDeps, type Validators } from './source-client.js';
+import { COMPANYFACTS, type CompanyFacts } from './schemas/companyfacts.js';
+import { DAILY_INDEX, type IndexLine } from './schemas/daily-index.js';
+import { SUBMISSIONS, SUBMISSIONS_PAGE, type FilingColumns, type Submissions } from './schemas/submissions.js';
+import { TICKER_FILE, type TickerRow } from './schemas/ticker-file.js';
+import { SourceClient, type BodyResult, type SourceDeps, type Validators } from './source-client.js';
 
 export interface SecSourceOptions {
   wwwUrl: string;
@@ -16,14 +20,14 @@ export function padCik(cik: number): string {
   return String(cik).padStart(10, '0');
 }
 
-const SUBMISSIONS_PAGE = /^CIK\d{10}-submissions-\d{3}\.json$/;
+const SUBMISSIONS_PAGE_NAME = /^CIK\d{10}-submissions-\d{3}\.json$/;
 const ACCESSION = /^\d{10}-\d{2}-\d{6}$/;
 const DOCUMENT_NAME = /^[\w][\w.-]{0,200}\.(?:htm|html|txt)$/i;
 
 const FORBIDDEN_HINT =
   'SEC refuses requests without a descriptive User-Agent ("Name email"); set sources.edgar.user_agent or SEC_USER_AGENT, and stay under 10 requests/s';
 
-/** SEC EDGAR: the ticker file, companyfacts and submissions, all under one rate ceiling. */
+/** SEC EDGAR: the ticker file, companyfacts, submissions and the daily indexes, all under one rate ceiling, each decoded through its kind. */
 export class SecSource {
   readonly client: SourceClient;
 
@@ -59,10 +63,9 @@ export class SecSource {
     return response.status === 404 ? { kind: 'not_found' } : { kind: 'data', text: response.body.toString('utf8') };
   }
 
-  /** A daily master index (`2026/QTR4/master.20261124.idx`); `not_found` on weekends and holidays. */
-  async fetchDailyIndex(relativePath: string): Promise<{ kind: 'data'; text: string } | { kind: 'not_found' }> {
-    const response = await this.client.get(`${trimSlash(this.options.wwwUrl)}/Archives/edgar/daily-index/${relativePath}`);
-    return response.status === 404 ? { kind: 'not_found' } : { kind: 'data', text: response.body.toString('latin1') };
+  /** A daily master index (`2026/QTR4/master.20261124.idx`), as its filing lines; `not_found` on weekends and holidays. */
+  fetchDailyIndex(relativePath: string): Promise<BodyResult<IndexLine[]>> {
+    return this.client.getBody(DAILY_INDEX, `${trimSlash(this.options.wwwUrl)}/Archives/edgar/daily-index/${relativePath}`);
   }
 
   /** A file under the web host, e.g. the bulk archives under `Archives/edgar/daily-index/`. */
@@ -74,8 +77,8 @@ export class SecSource {
     return `${trimSlash(this.options.wwwUrl)}/files/company_tickers_exchange.json`;
   }
 
-  fetchTickerFile(): Promise<JsonResult> {
-    return this.client.getJson(this.tickerFileUrl());
+  fetchTickerFile(): Promise<BodyResult<TickerRow[]>> {
+    return this.client.getBody(TICKER_FILE, this.tickerFileUrl());
   }
 
   companyFactsUrl(cik: number): string {
@@ -86,21 +89,21 @@ export class SecSource {
     return `${trimSlash(this.options.dataUrl)}/submissions/CIK${padCik(cik)}.json`;
   }
 
-  fetchCompanyFacts(cik: number, validators?: Validators): Promise<JsonResult> {
-    return this.client.getJson(this.companyFactsUrl(cik), validators);
+  fetchCompanyFacts(cik: number, validators?: Validators): Promise<BodyResult<CompanyFacts>> {
+    return this.client.getBody(COMPANYFACTS, this.companyFactsUrl(cik), validators);
   }
 
-  fetchSubmissions(cik: number, validators?: Validators): Promise<JsonResult> {
-    return this.client.getJson(this.submissionsUrl(cik), validators);
+  fetchSubmissions(cik: number, validators?: Validators): Promise<BodyResult<Submissions>> {
+    return this.client.getBody(SUBMISSIONS, this.submissionsUrl(cik), validators);
   }
 
   /**
    * An older page named in `filings.files`. The name comes from SEC's data, so it must look like
    * SEC's own names before it goes into a URL.
    */
-  fetchSubmissionsPage(name: string): Promise<JsonResult> {
-    if (!SUBMISSIONS_PAGE.test(name)) return Promise.reject(new Error(`unexpected submissions page name ${JSON.stringify(name)}`));
-    return this.client.getJson(`${trimSlash(this.options.dataUrl)}/submissions/${name}`);
+  fetchSubmissionsPage(name: string): Promise<BodyResult<FilingColumns>> {
+    if (!SUBMISSIONS_PAGE_NAME.test(name)) return Promise.reject(new Error(`unexpected submissions page name ${JSON.stringify(name)}`));
+    return this.client.getBody(SUBMISSIONS_PAGE, `${trimSlash(this.options.dataUrl)}/submissions/${name}`);
   }
 }
 

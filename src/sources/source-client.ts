@@ -1,7 +1,8 @@
 import pRetry from 'p-retry';
 import pThrottle from 'p-throttle';
 import { SourceError } from '../errors.js';
-import { httpGet, httpOpen, parseJsonBody, type FetchFn, type HttpBody } from './http.js';
+import { httpGet, httpOpen, type FetchFn, type HttpBody } from './http.js';
+import type { ResponseKind } from './response-kind.js';
 
 /** Retry-After beyond this is capped: a nightly job should not stall for hours on one header. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -55,10 +56,11 @@ export interface Validators {
   last_modified: string | null;
 }
 
-export type JsonResult = { kind: 'data'; json: unknown; validators: Validators } | { kind: 'not_found' } | { kind: 'not_modified' };
+/** An answer decoded through its kind: the typed body, or a definite "no data" (404), or "not modified" (304). */
+export type BodyResult<T> = { kind: 'data'; body: T; validators: Validators } | { kind: 'not_found' } | { kind: 'not_modified' };
 
 /**
- * A rate-limited, retrying JSON client for one service. The ceiling is a sliding window
+ * A rate-limited, retrying client for one service. The ceiling is a sliding window
  * (p-throttle strict mode), so no second ever holds more than `limit` requests; a 429 pauses the
  * whole source, not just the worker that saw it.
  */
@@ -80,24 +82,26 @@ export class SourceClient {
     this.throttled = <T>(task: () => Promise<T>) => gate<T>(task);
   }
 
-  /** GETs JSON; `not_found` for a 404, a `SourceError` after the retries for anything else. */
   /**
-   * With `validators` from an earlier answer the request is conditional (If-None-Match /
-   * If-Modified-Since), and a server that supports it answers `not_modified` without a body.
-   * Once `cancel` is aborted the request is not sent (or retried) any more.
+   * GETs one answer of `kind` and decodes it there, where the bytes arrive: the typed body, or
+   * `not_found` for a 404; a `SourceError` after the retries for anything else. With `validators`
+   * from an earlier answer the request is conditional (If-None-Match / If-Modified-Since), and a
+   * server that supports it answers `not_modified` without a body. Once `cancel` is aborted the
+   * request is not sent (or retried) any more.
    */
-  async getJson(url: string, validators?: Validators, cancel?: AbortSignal): Promise<JsonResult> {
+  async getBody<T>(kind: ResponseKind<T>, url: string, validators?: Validators, cancel?: AbortSignal): Promise<BodyResult<T>> {
     const conditional: Record<string, string> = {};
     if (validators?.etag) conditional['If-None-Match'] = validators.etag;
     if (validators?.last_modified) conditional['If-Modified-Since'] = validators.last_modified;
-    // Parsing is part of the attempt: a truncated or HTML body is retried like any transient fault.
+    // Decoding is part of the attempt: a truncated or HTML body (invalid_json) is retried like any
+    // transient fault; one that parses but breaks its schema (malformed) would come back the same.
     return this.retrying(async () => {
       const response = await this.attempt(this.bodyRequest(url, conditional), cancel);
       if (response.status === 304) return { kind: 'not_modified' };
       if (response.status === 404) return { kind: 'not_found' };
       return {
         kind: 'data',
-        json: parseJsonBody(response.body, url),
+        body: kind.decode(response.body, url),
         validators: { etag: response.headers.get('etag'), last_modified: response.headers.get('last-modified') },
       };
     }, cancel);

@@ -1,5 +1,7 @@
 import { trimSlash } from './sec.js';
-import { SourceClient, type JsonResult, type SourceDeps } from './source-client.js';
+import { CHART, type ChartBody } from './schemas/chart.js';
+import { SPARK, type SparkBody } from './schemas/spark.js';
+import { SourceClient, type BodyResult, type SourceDeps } from './source-client.js';
 
 export interface YahooSourceOptions {
   baseUrl: string;
@@ -50,8 +52,8 @@ export class YahooSource {
    * One request gives the price, the 52-week range (meta) and every split since listing: the whole
    * history at a quarterly interval is a few KB. The symbol is encoded: it comes from files.
    */
-  fetchChart(symbol: string): Promise<JsonResult> {
-    return this.client.getJson(`${trimSlash(this.options.baseUrl)}/v8/finance/chart/${encodeURIComponent(symbol)}?range=max&interval=3mo&events=split`);
+  fetchChart(symbol: string): Promise<BodyResult<ChartBody>> {
+    return this.client.getBody(CHART, `${trimSlash(this.options.baseUrl)}/v8/finance/chart/${encodeURIComponent(symbol)}?range=max&interval=3mo&events=split`);
   }
 
   /**
@@ -60,12 +62,12 @@ export class YahooSource {
    * URL-encoded (`^GSPC`, `BRK-B` come from files) and joined with commas. A symbol Yahoo does not
    * know is not an error: it comes back with no closes (see extractSpark).
    */
-  fetchSpark(symbols: readonly string[], range: '5d' | '1mo' | '1y', cancel?: AbortSignal): Promise<JsonResult> {
+  fetchSpark(symbols: readonly string[], range: '5d' | '1mo' | '1y', cancel?: AbortSignal): Promise<BodyResult<SparkBody>> {
     const most = this.options.symbolsPerRequest ?? SPARK_MAX_SYMBOLS;
     if (symbols.length === 0 || symbols.length > most) {
       return Promise.reject(new RangeError(`yahoo spark takes 1 to ${most} symbols a request, got ${symbols.length}`));
     }
     const list = symbols.map((symbol) => encodeURIComponent(symbol)).join(',');
-    return this.client.getJson(`${trimSlash(this.options.baseUrl)}/v8/finance/spark?symbols=${list}&range=${range}&interval=1d`, undefined, cancel);
+    return this.client.getBody(SPARK, `${trimSlash(this.options.baseUrl)}/v8/finance/spark?symbols=${list}&range=${range}&interval=1d`, undefined, cancel);
   }
 }

@@ -443,6 +443,22 @@ describe('incremental nights (force_refresh false)', () => {
     expect(query('SELECT form FROM sec_filings WHERE accession_number = ?', '0009000006-26-000099')).toEqual([{ form: '10-Q' }]);
   });
 
+  it('falls back to checking every company when a daily index is no index (a page served with 200), naming why', async () => {
+    await fullNightThenAFiling();
+    // Read as an index, such a page would say "nobody filed" and the filer would be missed.
+    data.dailyIndexes = new Map([['2026/QTR4/master.20261124.idx', { data: Buffer.from('<html><body>Please slow down</body></html>'), gzipped: false }]]);
+    const result = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as SummaryReport;
+    expect(report).toMatchObject({ successful: 12, unchanged: 11, change_detection: 'per-company', companies_changed: null });
+    expect(report.change_detection_note).toBe(
+      'daily index 2026/QTR4/master.20261124.idx unavailable (daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index)',
+    );
+    // Asked once: a malformed body is not retried.
+    expect(secPaths().filter((p) => p.endsWith('master.20261124.idx'))).toHaveLength(1);
+    expect(query('SELECT form FROM sec_filings WHERE accession_number = ?', '0009000006-26-000099')).toEqual([{ form: '10-Q' }]);
+  });
+
   it('falls back to checking every company when the daily index cannot be had, and says so', async () => {
     await fullNightThenAFiling();
     standIn.addFault('/daily-index/', { kind: 'status', status: 503 }, 1000);

@@ -1,7 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { extractCompanyFacts, fiscalYearOfEnd, isAnnualPeriod } from '../../src/extract/companyfacts.js';
 import type { EarningsRow } from '../../src/extract/types.js';
-import { byYear, loadFacts, row } from '../helpers/companyfacts.js';
+import { SourceError } from '../../src/errors.js';
+import { COMPANYFACTS, type CompanyFacts } from '../../src/sources/schemas/companyfacts.js';
+import { decodeError, decodeJson, malformedMessage } from '../helpers/bodies.js';
+import { byYear, factsBytes, loadFacts, row } from '../helpers/companyfacts.js';
 
 
 
@@ -198,9 +201,25 @@ describe('extractCompanyFacts on other real companies', () => {
 
 });
 
-/** A companyfacts body from concept → units maps, per taxonomy. */
-function body(usGaap: Record<string, unknown>, dei: Record<string, unknown> = {}): unknown {
+/** The JSON of a companyfacts body from concept → units maps, per taxonomy. */
+function rawBody(usGaap: Record<string, unknown>, dei: Record<string, unknown> = {}): unknown {
   return { cik: 1, facts: { 'us-gaap': Object.fromEntries(Object.entries(usGaap).map(([k, units]) => [k, { units }])), dei } };
+}
+
+/** A companyfacts body from concept → units maps, decoded as it arrives. */
+function body(usGaap: Record<string, unknown>, dei: Record<string, unknown> = {}): CompanyFacts {
+  return decodeJson(COMPANYFACTS, rawBody(usGaap, dei));
+}
+
+/** The SourceError extracting `facts` throws; fails the test when it extracts. */
+function extractionError(facts: CompanyFacts): SourceError {
+  try {
+    extractCompanyFacts(facts);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SourceError);
+    return error as SourceError;
+  }
+  throw new Error('expected extraction to fail');
 }
 
 const fact = (over: Record<string, unknown>) => ({
@@ -217,34 +236,80 @@ const fact = (over: Record<string, unknown>) => ({
 const instant = (over: Record<string, unknown>) => fact({ start: undefined, ...over });
 
 describe('extractCompanyFacts on odd input', () => {
-  it.each([[{}], [null], [undefined], [42], ['text'], [[]], [{ facts: null }], [{ facts: { 'us-gaap': [] } }], [{ facts: { dei: 'x' } }]])(
+  it.each([[{ facts: {} }], [{ cik: 1, entityName: 'X', facts: { 'us-gaap': {}, dei: {} } }], [{ cik: '0001878848', facts: { 'us-gaap': { Revenues: { label: null, description: null, units: {} } } } }]])(
     'returns nothing for %j',
     (input) => {
-      expect(extractCompanyFacts(input)).toEqual({ earnings: [], sharesOutstanding: null, splits: [] });
+      expect(extractCompanyFacts(decodeJson(COMPANYFACTS, input))).toEqual({ earnings: [], sharesOutstanding: null, splits: [] });
     },
   );
 
-  it('skips concepts without units and units that are not arrays', () => {
-    expect(extractCompanyFacts({ facts: { 'us-gaap': { NetIncomeLoss: {}, Revenues: { units: null } } } }).earnings).toEqual([]);
-    expect(extractCompanyFacts(body({ NetIncomeLoss: { USD: 'nope' } })).earnings).toEqual([]);
-  });
-
-  it('skips facts whose value is a string or whose dates are missing, keeps the readable ones', () => {
+  it('keeps the readable facts and leaves instants out of the duration rows', () => {
     const rows = extractCompanyFacts(
       body({
         NetIncomeLoss: {
-          USD: [
-            fact({ val: '5' }),
-            fact({ start: '2022-01-01', end: '2022-12-31', val: Number.NaN }),
-            fact({ start: undefined, end: '2021-12-31' }),
-            fact({ start: '2021-13-45', end: '2021-12-31' }),
-            null,
-            fact({ start: '2020-01-01', end: '2020-12-31', val: -7 }),
-          ],
+          USD: [fact({ start: undefined, end: '2021-12-31' }), fact({ start: '2020-01-01', end: '2020-12-31', val: -7 })],
         },
       }),
     ).earnings;
     expect(rows.map((r) => [r.fiscal_year, r.net_income, r.revenue, r.eps_diluted])).toEqual([[2020, -7, null, null]]);
+  });
+
+  it.each([
+    ['a string value', fact({ val: '5' }), '0.val: expected number, received string'],
+    ['a NaN value (null in JSON)', fact({ val: Number.NaN }), '0.val: expected number, received null'],
+    ['an impossible start date', fact({ start: '2021-13-45' }), '0.start: expected a YYYY-MM-DD date'],
+    ['a missing end', fact({ end: undefined }), '0.end: expected a YYYY-MM-DD date'],
+    ['an empty accession number', fact({ accn: '' }), '0.accn: expected a non-empty string'],
+    ['null instead of a fact', null, '0: expected object, received null'],
+  ])('fails a concept it reads with %s as malformed, naming the fact', (_label, broken, where) => {
+    const facts = body({ NetIncomeLoss: { USD: [broken, fact({ start: '2020-01-01', end: '2020-12-31', val: -7 })] } });
+    expect(extractionError(facts)).toMatchObject({ type: 'malformed', transient: false, message: `companyfacts: facts.us-gaap.NetIncomeLoss.units.USD.${where}` });
+  });
+
+  it('never reads, so never fails on, the facts of concepts it has no chain for', () => {
+    const rows = extractCompanyFacts(body({ NetIncomeLoss: { USD: [fact({ val: 7 })] }, SomethingElse: { USD: [fact({ val: 'x' }), null] } })).earnings;
+    expect(rows.map((r) => r.net_income)).toEqual([7]);
+  });
+});
+
+describe('the companyfacts schema (COMPANYFACTS, where the bytes arrive)', () => {
+  it('passes every real body of test/fixtures/sec, and each extracts', () => {
+    for (const cik of ['0000320193', '0000789019', '0000937966', '0001018724', '0001030894', '0001045810', '0001046179', '0001318605', '0001326801', '0001640147', '0001652044', '0001807794', '0001835632', '0001878848']) {
+      expect(extractCompanyFacts(loadFacts(cik)).earnings.length, cik).toBeGreaterThan(0);
+    }
+  });
+
+  it('fails a real body with one fact broken as malformed, naming that fact: Apple, EarningsPerShareDiluted, the 4th USD/shares fact', () => {
+    const apple = JSON.parse(factsBytes('0000320193').toString('utf8')) as { facts: { 'us-gaap': { EarningsPerShareDiluted: { units: { 'USD/shares': { val: unknown }[] } } } } };
+    const broken = apple.facts['us-gaap'].EarningsPerShareDiluted.units['USD/shares'][3] as { val: unknown };
+    broken.val = String(broken.val);
+    const facts = decodeJson(COMPANYFACTS, apple);
+    expect(extractionError(facts)).toMatchObject({
+      type: 'malformed',
+      message: 'companyfacts: facts.us-gaap.EarningsPerShareDiluted.units.USD/shares.3.val: expected number, received string',
+    });
+  });
+
+  it.each([
+    ['{}', {}, 'companyfacts: facts: expected record, received undefined'],
+    ['null', null, 'companyfacts: expected object, received null'],
+    ['42', 42, 'companyfacts: expected object, received number'],
+    ['a JSON string', 'text', 'companyfacts: expected object, received string'],
+    ['an array', [], 'companyfacts: expected object, received array'],
+    ['facts: null', { facts: null }, 'companyfacts: facts: expected record, received null'],
+    ['a taxonomy that is an array', { facts: { 'us-gaap': [] } }, 'companyfacts: facts.us-gaap: expected record, received array'],
+    ['a taxonomy that is a string', { facts: { dei: 'x' } }, 'companyfacts: facts.dei: expected record, received string'],
+    ['a concept without units', { facts: { 'us-gaap': { NetIncomeLoss: {} } } }, 'companyfacts: facts.us-gaap.NetIncomeLoss.units: expected record, received undefined'],
+    ['units: null', { facts: { 'us-gaap': { Revenues: { units: null } } } }, 'companyfacts: facts.us-gaap.Revenues.units: expected record, received null'],
+    ['a unit that is not an array', rawBody({ NetIncomeLoss: { USD: 'nope' } }), 'companyfacts: facts.us-gaap.NetIncomeLoss.units.USD: expected array'],
+    ['a numeric label', { facts: { 'us-gaap': { Revenues: { label: 5, units: {} } } } }, 'companyfacts: facts.us-gaap.Revenues.label: expected string, received number'],
+  ])('fails %s as malformed where it arrives, naming the field', (_label, input, message) => {
+    expect(malformedMessage(COMPANYFACTS, input)).toBe(message);
+  });
+
+  it('fails bytes that are no JSON (truncated, empty) as invalid_json, which is retried', () => {
+    expect(decodeError(COMPANYFACTS, factsBytes('0001878848').subarray(0, 5000))).toMatchObject({ type: 'invalid_json', transient: true });
+    expect(decodeError(COMPANYFACTS, Buffer.alloc(0))).toMatchObject({ type: 'invalid_json', transient: true });
   });
 
   it('ignores 8-K facts, and breaks same-day ties by accession number', () => {

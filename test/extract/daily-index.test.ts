@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { changedCompanies, dailyIndexPath, indexDaysSince, isFundamentalForm, parseMasterIndex } from '../../src/extract/daily-index.js';
+import { DAILY_INDEX, type IndexLine } from '../../src/sources/schemas/daily-index.js';
+import { decodeError } from '../helpers/bodies.js';
 
 const read = (name: string): string => readFileSync(new URL(`../fixtures/sec/daily-index/${name}`, import.meta.url), 'latin1');
+
+/** An index text decoded as it arrives (DAILY_INDEX): its filing lines. */
+const indexLines = (text: string): IndexLine[] => DAILY_INDEX.decode(Buffer.from(text, 'latin1'), 'test');
 
 describe('parseMasterIndex on real EDGAR index files', () => {
   it.each([
@@ -16,7 +21,7 @@ describe('parseMasterIndex on real EDGAR index files', () => {
     const header = lines.findIndex((line) => line.startsWith('CIK|'));
     // Independently: every line after the dashed rule with five cells is a filing.
     const expected = lines.slice(header + 2).filter((line) => line.split('|').length === 5).length;
-    const entries = parseMasterIndex(text);
+    const entries = parseMasterIndex(indexLines(text));
     expect(entries.length).toBe(expected);
     expect(entries.length).toBeGreaterThan(1000);
     for (const entry of entries.slice(0, 50)) {
@@ -27,14 +32,14 @@ describe('parseMasterIndex on real EDGAR index files', () => {
   });
 
   it('reads the daily file exactly: CIK, form, YYYYMMDD date as ISO, accession from the file name', () => {
-    const entries = parseMasterIndex(read('master.20200103.idx'));
+    const entries = parseMasterIndex(indexLines(read('master.20200103.idx')));
     expect(entries[0]).toEqual({ cik: 1000229, company: 'CORE LABORATORIES N V', form: '4', filed: '2020-01-03', accession: '0001209191-20-000788' });
     // Some rows in a daily index are dated before the index day.
     expect(entries.some((entry) => entry.filed < '2020-01-03')).toBe(true);
   });
 
   it('names only companies with periodic reports or their amendments as changed', () => {
-    const entries = parseMasterIndex(read('master.20200103.idx'));
+    const entries = parseMasterIndex(indexLines(read('master.20200103.idx')));
     const changed = changedCompanies(entries);
     const expected = new Set(entries.filter((entry) => /^(10-K|10-Q|10-KT|10-QT|20-F|40-F|6-K)(\/A)?$/.test(entry.form)).map((entry) => entry.cik));
     expect(changed).toEqual(expected);
@@ -55,9 +60,37 @@ describe('parseMasterIndex on real EDGAR index files', () => {
     expect(isFundamentalForm(form)).toBe(expected);
   });
 
-  it('ignores text that is not an index', () => {
-    expect(parseMasterIndex('<html>not found</html>')).toEqual([]);
-    expect(parseMasterIndex('CIK|Company Name|Form Type|Date Filed|File Name\n----\nx|y|z|w|v\n')).toEqual([]);
+  it('reads an index without filings (the header, the rule, nothing after) as no filing', () => {
+    expect(parseMasterIndex(indexLines('Description: x\n\nCIK|Company Name|Form Type|Date Filed|File Name\n----\n\n'))).toEqual([]);
+  });
+});
+
+describe('the daily index schema (DAILY_INDEX, where the bytes arrive)', () => {
+  const HEADER = 'Description: Daily Index\n \nCIK|Company Name|Form Type|Date Filed|File Name\n--------\n';
+  const malformed = (text: string): string => {
+    const error = decodeError(DAILY_INDEX, Buffer.from(text, 'latin1'));
+    expect(error).toMatchObject({ type: 'malformed', transient: false });
+    return error.message;
+  };
+
+  it('passes the real index files, in every line ending', () => {
+    for (const file of ['master.20200103.idx', 'full-index_2015_QTR4_xbrl.idx', 'full-index_2014_QTR4_xbrl_partial_CR.idx']) expect(indexLines(read(file)).length).toBeGreaterThan(1000);
+  });
+
+  it('fails the real daily index with one CIK broken as malformed, naming the line and cell', () => {
+    const text = read('master.20200103.idx').replace('1000232|KENTUCKY BANCSHARES', 'x1000232|KENTUCKY BANCSHARES');
+    expect(malformed(text)).toBe('daily index: line 12.cik: expected a CIK (digits)');
+  });
+
+  it.each([
+    ['an HTML page', '<html>not found</html>', 'daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index'],
+    ['an empty body', '', 'daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index'],
+    ['a line whose cells are all wrong', 'CIK|Company Name|Form Type|Date Filed|File Name\n----\nx|y|z|w|v\n', 'daily index: line 3.cik: expected a CIK (digits) (and 1 more)'],
+    ['a line cut short', `${HEADER}320193|APPLE INC|10-K\n`, 'daily index: line 5.cells: expected 5 cells separated by "|" (and 2 more)'],
+    ['a date that is no date', `${HEADER}320193|APPLE INC|10-K|Jan 3|edgar/data/320193/0000320193-24-000123.txt\n`, 'daily index: line 5.filed: expected a YYYYMMDD or YYYY-MM-DD date'],
+    ['an empty form', `${HEADER}320193|APPLE INC||20240103|edgar/data/320193/0000320193-24-000123.txt\n`, 'daily index: line 5.form: expected a form type'],
+  ])('fails %s as malformed, naming the line', (_label, text, message) => {
+    expect(malformed(text)).toBe(message);
   });
 });
 

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extractSpark, sparkQuote, type SparkSeries } from '../../src/extract/spark.js';
+import { SPARK, type SparkBody } from '../../src/sources/schemas/spark.js';
+import { decodeJson, malformedMessage } from '../helpers/bodies.js';
 
-/** A real Yahoo spark body from test/fixtures/yahoo (see its PROVENANCE.md), unchanged. */
-function loadSpark(file: string): unknown {
-  return JSON.parse(readFileSync(new URL(`../fixtures/yahoo/${file}`, import.meta.url), 'utf8')) as unknown;
+/** The bytes of a real Yahoo spark body from test/fixtures/yahoo (see its PROVENANCE.md), unchanged. */
+const sparkBytes = (file: string): Buffer => readFileSync(new URL(`../fixtures/yahoo/${file}`, import.meta.url));
+
+/** A real Yahoo spark body, decoded as it arrives. */
+function loadSpark(file: string): SparkBody {
+  return SPARK.decode(sparkBytes(file), file);
 }
 
 const SEVEN_1Y = 'v8_spark__RotiMom_simpson-capstone__7symbols_1y_1d_with_PETM_empty.json';
@@ -19,8 +24,11 @@ function seriesOf(map: Map<string, SparkSeries>, symbol: string): SparkSeries {
   return series;
 }
 
-/** A one-symbol body shaped like Yahoo's, with hand-made points. */
-const oneSymbol = (timestamp: unknown, close: unknown): unknown => ({
+/**
+ * A one-symbol body shaped like Yahoo's, with hand-made points. Typed, not decoded: the extractor's
+ * own guards are tested with values no JSON body can carry (NaN, Infinity) as well.
+ */
+const oneSymbol = (timestamp: number[], close: (number | null)[] | null): SparkBody => ({
   TEST: { symbol: 'TEST', timestamp, close, chartPreviousClose: 10, previousClose: null, dataGranularity: 300, start: null, end: null },
 });
 
@@ -70,10 +78,10 @@ describe('extractSpark on real v8 spark bodies', () => {
     expect(seriesOf(map, 'BBCA.JK').closes).toEqual([{ date: '2026-03-25', close: 6775 }]);
   });
 
-  it('rejects the older v7 envelope: an empty map, not a symbol named "spark" and not ^DJI\'s 5-minute points', () => {
-    const body = loadSpark(V7_DJI);
-    expect(Object.keys(body as object)).toEqual(['spark']);
-    expect(extractSpark(body).size).toBe(0);
+  it('refuses the older v7 envelope as malformed: not a symbol named "spark" and not ^DJI\'s 5-minute points', () => {
+    const body = JSON.parse(sparkBytes(V7_DJI).toString('utf8')) as object;
+    expect(Object.keys(body)).toEqual(['spark']);
+    expect(malformedMessage(SPARK, body)).toBe('spark: spark.timestamp: expected array, received undefined (and 1 more)');
   });
 });
 
@@ -109,24 +117,40 @@ describe('extractSpark on odd points and shapes', () => {
   it('leaves out a symbol whose closes are all unusable', () => {
     expect(extractSpark(oneSymbol([MON, TUE], [null, null])).size).toBe(0);
     expect(extractSpark(oneSymbol([MON, TUE], null)).size).toBe(0);
+    expect(extractSpark(decodeJson(SPARK, oneSymbol([MON, TUE], [null, 0]))).size).toBe(0);
   });
 
-  it('ignores points beyond the shorter of the two arrays and non-numeric timestamps', () => {
-    const map = extractSpark(oneSymbol([MON, 'x', TUE], [10, 11]));
-    expect(seriesOf(map, 'TEST').closes).toEqual([{ date: '2026-11-23', close: 10 }]);
+  it('ignores points beyond the shorter of the two arrays and non-finite timestamps', () => {
+    const map = extractSpark(oneSymbol([MON, Number.NaN, TUE, TUE + 86_400], [10, 11, 12]));
+    expect(seriesOf(map, 'TEST').closes).toEqual([
+      { date: '2026-11-23', close: 10 },
+      { date: '2026-11-24', close: 12 },
+    ]);
+  });
+
+  it('gives an empty map for an empty body', () => {
+    expect(extractSpark(decodeJson(SPARK, {})).size).toBe(0);
+  });
+});
+
+describe('the spark schema (SPARK, where the bytes arrive)', () => {
+  it('passes every recorded v8 spark body, the delisted PETM (timestamp [], close null) included', () => {
+    for (const file of [SEVEN_1Y, JAKARTA_5D, JAKARTA_1D, AAPL_VTI_1MO]) expect(Object.keys(loadSpark(file)).length).toBeGreaterThan(0);
+    expect(loadSpark(SEVEN_1Y).PETM).toMatchObject({ timestamp: [], close: null });
   });
 
   it.each([
-    ['null', null],
-    ['a string', 'Too Many Requests'],
-    ['a number', 42],
-    ['an array', [{ symbol: 'AAPL', timestamp: [1], close: [1] }]],
-    ['an empty object', {}],
-    ['a symbol whose entry is a string', { AAPL: 'x' }],
-    ['a symbol without timestamps', { AAPL: { symbol: 'AAPL', close: [1, 2] } }],
-    ['the 400 error body', { spark: { result: null, error: { code: 'Bad Request', description: 'Number of symbols needs to be less than or equal to 20' } } }],
-  ])('gives an empty map for %s', (_name, body) => {
-    expect(extractSpark(body).size).toBe(0);
+    ['null', null, 'spark: expected record, received null'],
+    ['a string', 'Too Many Requests', 'spark: expected record, received string'],
+    ['a number', 42, 'spark: expected record, received number'],
+    ['an array', [{ symbol: 'AAPL', timestamp: [1], close: [1] }], 'spark: expected record, received array'],
+    ['a symbol whose entry is a string', { AAPL: 'x' }, 'spark: AAPL: expected object, received string'],
+    ['a symbol without timestamps', { AAPL: { symbol: 'AAPL', close: [1, 2] } }, 'spark: AAPL.timestamp: expected array, received undefined'],
+    ['a timestamp that is a string', { AAPL: { symbol: 'AAPL', timestamp: [1, 'x'], close: [1, 2] } }, 'spark: AAPL.timestamp.1: expected number, received string'],
+    ['a close that is a string', { AAPL: { symbol: 'AAPL', timestamp: [1, 2], close: [1, '2'] } }, 'spark: AAPL.close.1: expected number, received string'],
+    ['the 400 error body', { spark: { result: null, error: { code: 'Bad Request', description: 'Number of symbols needs to be less than or equal to 20' } } }, 'spark: spark.timestamp: expected array, received undefined (and 1 more)'],
+  ])('fails %s as malformed, naming the field', (_name, body, message) => {
+    expect(malformedMessage(SPARK, body)).toBe(message);
   });
 });
 

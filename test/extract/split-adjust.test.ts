@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { extractChartQuote } from '../../src/extract/chart.js';
-import { extractCompanyFacts } from '../../src/extract/companyfacts.js';
+import { extractCompanyFacts, FactsIndex } from '../../src/extract/companyfacts.js';
 import { applySplits, inferSplitsFromRestatements, mergeSplits, roundPerShare, snapSplitRatio } from '../../src/extract/split-adjust.js';
 import type { EarningsRow, SplitEvent } from '../../src/extract/types.js';
+import { CHART } from '../../src/sources/schemas/chart.js';
+import { COMPANYFACTS } from '../../src/sources/schemas/companyfacts.js';
+import { decodeJson } from '../helpers/bodies.js';
 import { byYear, loadFacts, row } from '../helpers/companyfacts.js';
+
+/** A real company's facts, decoded and indexed as extraction indexes them. */
+const indexed = (cik: string): FactsIndex => new FactsIndex(loadFacts(cik));
 
 
 const split = (date: string, ratio: number, source: SplitEvent['source'] = 'restatement'): SplitEvent => ({ date, ratio, source });
@@ -22,7 +28,7 @@ describe('inferSplitsFromRestatements on real companyfacts', () => {
     ['Microsoft', '0000789019', []],
     ['TSMC', '0001046179', []],
   ])('%s', (_name, cik, expected) => {
-    expect(inferSplitsFromRestatements(loadFacts(cik))).toEqual(expected);
+    expect(inferSplitsFromRestatements(indexed(cik))).toEqual(expected);
   });
 });
 
@@ -33,7 +39,7 @@ describe('extractCompanyFacts puts real per-share values on today\'s share basis
   const years = byYear(apple.earnings);
 
   it('Apple: adjusts with the splits it infers', () => {
-    expect(apple.splits).toEqual(inferSplitsFromRestatements(loadFacts('0000320193')));
+    expect(apple.splits).toEqual(inferSplitsFromRestatements(indexed('0000320193')));
   });
 
   it('Apple: FY2010-FY2017 EPS / 28 before the 2014 split, / 4 between the splits; FY2018 on as filed', () => {
@@ -74,13 +80,13 @@ describe('extractCompanyFacts puts real per-share values on today\'s share basis
   });
 });
 
-/** A body with one EPS concept and net income, from [start, end, [value, filed][]] histories. */
-function restated(eps: [string, string, [number, string][]][], netIncome: [string, string, [number, string][]][] = []): unknown {
+/** The indexed facts of a body with one EPS concept and net income, from [start, end, [value, filed][]] histories. */
+function restated(eps: [string, string, [number, string][]][], netIncome: [string, string, [number, string][]][] = []): FactsIndex {
   const facts = (histories: typeof eps) =>
     histories.flatMap(([start, end, values]) =>
       values.map(([val, filed], i) => ({ start, end, val, filed, form: '10-K', accn: `0000000001-${filed.slice(2, 4)}-00000${i}` })),
     );
-  return {
+  const body = {
     facts: {
       'us-gaap': {
         EarningsPerShareDiluted: { units: { 'USD/shares': facts(eps) } },
@@ -88,6 +94,7 @@ function restated(eps: [string, string, [number, string][]][], netIncome: [strin
       },
     },
   };
+  return new FactsIndex(decodeJson(COMPANYFACTS, body));
 }
 
 describe('inferSplitsFromRestatements rules', () => {
@@ -116,12 +123,14 @@ describe('inferSplitsFromRestatements rules', () => {
     expect(inferSplitsFromRestatements(restated(twoYears(-0.5, -5)))).toEqual([split('2022-02-01', 0.1)]);
   });
 
-  it.each([[null], [{}], [{ facts: { 'us-gaap': { EarningsPerShareDiluted: { units: { 'USD/shares': [1, 'x', null] } } } } }]])(
-    'returns [] for odd input %j',
-    (input) => {
-      expect(inferSplitsFromRestatements(input)).toEqual([]);
-    },
-  );
+  it.each([[{ facts: {} }], [{ facts: { 'us-gaap': { EarningsPerShareDiluted: { units: { 'USD/shares': [] } } } } }]])('returns [] for %j', (input) => {
+    expect(inferSplitsFromRestatements(new FactsIndex(decodeJson(COMPANYFACTS, input)))).toEqual([]);
+  });
+
+  it('fails as malformed on an EPS fact that is not one, naming it (bodies are checked where they arrive, facts as they are read)', () => {
+    const index = new FactsIndex(decodeJson(COMPANYFACTS, { facts: { 'us-gaap': { EarningsPerShareDiluted: { units: { 'USD/shares': [1, 'x', null] } } } } }));
+    expect(() => inferSplitsFromRestatements(index)).toThrow(/^companyfacts: facts\.us-gaap\.EarningsPerShareDiluted\.units\.USD\/shares\.0: expected object, received number \(and 2 more\)$/);
+  });
 });
 
 describe('snapSplitRatio', () => {
@@ -208,12 +217,10 @@ describe('mergeSplits', () => {
   });
 
   it("NVIDIA: Yahoo's recorded 2021-07-20 4:1 split replaces the one inferred from restatements", () => {
-    const chart = JSON.parse(
-      readFileSync(new URL('../fixtures/yahoo/v8_chart_NVDA_2021-02-01_to_2022-01-31_events_split__node-yahoo-finance2.json', import.meta.url), 'utf8'),
-    ) as unknown;
+    const chart = CHART.decode(readFileSync(new URL('../fixtures/yahoo/v8_chart_NVDA_2021-02-01_to_2022-01-31_events_split__node-yahoo-finance2.json', import.meta.url)), 'NVDA');
     const quote = extractChartQuote(chart);
     if (quote.kind !== 'quote') throw new Error('expected a quote');
-    const merged = mergeSplits(quote.quote.splits, inferSplitsFromRestatements(loadFacts('0001045810')));
+    const merged = mergeSplits(quote.quote.splits, inferSplitsFromRestatements(indexed('0001045810')));
     expect(merged).toEqual([split('2021-07-20', 4, 'yahoo'), split('2024-08-28', 10)]);
   });
 });

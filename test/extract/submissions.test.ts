@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, it, expect } from 'vitest';
 import { extractFilingColumns, extractSubmissions, isPeriodicForm } from '../../src/extract/submissions.js';
+import { SUBMISSIONS, SUBMISSIONS_PAGE, type FilingColumns, type Submissions } from '../../src/sources/schemas/submissions.js';
+import { decodeJson, malformedMessage } from '../helpers/bodies.js';
 
 /** The raw shape of the parts of SEC's submissions JSON the expectations are computed from. */
 interface RawRecent {
@@ -18,11 +20,19 @@ interface RawSubmissions {
   filings: { recent: RawRecent; files: { name: string }[] };
 }
 
-/** A real submissions body from test/fixtures/sec (gzip of SEC's JSON, unchanged). */
+/** The bytes of a real submissions body from test/fixtures/sec (gunzipped; the file is SEC's JSON, unchanged). */
+const submissionsBytes = (cik: string): Buffer => gunzipSync(readFileSync(new URL(`../fixtures/sec/submissions_CIK${cik}.json.gz`, import.meta.url)));
+
+/** A real submissions body as raw JSON, for expectations computed independently of the extractor. */
 function loadSubmissions(cik: string): RawSubmissions {
-  const file = new URL(`../fixtures/sec/submissions_CIK${cik}.json.gz`, import.meta.url);
-  return JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as RawSubmissions;
+  return JSON.parse(submissionsBytes(cik).toString('utf8')) as RawSubmissions;
 }
+
+/** A real submissions body, decoded as it arrives (SUBMISSIONS). */
+const decodeSubmissions = (cik: string): Submissions => SUBMISSIONS.decode(submissionsBytes(cik), `submissions_CIK${cik}.json`);
+
+/** Hand-made filing columns, decoded as an older page arrives (SUBMISSIONS_PAGE). */
+const columns = (value: unknown): FilingColumns => decodeJson(SUBMISSIONS_PAGE, value);
 
 /** Indexes of `recent` rows whose form is exactly one of `forms`, read straight from the raw columns. */
 function rawIndexes(recent: RawRecent, forms: readonly string[]): number[] {
@@ -61,7 +71,7 @@ describe('isPeriodicForm', () => {
 });
 
 describe('extractSubmissions on Apple (CIK 320193, 1,005 recent rows, one older page)', () => {
-  const extract = extractSubmissions(apple, 999);
+  const extract = extractSubmissions(decodeSubmissions('0000320193'), 999);
 
   it('reads the profile, with the CIK parsed from the zero-padded string rather than the fallback', () => {
     expect(apple.cik).toBe('0000320193');
@@ -119,7 +129,7 @@ describe('extractSubmissions on Apple (CIK 320193, 1,005 recent rows, one older 
 });
 
 describe('extractSubmissions on Tesla (CIK 1318605, with 10-K/A amendments)', () => {
-  const extract = extractSubmissions(tesla, 999);
+  const extract = extractSubmissions(decodeSubmissions('0001318605'), 999);
 
   it('reads the profile', () => {
     expect(extract.profile).toEqual({
@@ -169,7 +179,7 @@ describe('extractSubmissions on Tesla (CIK 1318605, with 10-K/A amendments)', ()
 describe('extractFilingColumns on hand-made columns', () => {
   it('turns an empty reportDate into null and keeps a 10-K/A, a 20-F/A and a 10-KT', () => {
     const rows = extractFilingColumns(
-      {
+      columns({
         accessionNumber: ['a-1', 'a-2', 'a-3', 'a-4', 'a-5'],
         form: ['10-K/A', '8-K', '20-F/A', '10-KT', '4'],
         filingDate: ['2024-05-01', '2024-04-01', '2024-03-01', '2024-02-01', '2024-01-01'],
@@ -177,7 +187,7 @@ describe('extractFilingColumns on hand-made columns', () => {
         acceptanceDateTime: ['2024-05-01T20:00:00.000Z', '', '', '', ''],
         primaryDocument: ['x10ka.htm', '', '', '', ''],
         primaryDocDescription: ['10-K/A', '', '', '', ''],
-      },
+      }),
       42,
     );
     expect(rows.map((row) => [row.accession_number, row.form, row.report_date])).toEqual([
@@ -200,12 +210,12 @@ describe('extractFilingColumns on hand-made columns', () => {
 
   it('gives nulls for columns shorter than accessionNumber and skips rows missing form or filingDate', () => {
     const rows = extractFilingColumns(
-      {
+      columns({
         accessionNumber: ['a-1', 'a-2', 'a-3'],
         form: ['10-Q', '10-K', '10-K'],
         filingDate: ['2024-05-01', '2024-04-01'],
         reportDate: ['2024-03-31'],
-      },
+      }),
       7,
     );
     expect(rows).toEqual([
@@ -232,29 +242,18 @@ describe('extractFilingColumns on hand-made columns', () => {
     ]);
   });
 
-  it('skips rows whose accession number, form or date is not a string, without throwing', () => {
+  it('skips rows whose accession number, form or date is empty', () => {
     const rows = extractFilingColumns(
-      {
-        accessionNumber: [null, 'a-2', 'a-3', { x: 1 }, 'a-5'],
-        form: ['10-K', ['10-K'], '10-Q', '10-K', '10-K'],
-        filingDate: ['2024-01-01', '2024-01-01', true, '2024-01-01', '2024-01-01'],
-        reportDate: [1, 2, 3, 4, { not: 'a date' }],
-      },
+      columns({
+        accessionNumber: ['', 'a-2', 'a-3', ' ', 'a-5'],
+        form: ['10-K', '', '10-Q', '10-K', '10-K'],
+        filingDate: ['2024-01-01', '2024-01-01', '', '2024-01-01', '2024-01-01'],
+        reportDate: ['1', '2', '3', '4', ''],
+      }),
       7,
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ accession_number: 'a-5', form: '10-K', report_date: null });
-  });
-
-  it.each([
-    ['null', null],
-    ['undefined', undefined],
-    ['a string', '10-K'],
-    ['an array', [['a-1'], ['10-K']]],
-    ['accessionNumber not an array', { accessionNumber: 'a-1', form: '10-K', filingDate: '2024-01-01' }],
-    ['form not an array', { accessionNumber: ['a-1'], form: '10-K', filingDate: ['2024-01-01'] }],
-  ])('returns no rows for %s', (_label, input) => {
-    expect(extractFilingColumns(input, 1)).toEqual([]);
   });
 });
 
@@ -264,17 +263,13 @@ describe('extractSubmissions on odd input', () => {
     filings: [],
     olderPages: [],
   });
+  const noFilings = { recent: { accessionNumber: [], form: [], filingDate: [] } };
 
   it.each([
-    ['null', null],
-    ['{}', {}],
-    ['a number', 42],
-    ['a string', 'not json'],
-    ['an array', [1, 2, 3]],
-    ['filings: null', { filings: null }],
-    ['filings.recent: []', { filings: { recent: [], files: 'CIK-001.json' } }],
-  ])('returns an empty extract under the fallback CIK for %s', (_label, input) => {
-    expect(extractSubmissions(input, 320193)).toEqual(emptyProfile(320193));
+    ['only a CIK and empty columns', { cik: '0000320193', filings: noFilings }],
+    ['null profile fields and no older pages', { cik: 320193, name: null, sic: null, sicDescription: null, fiscalYearEnd: null, tickers: [], exchanges: [], filings: { ...noFilings, files: [] } }],
+  ])('returns an empty extract for %s', (_label, input) => {
+    expect(extractSubmissions(decodeJson(SUBMISSIONS, input), 1)).toEqual(emptyProfile(320193));
   });
 
   it.each([
@@ -284,17 +279,17 @@ describe('extractSubmissions on odd input', () => {
     ['a non-numeric string', 'CIK0000320193'],
     ['a fraction', 3.5],
   ])('uses the fallback CIK when cik is %s', (_label, cik) => {
-    expect(extractSubmissions({ cik }, 77).profile.cik).toBe(77);
+    expect(extractSubmissions(decodeJson(SUBMISSIONS, { cik, filings: noFilings }), 77).profile.cik).toBe(77);
   });
 
-  it('accepts cik as a number, drops non-string tickers, and skips unnamed older pages', () => {
+  it('accepts cik as a number, drops empty and null tickers and exchanges, and skips unnamed older pages', () => {
     const extract = extractSubmissions(
-      {
+      decodeJson(SUBMISSIONS, {
         cik: 1318605,
         name: 'Hand-made Co',
-        sic: 3711,
-        tickers: ['HMC', null, '', { x: 1 }, 'HMC-B'],
-        exchanges: 'Nasdaq',
+        sic: '3711',
+        tickers: ['HMC', '', ' ', 'HMC-B'],
+        exchanges: ['Nasdaq', null, ''],
         filings: {
           recent: {
             accessionNumber: ['h-1', 'h-2'],
@@ -302,9 +297,9 @@ describe('extractSubmissions on odd input', () => {
             filingDate: ['2024-04-30', '2024-04-01'],
             reportDate: ['', ''],
           },
-          files: [{ name: 'CIK0001318605-submissions-001.json' }, { name: '' }, null, {}, { name: ['x'] }, { name: 'CIK0001318605-submissions-002.json' }],
+          files: [{ name: 'CIK0001318605-submissions-001.json' }, { name: '' }, { name: 'CIK0001318605-submissions-002.json' }],
         },
-      },
+      }),
       1,
     );
     expect(extract.profile).toEqual({
@@ -314,7 +309,7 @@ describe('extractSubmissions on odd input', () => {
       industry: null,
       fiscal_year_end: null,
       tickers: ['HMC', 'HMC-B'],
-      exchanges: [],
+      exchanges: ['Nasdaq'],
     });
     expect(extract.filings).toEqual([
       {
@@ -329,5 +324,51 @@ describe('extractSubmissions on odd input', () => {
       },
     ]);
     expect(extract.olderPages).toEqual(['CIK0001318605-submissions-001.json', 'CIK0001318605-submissions-002.json']);
+  });
+});
+
+describe('the submissions schemas (SUBMISSIONS, SUBMISSIONS_PAGE, where the bytes arrive)', () => {
+  const noFilingsBody = { recent: { accessionNumber: [], form: [], filingDate: [] } };
+
+  it("passes Apple's and Tesla's real bodies", () => {
+    expect(decodeSubmissions('0000320193').filings.recent.accessionNumber).toHaveLength(1005);
+    expect(decodeSubmissions('0001318605').filings.recent.accessionNumber).toHaveLength(1002);
+  });
+
+  it("fails Apple's real body with one filing's form broken as malformed, naming the cell", () => {
+    const apple = loadSubmissions('0000320193') as unknown as { filings: { recent: { form: unknown[] } } };
+    apple.filings.recent.form[7] = 10;
+    expect(malformedMessage(SUBMISSIONS, apple)).toBe('submissions: filings.recent.form.7: expected string, received number');
+  });
+
+  it.each([
+    ['null', null, 'submissions: expected object, received null'],
+    ['{}', {}, 'submissions: cik: expected string or number (and 1 more)'],
+    ['a number', 42, 'submissions: expected object, received number'],
+    ['a JSON string', 'not json', 'submissions: expected object, received string'],
+    ['an array', [1, 2, 3], 'submissions: expected object, received array'],
+    ['filings: null', { cik: 1, filings: null }, 'submissions: filings: expected object, received null'],
+    ['filings.recent: []', { cik: 1, filings: { recent: [], files: 'CIK-001.json' } }, 'submissions: filings.recent: expected object, received array (and 1 more)'],
+    ['a numeric sic', { cik: 1, sic: 3711, filings: noFilingsBody }, 'submissions: sic: expected string, received number'],
+    ['a ticker that is an object', { cik: 1, tickers: ['HMC', { x: 1 }], filings: noFilingsBody }, 'submissions: tickers.1: expected string, received object'],
+    ['exchanges that are a string', { cik: 1, exchanges: 'Nasdaq', filings: noFilingsBody }, 'submissions: exchanges: expected array, received string'],
+    ['an older page without a name', { cik: 1, filings: { ...noFilingsBody, files: [{}] } }, 'submissions: filings.files.0.name: expected string, received undefined'],
+    ['an older page named by an array', { cik: 1, filings: { ...noFilingsBody, files: [{ name: ['x'] }] } }, 'submissions: filings.files.0.name: expected string, received array'],
+  ])('fails %s as malformed, naming the field', (_label, input, message) => {
+    expect(malformedMessage(SUBMISSIONS, input)).toBe(message);
+  });
+
+  it.each([
+    ['null', null, 'submissions page: expected object, received null'],
+    ['a JSON string', '10-K', 'submissions page: expected object, received string'],
+    ['an array', [['a-1'], ['10-K']], 'submissions page: expected object, received array'],
+    ['accessionNumber not an array', { accessionNumber: 'a-1', form: ['10-K'], filingDate: ['2024-01-01'] }, 'submissions page: accessionNumber: expected array, received string'],
+    ['form not an array', { accessionNumber: ['a-1'], form: '10-K', filingDate: ['2024-01-01'] }, 'submissions page: form: expected array, received string'],
+    ['an accession number that is null', { accessionNumber: [null, 'a-2'], form: ['10-K', '10-K'], filingDate: ['2024-01-01', '2024-01-01'] }, 'submissions page: accessionNumber.0: expected string, received null'],
+    ['a form that is an array', { accessionNumber: ['a-1'], form: [['10-K']], filingDate: ['2024-01-01'] }, 'submissions page: form.0: expected string, received array'],
+    ['a filing date that is a boolean', { accessionNumber: ['a-1'], form: ['10-K'], filingDate: [true] }, 'submissions page: filingDate.0: expected string, received boolean'],
+    ['a report date that is a number', { accessionNumber: ['a-1'], form: ['10-K'], filingDate: ['2024-01-01'], reportDate: [1] }, 'submissions page: reportDate.0: expected string, received number'],
+  ])('fails an older page with %s as malformed, naming the field', (_label, input, message) => {
+    expect(malformedMessage(SUBMISSIONS_PAGE, input)).toBe(message);
   });
 });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { filterUniverse, normalizeSymbol, parseSymbolList, parseTickerExchangeFile, type UniverseEntry } from '../../src/extract/universe.js';
+import { TICKER_FILE, type TickerRow } from '../../src/sources/schemas/ticker-file.js';
+import { decodeJson, malformedMessage } from '../helpers/bodies.js';
 
 /** The raw shape of SEC's company_tickers_exchange.json, for expectations computed independently. */
 interface RawTickerFile {
@@ -16,6 +18,9 @@ function loadTickerFile(year: '2023' | '2025'): RawTickerFile {
 
 const raw2025 = loadTickerFile('2025');
 const raw2023 = loadTickerFile('2023');
+
+/** A ticker file's rows, decoded as the file arrives (TICKER_FILE). */
+const rows = (file: unknown): TickerRow[] => decodeJson(TICKER_FILE, file);
 
 /** Raw rows listed on NYSE or Nasdaq, read straight from the JSON. */
 function rawMainExchangeRows(raw: RawTickerFile): RawTickerFile['data'] {
@@ -73,7 +78,7 @@ describe('normalizeSymbol', () => {
 });
 
 describe('parseTickerExchangeFile and filterUniverse on the real 2025 file (10,069 rows, null exchanges)', () => {
-  const { entries, rejected } = parseTickerExchangeFile(raw2025);
+  const { entries, rejected } = parseTickerExchangeFile(rows(raw2025));
   const universe = filterUniverse(entries, ['NYSE', 'Nasdaq'], []);
 
   it('reads every row of the file, rejecting none', () => {
@@ -144,7 +149,7 @@ describe('parseTickerExchangeFile and filterUniverse on the real 2025 file (10,0
 });
 
 describe('parseTickerExchangeFile and filterUniverse on the real 2023 file ("" exchanges)', () => {
-  const { entries, rejected } = parseTickerExchangeFile(raw2023);
+  const { entries, rejected } = parseTickerExchangeFile(rows(raw2023));
 
   it('turns the 861 empty-string exchanges into null and excludes them', () => {
     const rawEmpty = raw2023.data.filter((row) => row[3] === '').length;
@@ -166,29 +171,30 @@ describe('parseTickerExchangeFile and filterUniverse on the real 2023 file ("" e
 
 describe('parseTickerExchangeFile on odd input', () => {
   it('finds the columns by the names in `fields`, in any order', () => {
-    const { entries } = parseTickerExchangeFile({
-      fields: ['exchange', 'ticker', 'name', 'cik'],
-      data: [['NYSE', 'brk.b', 'BERKSHIRE HATHAWAY INC', 1067983]],
-    });
+    const { entries } = parseTickerExchangeFile(
+      rows({
+        fields: ['exchange', 'ticker', 'name', 'cik'],
+        data: [['NYSE', 'brk.b', 'BERKSHIRE HATHAWAY INC', 1067983]],
+      }),
+    );
     expect(entries).toEqual([{ symbol: 'BRK-B', cik: 1067983, name: 'BERKSHIRE HATHAWAY INC', exchange: 'NYSE' }]);
   });
 
-  it('rejects hostile tickers with a reason and skips malformed rows without throwing', () => {
-    const { entries, rejected } = parseTickerExchangeFile({
-      fields: ['cik', 'name', 'ticker', 'exchange'],
-      data: [
-        [1, 'Good', 'GOOD', 'NYSE'],
-        [2, 'Path', '../../etc/passwd', 'NYSE'],
-        [3, 'Shell', '$(touch x)', 'Nasdaq'],
-        'not a row',
-        null,
-        [4, 'No ticker', null, 'NYSE'],
-        ['0000000005', 'String CIK', 'FIVE', 'NYSE'],
-        [null, 'No CIK', 'NOCIK', 'NYSE'],
-        [-6, 'Negative CIK', 'NEG', 'NYSE'],
-        [7, 42, 'NUM', 7],
-      ],
-    });
+  it('rejects hostile tickers with a reason, and reads CIKs that are no positive integer as null', () => {
+    const { entries, rejected } = parseTickerExchangeFile(
+      rows({
+        fields: ['cik', 'name', 'ticker', 'exchange'],
+        data: [
+          [1, 'Good', 'GOOD', 'NYSE'],
+          [2, 'Path', '../../etc/passwd', 'NYSE'],
+          [3, 'Shell', '$(touch x)', 'Nasdaq'],
+          ['0000000005', 'String CIK', 'FIVE', 'NYSE'],
+          ['', 'No CIK', 'NOCIK', 'NYSE'],
+          [-6, 'Negative CIK', 'NEG', 'NYSE'],
+          [7, null, 'NUM', ''],
+        ],
+      }),
+    );
     expect(entries).toEqual([
       { symbol: 'GOOD', cik: 1, name: 'Good', exchange: 'NYSE' },
       { symbol: 'FIVE', cik: 5, name: 'String CIK', exchange: 'NYSE' },
@@ -200,19 +206,40 @@ describe('parseTickerExchangeFile on odd input', () => {
     for (const item of rejected) expect(item.reason).toMatch(/not a ticker symbol/);
   });
 
-  it.each([
-    ['null', null],
-    ['{}', {}],
-    ['an array', []],
-    ['fields without ticker', { fields: ['cik', 'name', 'exchange'], data: [] }],
-    ['fields without cik', { fields: ['name', 'ticker', 'exchange'], data: [] }],
-  ])('throws a clear error for %s (no "ticker"/"cik" fields)', (_label, input) => {
-    expect(() => parseTickerExchangeFile(input)).toThrow(/"ticker"\/"cik"/);
+  it('reads a file without an exchange column as listings of unknown exchange', () => {
+    const { entries } = parseTickerExchangeFile(rows({ fields: ['cik', 'ticker'], data: [[1, 'AAA']] }));
+    expect(entries).toEqual([{ symbol: 'AAA', cik: 1, name: null, exchange: null }]);
+  });
+});
+
+describe('the ticker file schema (TICKER_FILE, where the bytes arrive)', () => {
+  it('passes the real 2023 and 2025 files', () => {
+    expect(rows(raw2025)).toHaveLength(10069);
+    expect(rows(raw2023)).toHaveLength(raw2023.data.length);
+    expect(raw2023.data).toHaveLength(9441);
   });
 
-  it('reads a file without an exchange column as listings of unknown exchange', () => {
-    const { entries } = parseTickerExchangeFile({ fields: ['cik', 'ticker'], data: [[1, 'AAA']] });
-    expect(entries).toEqual([{ symbol: 'AAA', cik: 1, name: null, exchange: null }]);
+  it('fails the real 2025 file with one ticker broken as malformed, naming the row and column', () => {
+    const broken = structuredClone(raw2025) as { data: unknown[][] };
+    (broken.data[4321] as unknown[])[2] = null;
+    expect(malformedMessage(TICKER_FILE, broken)).toBe('company_tickers_exchange.json: data.4321.2: ticker: expected string, received null');
+  });
+
+  it.each([
+    ['null', null, 'company_tickers_exchange.json: expected object, received null'],
+    ['{}', {}, 'company_tickers_exchange.json: fields: expected array, received undefined (and 1 more)'],
+    ['an array', [], 'company_tickers_exchange.json: expected object, received array'],
+    ['fields without ticker', { fields: ['cik', 'name', 'exchange'], data: [] }, 'company_tickers_exchange.json: fields: names no "ticker"/"cik" column'],
+    ['fields without cik', { fields: ['name', 'ticker', 'exchange'], data: [] }, 'company_tickers_exchange.json: fields: names no "ticker"/"cik" column'],
+    ['a row that is a string', { fields: ['cik', 'ticker'], data: [[1, 'A'], 'not a row'] }, 'company_tickers_exchange.json: data.1: expected array, received string'],
+    ['a row that is null', { fields: ['cik', 'ticker'], data: [null] }, 'company_tickers_exchange.json: data.0: expected array, received null'],
+    ['a null ticker', { fields: ['cik', 'name', 'ticker', 'exchange'], data: [[4, 'No ticker', null, 'NYSE']] }, 'company_tickers_exchange.json: data.0.2: ticker: expected string, received null'],
+    ['a null CIK', { fields: ['cik', 'name', 'ticker', 'exchange'], data: [[null, 'No CIK', 'NOCIK', 'NYSE']] }, 'company_tickers_exchange.json: data.0.0: cik: expected number or string'],
+    ['a numeric name', { fields: ['cik', 'name', 'ticker', 'exchange'], data: [[7, 42, 'NUM', 'NYSE']] }, 'company_tickers_exchange.json: data.0.1: name: expected string, received number'],
+    ['a numeric exchange', { fields: ['cik', 'name', 'ticker', 'exchange'], data: [[7, 'Num', 'NUM', 7]] }, 'company_tickers_exchange.json: data.0.3: exchange: expected string, received number'],
+    ['a row cut short', { fields: ['cik', 'name', 'ticker', 'exchange'], data: [[7, 'Short']] }, 'company_tickers_exchange.json: data.0.2: ticker: expected string, received undefined (and 1 more)'],
+  ])('fails %s as malformed, naming the field', (_label, input, message) => {
+    expect(malformedMessage(TICKER_FILE, input)).toBe(message);
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors.js';
+import { TICKER_FILE } from '../../src/sources/schemas/ticker-file.js';
 import { SourceClient, type SourceClientOptions } from '../../src/sources/source-client.js';
 import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
@@ -51,10 +52,9 @@ async function rejection(promise: Promise<unknown>): Promise<SourceError> {
 describe('the pause a 429 puts on a source', () => {
   it('holds for requests that were already waiting in the throttle queue', async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
-    // One request every 400 ms: the second and third have their slots (400, 800 ms) before the pause
-    // ends, and after the first 429 has arrived even on a loaded machine (the suite runs files in parallel).
-    const { client, sends } = makeClient({ intervalMs: 400 });
-    await Promise.all([client.getJson(url()), client.getJson(url()), client.getJson(url())]);
+    // One request every 150 ms: the second and third have their slots (150, 300 ms) before the pause ends.
+    const { client, sends } = makeClient({ intervalMs: 150 });
+    await Promise.all([client.getBody(TICKER_FILE, url()), client.getBody(TICKER_FILE, url()), client.getBody(TICKER_FILE, url())]);
     expect(sends).toHaveLength(4);
     const first = sends[0] as number;
     expect(sends.slice(1).map((at) => at - first).every((ms) => ms >= 990)).toBe(true);
@@ -63,8 +63,8 @@ describe('the pause a 429 puts on a source', () => {
   it('is set by a 429 on a request that has no retry left, for the other callers', async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
     const { client, sends } = makeClient({ retries: 0 });
-    expect(await rejection(client.getJson(url()))).toMatchObject({ type: 'rate_limited', attempts: 1 });
-    await client.getJson(url());
+    expect(await rejection(client.getBody(TICKER_FILE, url()))).toMatchObject({ type: 'rate_limited', attempts: 1 });
+    await client.getBody(TICKER_FILE, url());
     expect((sends[1] as number) - (sends[0] as number)).toBeGreaterThanOrEqual(990);
   });
 
@@ -86,7 +86,7 @@ describe('the pause a 429 puts on a source', () => {
         );
       });
     const { client, sends } = makeClient({}, sleep);
-    const pending = client.getJson(url());
+    const pending = client.getBody(TICKER_FILE, url());
     await new Promise((resolve) => setTimeout(resolve, 100));
     stop.abort();
     const started = performance.now();

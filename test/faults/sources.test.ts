@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { syntheticChart, syntheticCompanies, syntheticCompanyFacts, syntheticDataset, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
+import { syntheticChart, syntheticCompanies, syntheticCompanyFacts, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
 import { jsonBody, startStandIn, type Fault, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
 import { runCli, startCli, waitFor, writeTestConfig, type CliResult } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
@@ -153,6 +153,41 @@ const ROWS: FaultRow[] = [
     name: 'truncated JSON with status 200 (SEC submissions)',
     faults: (p) => [[p.submissions, { kind: 'malformed' }]],
     outcome: { type: 'invalid_json', source: 'sec', message: /sent malformed or truncated JSON/, attempts: 3 },
+  },
+  {
+    name: 'companyfacts that parse but break the schema: a fact value as text (SEC companyfacts)',
+    faults: () => [],
+    prepare: (data, company) => {
+      const facts = syntheticCompanyFacts(company, 0) as { facts: { 'us-gaap': { EarningsPerShareDiluted: { units: { 'USD/shares': { val: unknown }[] } } } } };
+      (facts.facts['us-gaap'].EarningsPerShareDiluted.units['USD/shares'][2] as { val: unknown }).val = '1.50';
+      data.companyFacts.set(company.cik, jsonBody(facts));
+    },
+    // Not transient: the same request would bring the same body.
+    outcome: { type: 'malformed', source: 'sec', message: /^sec: companyfacts: facts\.us-gaap\.EarningsPerShareDiluted\.units\.USD\/shares\.2\.val: expected number, received string$/, attempts: 1 },
+  },
+  {
+    name: 'submissions that parse but break the schema: a form that is a number (SEC submissions)',
+    faults: () => [],
+    prepare: (data, company) => {
+      const submissions = syntheticSubmissions(company, 0) as { filings: { recent: { form: unknown[] } } };
+      submissions.filings.recent.form[1] = 10;
+      data.submissions.set(company.cik, jsonBody(submissions));
+    },
+    outcome: { type: 'malformed', source: 'sec', message: /^sec: submissions: filings\.recent\.form\.1: expected string, received number$/, attempts: 1 },
+  },
+  {
+    name: 'a chart that parses but breaks the schema: the price as text (Yahoo chart)',
+    faults: () => [],
+    prepare: (data, company) => {
+      const chart = syntheticChart(company, 0) as { chart: { result: [{ meta: Record<string, unknown> }] } };
+      chart.chart.result[0].meta.regularMarketPrice = '20.00';
+      data.charts.set(company.symbol, jsonBody(chart));
+    },
+    outcome: { type: 'malformed', source: 'yahoo', message: /^yahoo: chart: chart\.result\.0\.meta\.regularMarketPrice: expected number, received string$/, attempts: 1 },
+    check: ({ h }, p, e) => {
+      // Asked once: a malformed body is not retried.
+      e(h.server.requests.filter((r) => r.path.includes(p.chart))).toHaveLength(1);
+    },
   },
   {
     name: 'broken gzip stream: content-encoding gzip on bytes that are not gzip (SEC companyfacts)',
@@ -310,6 +345,23 @@ describe('the ticker file cannot be had: a clean abort, exit 3, before any stock
     e(report).toMatchObject({ status: 'aborted', total_stocks: 0, exit_code: 3 });
     e(report.error_message).toMatch(c.message);
     e(result.stderr).toMatch(c.message);
+    await closeHarness(h);
+  });
+
+  test.concurrent('a ticker file that parses but breaks its schema (a null ticker): malformed, naming the row and column', async ({ expect: e }) => {
+    const h = await harness(syntheticCompanies(2), (data) => {
+      const tickers = JSON.parse((data.tickerFile as { data: Buffer }).data.toString('utf8')) as { data: unknown[][] };
+      (tickers.data[1] as unknown[])[2] = null;
+      data.tickerFile = jsonBody(tickers);
+    });
+    const result = await runCli(['--config', writeTestConfig(h.dir, h.server.url)]);
+    expectCleanEnd(result, e);
+    e(result.code, result.stderr).toBe(3);
+    const message = /cannot fetch the universe from \S+: company_tickers_exchange\.json: data\.1\.2: ticker: expected string, received null/;
+    e(lastReport(h.dir)).toMatchObject({ status: 'aborted', total_stocks: 0, exit_code: 3, error_message: expect.stringMatching(message) as unknown });
+    e(result.stderr).toMatch(message);
+    // Not retried: the same request would bring the same body.
+    e(h.server.requests.filter((r) => r.path === '/files/company_tickers_exchange.json')).toHaveLength(1);
     await closeHarness(h);
   });
 });

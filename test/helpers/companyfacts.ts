@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { EarningsRow } from '../../src/extract/types.js';
+import { COMPANYFACTS, type CompanyFacts } from '../../src/sources/schemas/companyfacts.js';
 
-/** A real companyfacts body from test/fixtures/sec (gzip of SEC's JSON, unchanged). */
-export function loadFacts(cik: string): unknown {
-  const file = new URL(`../fixtures/sec/companyfacts_CIK${cik}.json.gz`, import.meta.url);
-  return JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as unknown;
+/** The bytes of a real companyfacts body from test/fixtures/sec (gunzipped; the file is SEC's JSON, unchanged). */
+export function factsBytes(cik: string): Buffer {
+  return gunzipSync(readFileSync(new URL(`../fixtures/sec/companyfacts_CIK${cik}.json.gz`, import.meta.url)));
+}
+
+/** A real companyfacts body, decoded as it arrives (COMPANYFACTS). */
+export function loadFacts(cik: string): CompanyFacts {
+  return COMPANYFACTS.decode(factsBytes(cik), `companyfacts_CIK${cik}.json`);
 }
 
 /** The rows of one period name by fiscal year. */

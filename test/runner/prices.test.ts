@@ -5,6 +5,8 @@ import { PriceBook } from '../../src/runner/prices/price-book.js';
 import type { PriceLookup, PriceProviderFactory } from '../../src/runner/prices/provider.js';
 import { sparkRange } from '../../src/runner/prices/spark.js';
 import { YahooSource } from '../../src/sources/yahoo.js';
+import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
+import { startStandIn } from '../../dev/stand-in/server.js';
 
 describe('how much price history a symbol is asked for (spark)', () => {
   const now = new Date('2026-11-25T07:00:00Z');
@@ -76,5 +78,36 @@ describe('the price book asks the registered providers in order', () => {
     expect(await book.get('A', true)).toMatchObject({ kind: 'data', quote: { price: 10, splits: [split] } });
     expect(await book.splitEvents('A')).toEqual([split]);
     expect(asked).toEqual(['batched:A', 'single:A', 'single:A']);
+  });
+});
+
+describe('a spark batch that breaks its schema', () => {
+  it('is not retried: each of its symbols gets its price from the chart endpoint', async () => {
+    const companies = syntheticCompanies(3);
+    const data = syntheticDataset(companies);
+    const [first, second, third] = companies.map((company) => company.symbol) as [string, string, string];
+    const history = data.sparks?.get(second);
+    if (history === undefined) throw new Error('no synthetic spark history');
+    // One close as text: the whole batch's body is malformed.
+    data.sparks?.set(second, { timestamp: history.timestamp, close: history.close.map((close, i) => (i === history.close.length - 2 ? (String(close) as unknown as number) : close)) });
+    const standIn = await startStandIn({ data });
+    try {
+      const now = '2026-11-25T07:00:00Z';
+      const yahoo = new YahooSource(
+        { baseUrl: standIn.url, delaySeconds: 0.001, timeoutMs: 2000, maxBytes: 1024 * 1024, retries: 2, retryBaseDelayMs: 5 },
+        { fetch: (input, init) => fetch(input, init), now: () => new Date(now), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), log: () => undefined },
+      );
+      const prices = new PriceBook(yahoo, { symbolsPerRequest: 20, now: () => new Date(now), latestCloseDates: new Map() });
+      prices.prefetch([first, second, third]);
+      const answers = await Promise.all([first, second, third].map((symbol) => prices.get(symbol)));
+      // The chart endpoint's quotes carry no daily closes; spark's do.
+      expect(answers.map((answer) => (answer.kind === 'data' ? (answer.closes.length === 0 ? 'chart' : 'spark') : answer.kind))).toEqual(['chart', 'chart', 'chart']);
+      const paths = standIn.requests.map((request) => request.path.split('?')[0]);
+      expect(paths.filter((path) => path === '/v8/finance/spark')).toHaveLength(1);
+      expect(paths.filter((path) => path?.startsWith('/v8/finance/chart/'))).toHaveLength(3);
+      prices.close();
+    } finally {
+      await standIn.close();
+    }
   });
 });

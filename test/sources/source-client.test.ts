@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '../../src/sources/http.js';
+import { z } from 'zod';
+import { jsonKind } from '../../src/sources/response-kind.js';
+import { TICKER_FILE } from '../../src/sources/schemas/ticker-file.js';
 import { SourceClient, type SourceClientOptions } from '../../src/sources/source-client.js';
 import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
 import { jsonBody, startStandIn, type StandIn } from '../../dev/stand-in/server.js';
@@ -48,11 +51,13 @@ function makeClient(overrides: Partial<SourceClientOptions> = {}) {
 }
 
 const tickerUrl = (): string => `${standIn.url}/files/company_tickers_exchange.json`;
+/** Any JSON at all: for what the client does with bytes, whatever their schema. */
+const ANY_JSON = jsonKind('test body', z.unknown());
 
 describe('SourceClient', () => {
   it('never sends more than `limit` requests in any sliding interval, however many callers wait', async () => {
     const { client, sends } = makeClient({ limit: 5, intervalMs: 500 });
-    await Promise.all(Array.from({ length: 23 }, () => client.getJson(tickerUrl())));
+    await Promise.all(Array.from({ length: 23 }, () => client.getBody(TICKER_FILE, tickerUrl())));
     expect(sends).toHaveLength(23);
     for (let i = 5; i < sends.length; i += 1) {
       // The 6th send after any send comes a full interval later (1 ms for timer rounding).
@@ -66,7 +71,7 @@ describe('SourceClient', () => {
   it('retries a 5xx and returns the data once the server recovers', async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 503 }, 2);
     const { client } = makeClient();
-    const result = await client.getJson(tickerUrl());
+    const result = await client.getBody(TICKER_FILE, tickerUrl());
     expect(result.kind).toBe('data');
     expect(client.stats).toMatchObject({ requests: 3, retries: 2 });
   });
@@ -74,7 +79,7 @@ describe('SourceClient', () => {
   it('gives up after max retries with the class and the number of attempts', async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 500 }, 10);
     const { client } = makeClient({ retries: 2 });
-    const error = await failure(client.getJson(tickerUrl()));
+    const error = await failure(client.getBody(TICKER_FILE, tickerUrl()));
     expect(error).toMatchObject({ type: 'http_5xx', attempts: 3, transient: true });
     expect(error.message).toContain('HTTP 500');
   });
@@ -82,10 +87,10 @@ describe('SourceClient', () => {
   it('pauses every caller of the source for the Retry-After of a 429', async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
     const { client, sends, logs } = makeClient();
-    const first = client.getJson(tickerUrl());
+    const first = client.getBody(TICKER_FILE, tickerUrl());
     await new Promise((resolve) => setTimeout(resolve, 100));
     // Started after the 429 arrived: must wait out the pause too.
-    const second = client.getJson(tickerUrl());
+    const second = client.getBody(TICKER_FILE, tickerUrl());
     await Promise.all([first, second]);
     expect(sends).toHaveLength(3);
     expect((sends[1] as number) - (sends[0] as number)).toBeGreaterThanOrEqual(990);
@@ -97,7 +102,7 @@ describe('SourceClient', () => {
   it('times out a request whose answer never comes', async () => {
     standIn.addFault('company_tickers', { kind: 'hang' }, 10);
     const { client } = makeClient({ timeoutMs: 200, retries: 1 });
-    const error = await failure(client.getJson(tickerUrl()));
+    const error = await failure(client.getBody(TICKER_FILE, tickerUrl()));
     expect(error).toMatchObject({ type: 'timeout', attempts: 2 });
   });
 
@@ -105,7 +110,7 @@ describe('SourceClient', () => {
     standIn.addFault('company_tickers', { kind: 'huge', bytes: 64 * 1024 * 1024 }, 10);
     const { client } = makeClient({ maxBytes: 1024 * 1024 });
     const started = performance.now();
-    const error = await failure(client.getJson(tickerUrl()));
+    const error = await failure(client.getBody(TICKER_FILE, tickerUrl()));
     expect(error.type).toBe('body_too_large');
     expect(error.message).toContain('1 MiB cap');
     expect(client.stats.requests).toBe(1);
@@ -114,7 +119,7 @@ describe('SourceClient', () => {
 
   it('rejects a declared Content-Length over the cap before reading', async () => {
     const { client } = makeClient({ maxBytes: 1000 });
-    const error = await failure(client.getJson(`${standIn.url}/api/xbrl/companyfacts/CIK0000000001.json`));
+    const error = await failure(client.getBody(ANY_JSON, `${standIn.url}/api/xbrl/companyfacts/CIK0000000001.json`));
     expect(error.type).toBe('body_too_large');
   });
 
@@ -125,7 +130,7 @@ describe('SourceClient', () => {
   ] as const)('classifies a %s body as %s and retries it', async (kind, type, message) => {
     standIn.addFault('company_tickers', { kind }, 10);
     const { client } = makeClient({ retries: 1 });
-    const error = await failure(client.getJson(tickerUrl()));
+    const error = await failure(client.getBody(TICKER_FILE, tickerUrl()));
     expect(error.type).toBe(type);
     expect(error.message).toMatch(message);
     expect(client.stats.requests).toBe(2);
@@ -134,28 +139,28 @@ describe('SourceClient', () => {
   it('makes a 403 fatal for SEC, with the User-Agent hint, and never retries it', async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 403 }, 10);
     const { client } = makeClient({ fatalOnForbidden: 'declare a User-Agent' });
-    const error = await failure(client.getJson(tickerUrl()));
+    const error = await failure(client.getBody(TICKER_FILE, tickerUrl()));
     expect(error).toMatchObject({ type: 'forbidden', fatal: true });
     expect(error.message).toContain('declare a User-Agent');
     expect(client.stats.requests).toBe(1);
     const plain = makeClient();
-    expect(await failure(plain.client.getJson(tickerUrl()))).toMatchObject({ type: 'forbidden', fatal: false });
+    expect(await failure(plain.client.getBody(TICKER_FILE, tickerUrl()))).toMatchObject({ type: 'forbidden', fatal: false });
   });
 
   it('answers not_found for a 404 (a definite "no data"), without retrying', async () => {
     const { client } = makeClient();
-    expect(await client.getJson(`${standIn.url}/api/xbrl/companyfacts/CIK0000000404.json`)).toEqual({ kind: 'not_found' });
+    expect(await client.getBody(ANY_JSON, `${standIn.url}/api/xbrl/companyfacts/CIK0000000404.json`)).toEqual({ kind: 'not_found' });
     expect(client.stats).toMatchObject({ requests: 1, retries: 0 });
   });
 
   it('follows redirects and decodes gzip bodies', async () => {
     standIn.addFault('/moved', { kind: 'status', status: 301, headers: { location: '/files/company_tickers_exchange.json' } }, 1);
     const { client } = makeClient();
-    const result = await client.getJson(`${standIn.url}/moved`);
-    expect(result.kind === 'data' && (result.json as { fields: string[] }).fields).toEqual(['cik', 'name', 'ticker', 'exchange']);
+    const result = await client.getBody(TICKER_FILE, `${standIn.url}/moved`);
+    expect(result.kind === 'data' && result.body.map((row) => row.ticker)).toEqual(['TAAAA', 'TAAAB', 'TAAAC']);
     // Bodies over 4 KiB come gzipped from the stand-in when asked, as from SEC.
-    const big = await client.getJson(`${standIn.url}/api/xbrl/companyfacts/CIK0000000001.json`);
-    expect(big.kind === 'data' && (big.json as { big: string }).big).toHaveLength(10_000);
+    const big = await client.getBody(ANY_JSON, `${standIn.url}/api/xbrl/companyfacts/CIK0000000001.json`);
+    expect(big.kind === 'data' && (big.body as { big: string }).big).toHaveLength(10_000);
   });
 
   it('classifies a refused connection as a network error', async () => {
@@ -167,7 +172,7 @@ describe('SourceClient', () => {
       });
     });
     const { client } = makeClient({ retries: 0 });
-    const error = await failure(client.getJson(`http://127.0.0.1:${port}/x.json`));
+    const error = await failure(client.getBody(ANY_JSON, `http://127.0.0.1:${port}/x.json`));
     expect(error.type).toBe('network');
     expect(error.message).toContain('ECONNREFUSED');
   });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extractSpark } from '../../src/extract/spark.js';
 import { SourceError } from '../../src/errors.js';
+import { SPARK, type SparkBody } from '../../src/sources/schemas/spark.js';
 import { YahooSource, type YahooSourceOptions } from '../../src/sources/yahoo.js';
 import { loadSampleDataset, syntheticChart, syntheticCompanies, syntheticDataset, syntheticSparkHistory } from '../../dev/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
@@ -28,10 +29,10 @@ function makeYahoo(overrides: Partial<YahooSourceOptions> = {}): YahooSource {
   );
 }
 
-async function sparkJson(yahoo: YahooSource, symbols: string[], range: '5d' | '1mo' | '1y'): Promise<Record<string, Record<string, unknown>>> {
+async function sparkJson(yahoo: YahooSource, symbols: string[], range: '5d' | '1mo' | '1y'): Promise<SparkBody> {
   const result = await yahoo.fetchSpark(symbols, range);
   if (result.kind !== 'data') throw new Error(`expected data, got ${result.kind}`);
-  return result.json as Record<string, Record<string, unknown>>;
+  return result.body;
 }
 
 const symbols = (count: number): string[] => companies.slice(0, count).map((company) => company.symbol);
@@ -141,7 +142,7 @@ describe('loadSampleDataset sparks', () => {
     const sample = await startStandIn({ data: loadSampleDataset(FIXTURES) });
     try {
       const response = await fetch(`${sample.url}/v8/finance/spark?symbols=AAPL,GOOG,PETM&range=1y&interval=1d`);
-      const series = extractSpark(await response.json());
+      const series = extractSpark(SPARK.decode(Buffer.from(await response.arrayBuffer()), 'sample'));
       expect([...series.keys()]).toEqual(['AAPL', 'GOOG']);
       expect(series.get('AAPL')?.closes).toHaveLength(252);
       expect(series.get('AAPL')?.closes.at(-1)).toEqual({ date: '2022-05-27', close: 149.64 });

@@ -11,7 +11,7 @@ export function chartProvider(context: PriceProviderContext): PriceProvider {
       try {
         const response = await context.yahoo.fetchChart(symbol);
         if (response.kind !== 'data') return { kind: 'missing', reason: 'yahoo: symbol not found (404)' };
-        const chart = extractChartQuote(response.json);
+        const chart = extractChartQuote(response.body);
         return chart.kind === 'quote' ? { kind: 'data', quote: chart.quote, closes: [] } : { kind: 'missing', reason: `yahoo: ${chart.reason}` };
       } catch (error) {
         if (error instanceof SourceError) {

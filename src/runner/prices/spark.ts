@@ -29,7 +29,7 @@ export function sparkProvider(context: PriceProviderContext): PriceProvider {
   const requestGroup = async (symbols: string[], range: SparkRange): Promise<Map<string, SparkSeries> | SourceError> => {
     try {
       const response = await context.yahoo.fetchSpark(symbols, range, cancel.signal);
-      return response.kind === 'data' ? extractSpark(response.json) : new Map();
+      return response.kind === 'data' ? extractSpark(response.body) : new Map();
     } catch (error) {
       if (error instanceof SourceError) {
         if (error.fatal) throw error;

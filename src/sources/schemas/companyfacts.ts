@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { assertShape, jsonKind } from '../response-kind.js';
+
+/*
+ * SEC's companyfacts (`/api/xbrl/companyfacts/CIK##########.json`, and each entry of the bulk
+ * companyfacts.zip). A body is 1–4 MB with tens of thousands of facts, of which extraction reads the
+ * few concepts it has chains for (about 35 of several hundred). So the structure is checked where
+ * the bytes arrive (taxonomies, concepts, units, each unit an array) without walking the facts, and
+ * the facts of a unit are checked against FACT the first time extraction reads them: a broken fact
+ * in a concept that is read fails the body as `malformed` all the same, naming its path, and the
+ * facts nobody reads cost nothing.
+ */
+
+const NAME = 'companyfacts';
+
+const isoDate = z.iso.date({ error: 'expected a YYYY-MM-DD date' });
+const text = z.string().min(1, { error: 'expected a non-empty string' });
+
+/** One fact as SEC files it. Only what extraction reads is declared; `fy`, `fp`, `frame` (the filing's, often null) pass unread. */
+const FACT = z.object({
+  /** Absent for instants (balance-sheet values, shares outstanding). */
+  start: isoDate.optional(),
+  end: isoDate,
+  val: z.number(),
+  accn: text,
+  form: text,
+  filed: isoDate,
+});
+const FACTS = z.array(FACT);
+
+/** A fact as filed: start/end of its period, value, and the filing it came from. */
+export type RawFact = z.output<typeof FACT>;
+
+/** The facts of a unit, left for FACTS until they are read. */
+const UNREAD_FACTS = z.custom<unknown[]>((value) => Array.isArray(value), { error: 'expected array' });
+
+const CONCEPT = z.looseObject({
+  label: z.string().nullish(),
+  description: z.string().nullish(),
+  /** By unit: `USD`, `USD/shares`, `shares`, `TWD`, … */
+  units: z.record(z.string(), UNREAD_FACTS),
+});
+
+const STRUCTURE = z.looseObject({
+  // A number in most bodies, a zero-padded string in some (IREN, CIK 1878848).
+  cik: z.union([z.number(), z.string()], { error: 'expected number or string' }).optional(),
+  entityName: z.string().optional(),
+  /** By taxonomy (`us-gaap`, `ifrs-full`, `dei`, …), then by concept name. */
+  facts: z.record(z.string(), z.record(z.string(), CONCEPT)),
+});
+
+type Structure = z.output<typeof STRUCTURE>;
+
+/**
+ * A companyfacts body whose structure is checked, by taxonomy, concept and unit. Its facts are
+ * checked unit by unit on first read and kept, so a unit is checked once however often it is read.
+ */
+export class CompanyFacts {
+  private readonly checked = new Map<string, readonly RawFact[]>();
+
+  constructor(private readonly body: Structure) {}
+
+  /** The units a concept is tagged in; none when the company never tagged it. */
+  units(taxonomy: string, concept: string): string[] {
+    const node = own(this.body.facts, taxonomy);
+    return Object.keys(node === undefined ? {} : (own(node, concept)?.units ?? {}));
+  }
+
+  /**
+   * The facts of one unit of a concept ([] when absent). Throws `SourceError` `malformed` naming the
+   * first fact field that breaks FACT (`facts.us-gaap.Revenues.units.USD.3.val: expected number, …`).
+   */
+  facts(taxonomy: string, concept: string, unit: string): readonly RawFact[] {
+    const key = `${taxonomy}\u0000${concept}\u0000${unit}`;
+    let facts = this.checked.get(key);
+    if (facts === undefined) {
+      const node = own(this.body.facts, taxonomy);
+      const units = node === undefined ? undefined : own(node, concept)?.units;
+      const raw = units === undefined ? [] : (own(units, unit) ?? []);
+      // The parsed facts themselves (with `fy`, `fp`, `frame` unread), not a checked copy of each.
+      facts = assertShape(NAME, FACTS, raw, ['facts', taxonomy, concept, 'units', unit]);
+      this.checked.set(key, facts);
+    }
+    return facts;
+  }
+}
+
+/** A key of the body's own: names from the network never reach Object.prototype (`constructor`, `__proto__`). */
+function own<V>(record: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** companyfacts, per company and in the bulk archive. */
+export const COMPANYFACTS = jsonKind(NAME, STRUCTURE, (body) => new CompanyFacts(body), { keepParsed: true });
