@@ -28,7 +28,11 @@ export function richCompanyFacts(company: SyntheticCompany, seed: number, kb: nu
       for (const y of [year, year - 1, year - 2]) {
         facts.push({ start: `${y}-01-01`, end: `${y}-12-31`, val: value(y, 12), accn: accn10k, fy: year, fp: 'FY', form: '10-K', filed: `${year + 1}-02-15`, frame: `CY${y}` });
       }
-      for (const [q, end] of [[1, '03-31'], [2, '06-30'], [3, '09-30']] as const) {
+      for (const [q, end] of [
+        [1, '03-31'],
+        [2, '06-30'],
+        [3, '09-30'],
+      ] as const) {
         const accn = `${String(company.cik).padStart(10, '0')}-${String(year % 100).padStart(2, '0')}-00000${q}`;
         const filed = `${year}-${String(q * 3 + 1).padStart(2, '0')}-30`;
         const start = `${year}-${String((q - 1) * 3 + 1).padStart(2, '0')}-01`;
@@ -41,8 +45,21 @@ export function richCompanyFacts(company: SyntheticCompany, seed: number, kb: nu
   const instantFacts = (base: number): unknown[] => {
     const facts: unknown[] = [];
     for (let year = 2010; year <= 2024; year += 1) {
-      for (const [end, form, filed] of [[`${year}-03-31`, '10-Q', `${year}-04-30`], [`${year}-06-30`, '10-Q', `${year}-07-30`], [`${year}-09-30`, '10-Q', `${year}-10-30`], [`${year}-12-31`, '10-K', `${year + 1}-02-15`]] as const) {
-        facts.push({ end, val: Math.round(base * scale * (1 + (year - 2010) * 0.05)), accn: `${String(company.cik).padStart(10, '0')}-${filed.slice(2, 4)}-000${end.slice(5, 7)}`, fy: year, fp: form === '10-K' ? 'FY' : 'Q', form, filed });
+      for (const [end, form, filed] of [
+        [`${year}-03-31`, '10-Q', `${year}-04-30`],
+        [`${year}-06-30`, '10-Q', `${year}-07-30`],
+        [`${year}-09-30`, '10-Q', `${year}-10-30`],
+        [`${year}-12-31`, '10-K', `${year + 1}-02-15`],
+      ] as const) {
+        facts.push({
+          end,
+          val: Math.round(base * scale * (1 + (year - 2010) * 0.05)),
+          accn: `${String(company.cik).padStart(10, '0')}-${filed.slice(2, 4)}-000${end.slice(5, 7)}`,
+          fy: year,
+          fp: form === '10-K' ? 'FY' : 'Q',
+          form,
+          filed,
+        });
       }
     }
     return facts;
@@ -63,7 +80,12 @@ export function richCompanyFacts(company: SyntheticCompany, seed: number, kb: nu
     cik: company.cik,
     entityName: company.name,
     facts: {
-      dei: { EntityCommonStockSharesOutstanding: { label: 'Shares', units: { shares: [{ end: '2025-01-20', val: Math.round(1e8 * scale), accn: `${String(company.cik).padStart(10, '0')}-25-000010`, fy: 2024, fp: 'FY', form: '10-K', filed: '2025-02-15' }] } } },
+      dei: {
+        EntityCommonStockSharesOutstanding: {
+          label: 'Shares',
+          units: { shares: [{ end: '2025-01-20', val: Math.round(1e8 * scale), accn: `${String(company.cik).padStart(10, '0')}-25-000010`, fy: 2024, fp: 'FY', form: '10-K', filed: '2025-02-15' }] },
+        },
+      },
       'us-gaap': gaap,
     },
   };

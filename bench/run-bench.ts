@@ -83,7 +83,9 @@ async function main(): Promise<void> {
       reporting: { summary_directory: 'reports' },
     }),
   );
-  process.stderr.write(`bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, ~${factsKb} KB companyfacts; in ${dir}\n`);
+  process.stderr.write(
+    `bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, ~${factsKb} KB companyfacts; in ${dir}\n`,
+  );
 
   const runs: Measured[] = [];
   runs.push(await measure('first load (empty database)', config, dir, '2026-11-23T07:00:00Z', 600));
@@ -103,7 +105,11 @@ async function archivesFor(data: StandInData, companies: SyntheticCompany[], dir
   if (existsSync(stamp)) return new Map(Object.entries(JSON.parse(readFileSync(stamp, 'utf8')) as Record<string, ArchiveFile>));
   mkdirSync(dir, { recursive: true });
   process.stderr.write(`bench: writing companyfacts.zip and submissions.zip for ${plural(companies.length, 'company', 'companies')} to ${dir} (once)\n`);
-  const archives = await writeBulkArchives(data, dir, companies.map((company) => company.cik));
+  const archives = await writeBulkArchives(
+    data,
+    dir,
+    companies.map((company) => company.cik),
+  );
   writeFileSync(stamp, JSON.stringify(Object.fromEntries(archives)));
   return archives;
 }
@@ -117,21 +123,42 @@ function fileOn(data: StandInData, companies: SyntheticCompany[], share: number,
   const lines = filers.map((company, index) => {
     const accession = `${String(company.cik).padStart(10, '0')}-26-${String(offset * 100_000 + index).padStart(6, '0')}`;
     const submissions = syntheticSubmissions(company, 0) as { filings: { recent: Record<string, string[]> } };
-    for (const [key, value] of Object.entries({ accessionNumber: accession, filingDate: iso, reportDate: '2026-09-30', acceptanceDateTime: `${iso}T16:00:00.000Z`, form: '10-Q', primaryDocument: 'q.htm', primaryDocDescription: '10-Q' })) {
+    for (const [key, value] of Object.entries({
+      accessionNumber: accession,
+      filingDate: iso,
+      reportDate: '2026-09-30',
+      acceptanceDateTime: `${iso}T16:00:00.000Z`,
+      form: '10-Q',
+      primaryDocument: 'q.htm',
+      primaryDocDescription: '10-Q',
+    })) {
       submissions.filings.recent[key]?.unshift(value);
     }
     data.submissions.set(company.cik, jsonBody(submissions));
     return `${company.cik}|${company.name}|10-Q|${day}|edgar/data/${company.cik}/${accession}.txt`;
   });
-  data.dailyIndexes?.set(`${day.slice(0, 4)}/QTR4/master.${day}.idx`, { data: Buffer.from(`CIK|Company Name|Form Type|Date Filed|File Name\n${'-'.repeat(80)}\n${lines.join('\n')}\n`), gzipped: false });
+  data.dailyIndexes?.set(`${day.slice(0, 4)}/QTR4/master.${day}.idx`, {
+    data: Buffer.from(`CIK|Company Name|Form Type|Date Filed|File Name\n${'-'.repeat(80)}\n${lines.join('\n')}\n`),
+    gzipped: false,
+  });
 }
 
 async function measure(name: string, config: string, dir: string, now: string, targetSeconds: number): Promise<Measured> {
-  const { stdout, stderr, code } = await run(['/usr/bin/time', '-f', 'TIME %e %U %S %M', process.execPath, path.join(root, 'bin', 'batch-refresh'), '--config', config, '--json'], { BATCH_REFRESH_NOW: now });
+  const { stdout, stderr, code } = await run(['/usr/bin/time', '-f', 'TIME %e %U %S %M', process.execPath, path.join(root, 'bin', 'batch-refresh'), '--config', config, '--json'], {
+    BATCH_REFRESH_NOW: now,
+  });
   const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
   if (code !== EXIT.OK || time === null) throw new Error(`${name} run failed (exit ${String(code)}):\n${stderr.slice(-2000)}`);
   const [, wall, user, sys, rssKb] = time.map(Number) as [number, number, number, number, number];
-  return { name, wallSeconds: wall, cpuSeconds: user + sys, peakRssMb: rssKb / 1024, report: JSON.parse(stdout) as Report, rowsWritten: rowsWrittenSince(dir, new Date(now).toISOString()), targetSeconds };
+  return {
+    name,
+    wallSeconds: wall,
+    cpuSeconds: user + sys,
+    peakRssMb: rssKb / 1024,
+    report: JSON.parse(stdout) as Report,
+    rowsWritten: rowsWrittenSince(dir, new Date(now).toISOString()),
+    targetSeconds,
+  };
 }
 
 /** Rows this run inserted or updated: their updated_at is at or after the run's start. */

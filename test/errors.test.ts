@@ -3,19 +3,7 @@ import path from 'node:path';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../src/cli/main.js';
-import {
-  ArchiveUnavailableError,
-  ERROR_TYPES,
-  EXIT,
-  EXIT_CODE_ROWS,
-  ExitError,
-  FatalSourceError,
-  LockHeldError,
-  SetupError,
-  SourceError,
-  UniverseError,
-  ZipFormatError,
-} from '../src/errors.js';
+import { ArchiveUnavailableError, ERROR_TYPES, EXIT, EXIT_CODE_ROWS, ExitError, FatalSourceError, LockHeldError, SetupError, SourceError, UniverseError, ZipFormatError } from '../src/errors.js';
 import { ROOT } from './helpers/cli.js';
 
 /*
@@ -37,7 +25,11 @@ function readmeSection(heading: string): string {
 /** The rows of README's "Exit codes" table: `| 130 / 143 | interrupted … |` gives [130, 143] and its meaning. */
 function readmeExitRows(): { codes: number[]; meaning: string }[] {
   const section = readmeSection('### Exit codes');
-  const table = section.split('\n\n').map((block) => block.trim()).find((block) => block.startsWith('| code |')) ?? '';
+  const table =
+    section
+      .split('\n\n')
+      .map((block) => block.trim())
+      .find((block) => block.startsWith('| code |')) ?? '';
   return table
     .split('\n')
     .slice(2)
@@ -86,7 +78,7 @@ describe('exitCodeOf: main maps an error to its exit code', () => {
     ['UniverseError: aborted', new UniverseError('cannot fetch the universe'), EXIT.ABORTED],
     ['SetupError: aborted', new SetupError('the backup before the run failed: ENOSPC; nothing was refreshed'), EXIT.ABORTED],
     ['FatalSourceError: aborted', new FatalSourceError(forbidden), EXIT.ABORTED],
-    ['SourceError, a stock\'s failure: a bug if it gets to main', forbidden, EXIT.INTERNAL],
+    ["SourceError, a stock's failure: a bug if it gets to main", forbidden, EXIT.INTERNAL],
     ['ArchiveUnavailableError, handled by the runner: a bug if it gets to main', new ArchiveUnavailableError('companyfacts.zip is not published (HTTP 404)'), EXIT.INTERNAL],
     ['ZipFormatError, handled by the runner: a bug if it gets to main', new ZipFormatError('truncated'), EXIT.INTERNAL],
     ['any other error: a bug', new TypeError("Cannot read properties of undefined (reading 'cik')"), EXIT.INTERNAL],

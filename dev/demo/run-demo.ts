@@ -64,11 +64,7 @@ async function main(): Promise<number> {
     if (stdout.trim() !== '') process.stdout.write(`${JSON.stringify(JSON.parse(stdout), null, 2)}\n`);
     const database = path.relative(process.cwd(), path.join(dir, 'stocks.db'));
     const shown = database.startsWith('..') ? path.join(dir, 'stocks.db') : database;
-    process.stderr.write(
-      code === EXIT.OK
-        ? `demo: done. Try:\n  sqlite3 ${shown} "SELECT symbol, price, pe_ratio, lynch_category FROM stock_metrics"\n`
-        : `demo: the CLI exited ${code}\n`,
-    );
+    process.stderr.write(code === EXIT.OK ? `demo: done. Try:\n  sqlite3 ${shown} "SELECT symbol, price, pe_ratio, lynch_category FROM stock_metrics"\n` : `demo: the CLI exited ${code}\n`);
     return code;
   } finally {
     await standIn.close();

@@ -19,16 +19,15 @@ export interface ArchiveFile {
  * thousands of companies of a few hundred KB each never sit in memory together. `facts` may
  * generate bodies on request (the benchmark does).
  */
-export async function writeBulkArchives(
-  data: Pick<StandInData, 'companyFacts' | 'submissions' | 'submissionPages'>,
-  dir: string,
-  ciks: Iterable<number>,
-): Promise<Map<string, ArchiveFile>> {
+export async function writeBulkArchives(data: Pick<StandInData, 'companyFacts' | 'submissions' | 'submissionPages'>, dir: string, ciks: Iterable<number>): Promise<Map<string, ArchiveFile>> {
   const list = [...new Set(ciks)];
   const [facts, submissions] = BULK_ARCHIVES;
   const archives = new Map<string, ArchiveFile>();
   const factsFile = path.join(dir, facts.name);
-  await writeZipArchive(factsFile, entriesOf(list, (cik) => data.companyFacts.get(cik)));
+  await writeZipArchive(
+    factsFile,
+    entriesOf(list, (cik) => data.companyFacts.get(cik)),
+  );
   archives.set(`/${facts.path}`, { file: factsFile, etag: await etagOfFile(factsFile) });
   const submissionsFile = path.join(dir, submissions.name);
   await writeZipArchive(submissionsFile, submissionEntries(list, data));

@@ -23,11 +23,7 @@ export interface WriteZipOptions {
 const ENTRIES_AHEAD = 4;
 
 /** Writes `entries` in order to `file`; resolves with the archive's size in bytes. */
-export async function writeZipArchive(
-  file: string,
-  entries: AsyncIterable<{ name: string; data: Buffer }> | Iterable<{ name: string; data: Buffer }>,
-  options: WriteZipOptions = {},
-): Promise<number> {
+export async function writeZipArchive(file: string, entries: AsyncIterable<{ name: string; data: Buffer }> | Iterable<{ name: string; data: Buffer }>, options: WriteZipOptions = {}): Promise<number> {
   const zip = new ZipFile();
   const tracker = new EntryTracker(options.dataDescriptors !== true);
   zip.on('error', (error: Error) => tracker.destroy(error));

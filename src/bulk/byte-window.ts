@@ -55,7 +55,7 @@ export class ByteWindow {
     const fromWindow = Math.min(bytes, this.length);
     if (target !== null) this.buffer.copy(target, 0, this.start, this.start + fromWindow);
     this.consume(fromWindow);
-    for (let done = fromWindow; done < bytes; ) {
+    for (let done = fromWindow; done < bytes;) {
       const next = await this.source.next();
       if (next.done === true) return false;
       const take = Math.min(next.value.length, bytes - done);

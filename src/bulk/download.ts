@@ -158,11 +158,7 @@ async function* streamArchive(transfer: Transfer, first: Response): AsyncGenerat
 }
 
 /** The next read, IDLE when nothing came within `ms`, ABORTED when `signal` is. */
-async function readWithin(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  ms: number,
-  signal?: AbortSignal,
-): Promise<Awaited<ReturnType<typeof reader.read>> | typeof IDLE | typeof ABORTED> {
+async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number, signal?: AbortSignal): Promise<Awaited<ReturnType<typeof reader.read>> | typeof IDLE | typeof ABORTED> {
   if (signal?.aborted === true) return ABORTED;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;

@@ -15,10 +15,7 @@ export interface ExtractRequest {
   compressed: ArrayBuffer;
 }
 
-export type ExtractResult =
-  | { kind: 'facts'; facts: CompanyFactsExtract }
-  | { kind: 'submissions'; submissions: SubmissionsExtract }
-  | { kind: 'page'; filings: FilingRow[] };
+export type ExtractResult = { kind: 'facts'; facts: CompanyFactsExtract } | { kind: 'submissions'; submissions: SubmissionsExtract } | { kind: 'page'; filings: FilingRow[] };
 
 export type ExtractResponse = { id: number; result: ExtractResult; error?: undefined } | { id: number; error: string; result?: undefined };
 

@@ -80,7 +80,7 @@ export async function readLocalHeader(input: ByteWindow): Promise<LocalHeader> {
 }
 
 function findExtra(extras: Buffer, id: number): Buffer | null {
-  for (let offset = 0; offset + 4 <= extras.length; ) {
+  for (let offset = 0; offset + 4 <= extras.length;) {
     const size = extras.readUInt16LE(offset + 2);
     if (extras.readUInt16LE(offset) === id) return extras.subarray(offset + 4, Math.min(extras.length, offset + 4 + size));
     offset += 4 + size;

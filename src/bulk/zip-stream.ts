@@ -2,7 +2,19 @@ import { constants } from 'node:buffer';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { ZipFormatError } from '../errors.js';
 import { ByteWindow } from './byte-window.js';
-import { CENTRAL_HEADER, checkEndRecord, DEFLATED, END_OF_CENTRAL_DIRECTORY, findDescriptor, LOCAL_HEADER, readLocalHeader, STORED, truncated, ZIP64_END_OF_CENTRAL_DIRECTORY, type LocalHeader } from './zip-records.js';
+import {
+  CENTRAL_HEADER,
+  checkEndRecord,
+  DEFLATED,
+  END_OF_CENTRAL_DIRECTORY,
+  findDescriptor,
+  LOCAL_HEADER,
+  readLocalHeader,
+  STORED,
+  truncated,
+  ZIP64_END_OF_CENTRAL_DIRECTORY,
+  type LocalHeader,
+} from './zip-records.js';
 
 /**
  * Reads SEC's bulk archives (companyfacts.zip, submissions.zip: GBs, one JSON entry per company)
@@ -125,7 +137,6 @@ async function readUntilDescriptor(input: ByteWindow, header: LocalHeader, wante
     if (!(await input.pull())) throw truncated(`inside entry ${header.name} (no data descriptor found)`);
   }
 }
-
 
 /** A copy with its own ArrayBuffer (transferable to a worker without dragging the window along). */
 function ownCopy(bytes: Buffer): Buffer {

@@ -18,7 +18,10 @@ function parseLimit(value: string): number {
  * an action of their own (this one runs a refresh, so commander would say "too many arguments").
  */
 function failUnknownCommand(program: Command, word: string): never {
-  const suggestions = closestMatches(word, program.commands.map((command) => command.name()));
+  const suggestions = closestMatches(
+    word,
+    program.commands.map((command) => command.name()),
+  );
   const hint = suggestions.length > 0 ? `\n(Did you mean ${joinOr(suggestions)}?)` : '';
   return program.error(`error: unknown command '${word}'${hint}`, { code: 'commander.unknownCommand', exitCode: EXIT.USAGE });
 }
@@ -60,19 +63,24 @@ export function buildProgram(): Command {
     .showHelpAfterError(usageHint('batch-refresh'))
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .action(async (options: { config: string; dryRun?: boolean; limit?: number; symbols?: string; verbose?: boolean; json?: boolean; continuous?: boolean; bulk?: boolean; strict?: boolean }, command: Command) => {
-      const word = command.args[0];
-      if (word !== undefined) failUnknownCommand(program, word);
-      const { runCommand, parseSymbolsOption } = await import('./run-command.js');
-      let symbols: string[] | undefined;
-      try {
-        symbols = options.symbols === undefined ? undefined : parseSymbolsOption(options.symbols);
-      } catch (error) {
-        throw new ExitError(EXIT.USAGE, (error as Error).message);
-      }
-      const { symbols: _raw, ...rest } = options;
-      process.exitCode = await runCommand({ ...rest, ...(symbols ? { symbols } : {}) });
-    });
+    .action(
+      async (
+        options: { config: string; dryRun?: boolean; limit?: number; symbols?: string; verbose?: boolean; json?: boolean; continuous?: boolean; bulk?: boolean; strict?: boolean },
+        command: Command,
+      ) => {
+        const word = command.args[0];
+        if (word !== undefined) failUnknownCommand(program, word);
+        const { runCommand, parseSymbolsOption } = await import('./run-command.js');
+        let symbols: string[] | undefined;
+        try {
+          symbols = options.symbols === undefined ? undefined : parseSymbolsOption(options.symbols);
+        } catch (error) {
+          throw new ExitError(EXIT.USAGE, (error as Error).message);
+        }
+        const { symbols: _raw, ...rest } = options;
+        process.exitCode = await runCommand({ ...rest, ...(symbols ? { symbols } : {}) });
+      },
+    );
   registerStatusCommand(program);
   registerScheduleCommand(program);
   registerHelpCommand(program);
@@ -105,7 +113,12 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     if (error.logged || error.message === '') return;
     // Under systemd each line carries the error priority, so `journalctl -p err` shows why the run stopped.
     const priority = process.env.JOURNAL_STREAM ? '<3>' : '';
-    process.stderr.write(`${`batch-refresh: ${error.message}`.split('\n').map((line) => `${priority}${line}`).join('\n')}\n`);
+    process.stderr.write(
+      `${`batch-refresh: ${error.message}`
+        .split('\n')
+        .map((line) => `${priority}${line}`)
+        .join('\n')}\n`,
+    );
   }
 }
 

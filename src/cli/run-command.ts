@@ -123,19 +123,13 @@ function readRunConfig(options: RunCommandOptions, env: NodeJS.ProcessEnv): { co
 }
 
 /** The run's logger: the log file (none for a dry run) and the console, which prints above a progress bar while one is drawn. */
-function openRunLog(
-  options: RunCommandOptions,
-  config: ResolvedConfig,
-  terminal: { now: () => Date; holder: { current: cliProgress.MultiBar | null }; env: NodeJS.ProcessEnv },
-): Logger {
+function openRunLog(options: RunCommandOptions, config: ResolvedConfig, terminal: { now: () => Date; holder: { current: cliProgress.MultiBar | null }; env: NodeJS.ProcessEnv }): Logger {
   const consoleLevel: LogLevel = options.verbose === true ? 'DEBUG' : config.logging.console_output ? 'INFO' : 'ERROR';
   const runId = randomBytes(4).toString('hex');
   return createLogger({
     // A dry run writes nothing, not even a log file.
     file:
-      options.dryRun === true
-        ? null
-        : { directory: config.logging.log_directory, name: config.logging.log_file, maxSizeMb: config.logging.max_log_size_mb, backupCount: config.logging.backup_count },
+      options.dryRun === true ? null : { directory: config.logging.log_directory, name: config.logging.log_file, maxSizeMb: config.logging.max_log_size_mb, backupCount: config.logging.backup_count },
     fileLevel: config.logging.log_level,
     consoleLevel,
     console: createConsoleSink(terminal.holder, terminal.env),
@@ -246,7 +240,9 @@ function printSummary(report: SummaryReport, reportPath: string | null, log: Log
     const shown = report.failures.slice(0, 20).map((failure) => `${failure.symbol} (${failure.error_type})`);
     log.warn(`failed: ${shown.join(', ')}${report.failures.length > 20 ? `, … ${report.failures.length - 20} more` : ''}`);
   }
-  const requests = Object.entries(report.requests).map(([source, count]) => `${source} ${count}`).join(', ');
+  const requests = Object.entries(report.requests)
+    .map(([source, count]) => `${source} ${count}`)
+    .join(', ');
   log.info(`requests: ${requests || 'none'}${reportPath === null ? '' : `; report: ${reportPath}`}`);
 }
 

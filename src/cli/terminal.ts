@@ -52,11 +52,7 @@ const JOURNAL_PRIORITY: Record<LogLevel, string> = { DEBUG: '<7>', INFO: '<6>', 
  * while a progress bar is drawn, lines are printed above it. Under systemd (JOURNAL_STREAM set)
  * lines carry a priority prefix instead, and no time of their own: the journal stamps them.
  */
-export function createConsoleSink(
-  progress: { current: cliProgress.MultiBar | null },
-  env: NodeJS.ProcessEnv = process.env,
-  stream: TerminalStream = process.stderr,
-): ConsoleSink {
+export function createConsoleSink(progress: { current: cliProgress.MultiBar | null }, env: NodeJS.ProcessEnv = process.env, stream: TerminalStream = process.stderr): ConsoleSink {
   if (env.JOURNAL_STREAM !== undefined && env.JOURNAL_STREAM !== '') {
     return (level, message) => {
       // One journal entry per line: a multi-line message gets the prefix on each line.
@@ -112,8 +108,7 @@ export function createProgressReporter(
         }
       },
       onBatchStart: (index, count, size) => log.debug(`batch ${index + 1}/${count} (${plural(size, 'stock', 'stocks')})`),
-      onRetryPass: (symbols) =>
-        log.info(`second pass for ${plural(symbols.length, 'failed stock', 'failed stocks')}: ${symbols.slice(0, 20).join(', ')}${symbols.length > 20 ? ', …' : ''}`),
+      onRetryPass: (symbols) => log.info(`second pass for ${plural(symbols.length, 'failed stock', 'failed stocks')}: ${symbols.slice(0, 20).join(', ')}${symbols.length > 20 ? ', …' : ''}`),
     },
     stop: () => {
       // cli-progress prints logged lines only at its next redraw (every 100 ms) and stop() does not

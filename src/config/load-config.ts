@@ -10,9 +10,7 @@ export interface ResolvedConfig extends Config {
   configPath: string;
 }
 
-export type LoadConfigResult =
-  | { ok: true; config: ResolvedConfig; warnings: string[] }
-  | { ok: false; issues: string[] };
+export type LoadConfigResult = { ok: true; config: ResolvedConfig; warnings: string[] } | { ok: false; issues: string[] };
 
 /** Environment variables the config reads. */
 export interface ConfigEnv {
@@ -105,8 +103,7 @@ function formatIssue(issue: { path: PropertyKey[]; message: string; input?: unkn
   const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
   const { input } = issue;
   const shown =
-    issue.path[0] !== 'notifications' &&
-    ((typeof input === 'number' && Number.isFinite(input)) || typeof input === 'boolean' || input === null || (typeof input === 'string' && input.length <= 60))
+    issue.path[0] !== 'notifications' && ((typeof input === 'number' && Number.isFinite(input)) || typeof input === 'boolean' || input === null || (typeof input === 'string' && input.length <= 60))
       ? ` (got ${JSON.stringify(input)})`
       : '';
   return `${key}: ${issue.message}${shown}`;

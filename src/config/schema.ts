@@ -87,11 +87,7 @@ const schedulingSchema = z.object({
 
 const universeSchema = z.object({
   source: z.enum(['sec', 'file']).default('sec').describe('"sec": SEC company_tickers_exchange.json; "file": the list in universe.file'),
-  exchanges: z
-    .array(z.string().min(1))
-    .min(1)
-    .default(['NYSE', 'Nasdaq'])
-    .describe('Exchanges whose listings make the universe (compared case-insensitively)'),
+  exchanges: z.array(z.string().min(1)).min(1).default(['NYSE', 'Nasdaq']).describe('Exchanges whose listings make the universe (compared case-insensitively)'),
   exclude_patterns: z
     .array(regexString.refine((pattern) => pattern !== '', 'an empty pattern matches every symbol'))
     .default([])
@@ -102,9 +98,7 @@ const universeSchema = z.object({
 const edgarSchema = z.object({
   www_url: baseUrl.default('https://www.sec.gov').describe('SEC web host (ticker files, archives)'),
   data_url: baseUrl.default('https://data.sec.gov').describe('SEC data API host (companyfacts, submissions)'),
-  user_agent: userAgentSchema
-    .optional()
-    .describe('"Name email" sent to SEC with every request (required by SEC; env SEC_USER_AGENT overrides)'),
+  user_agent: userAgentSchema.optional().describe('"Name email" sent to SEC with every request (required by SEC; env SEC_USER_AGENT overrides)'),
   timeout_seconds: z.number().min(0.1, 'at least 0.1 (seconds)').max(600).default(30).describe('Per-request timeout, body included'),
   max_body_mb: z.number().min(0.01, 'at least 0.01 (MiB)').max(1024).default(32).describe('Largest response body accepted, in MiB'),
   enabled: z.boolean().default(true).describe('false: no fundamentals or filings are fetched'),
@@ -115,30 +109,22 @@ const yahooSchema = z.object({
   timeout_seconds: z.number().min(0.1, 'at least 0.1 (seconds)').max(600).default(30).describe('Per-request timeout, body included'),
   max_body_mb: z.number().min(0.01, 'at least 0.01 (MiB)').max(1024).default(4).describe('Largest response body accepted, in MiB'),
   enabled: z.boolean().default(true).describe('false: no prices are fetched'),
-  symbols_per_request: z
-    .number()
-    .int()
-    .min(1)
-    .max(20)
-    .default(20)
-    .describe('Symbols per batched price request (Yahoo answers HTTP 400 above 20)'),
+  symbols_per_request: z.number().int().min(1).max(20).default(20).describe('Symbols per batched price request (Yahoo answers HTTP 400 above 20)'),
 });
 
 const processingSchema = z.object({
   batch_size: z.number().int().min(1).max(100_000).default(100).describe('Stocks per batch'),
   delay_between_batches_seconds: positiveSeconds.max(3600).default(5).describe('Pause between batches'),
   max_workers: z.number().int().min(1).max(64).default(1).describe('Stocks processed concurrently (rate ceilings still hold)'),
-  force_refresh: z
-    .boolean()
-    .default(true)
-    .describe('true: fetch everything for every stock; false: fundamentals only when filings changed or data is older than refetch_threshold_days'),
+  force_refresh: z.boolean().default(true).describe('true: fetch everything for every stock; false: fundamentals only when filings changed or data is older than refetch_threshold_days'),
   refetch_threshold_days: z.number().min(0).max(3650).default(30).describe('Age after which fundamentals are fetched again even without new filings'),
   fetch_filing_sections: z.boolean().default(false).describe('Fetch 10-K sections (Items 1, 1A, 7, 7A)'),
   max_runtime_minutes: z
     .number()
     .positive()
     .max(7 * 24 * 60, 'at most 10080 (a week)')
-    .optional().describe('Time budget: no new stock is started after it'),
+    .optional()
+    .describe('Time budget: no new stock is started after it'),
   bulk_threshold: z.number().min(0).max(1, 'a fraction from 0 to 1').default(0.25).describe('Share of the universe changed above which a night rebuilds from bulk archives'),
   bulk_min_companies: z
     .number()
@@ -151,7 +137,12 @@ const processingSchema = z.object({
 
 const rateLimitingSchema = z.object({
   // Below 0.1 a full refresh takes weeks, and p-throttle's interval would overflow Node's 32-bit timers.
-  edgar_requests_per_second: z.number().min(0.1, 'at least 0.1').max(10, 'at most 10 (SEC allows 10 requests per second)').default(9).describe('Ceiling on SEC requests per second across all workers (SEC allows 10)'),
+  edgar_requests_per_second: z
+    .number()
+    .min(0.1, 'at least 0.1')
+    .max(10, 'at most 10 (SEC allows 10 requests per second)')
+    .default(9)
+    .describe('Ceiling on SEC requests per second across all workers (SEC allows 10)'),
   yfinance_delay_seconds: positiveSeconds.max(60).default(0.5).describe('Minimum spacing of Yahoo requests across all workers'),
 });
 
@@ -197,41 +188,42 @@ const reportingSchema = z.object({
   keep_last_n_reports: z.number().int().min(1).max(100_000).default(30).describe('Reports kept; older ones are deleted'),
 });
 
-const emailSchema = z.object({
-  enabled: z.boolean().default(false),
-  smtp_server: z.string().default(''),
-  smtp_port: z.number().int().min(1).max(65_535).default(587),
-  from_address: z.string().default(''),
-  to_addresses: z.array(z.string()).default([]),
-  on_error_only: z.boolean().default(true),
-  use_tls: z.boolean().default(true),
-  username: z.string().optional(),
-  password_env: z.string().optional().describe('Name of the environment variable holding the SMTP password'),
-  password_file: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("File holding the SMTP password (surrounding whitespace trimmed), relative to the config file's folder; instead of password_env"),
-}).superRefine((email, ctx) => {
-  if (email.password_file !== undefined && email.password_env !== undefined && email.password_env !== '') {
-    ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'password_env is set too: the password comes from one of password_env and password_file' });
-  }
-});
+const emailSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    smtp_server: z.string().default(''),
+    smtp_port: z.number().int().min(1).max(65_535).default(587),
+    from_address: z.string().default(''),
+    to_addresses: z.array(z.string()).default([]),
+    on_error_only: z.boolean().default(true),
+    use_tls: z.boolean().default(true),
+    username: z.string().optional(),
+    password_env: z.string().optional().describe('Name of the environment variable holding the SMTP password'),
+    password_file: z.string().min(1).optional().describe("File holding the SMTP password (surrounding whitespace trimmed), relative to the config file's folder; instead of password_env"),
+  })
+  .superRefine((email, ctx) => {
+    if (email.password_file !== undefined && email.password_env !== undefined && email.password_env !== '') {
+      ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'password_env is set too: the password comes from one of password_env and password_file' });
+    }
+  });
 
 /* A webhook URL carries its token, so it may come from the environment or a file instead of the config. */
 const WEBHOOK_URL_KEYS = ['url', 'url_env', 'url_file'] as const;
 
-const webhookSchema = z.object({
-  url: httpUrl.optional().describe('The webhook URL (it carries a token: url_env or url_file keep it out of the config)'),
-  url_env: z.string().min(1).optional().describe('Name of the environment variable holding the webhook URL; instead of url'),
-  url_file: z.string().min(1).optional().describe("File holding the webhook URL (surrounding whitespace trimmed), relative to the config file's folder; instead of url"),
-  format: z.enum(['slack', 'discord', 'json']).default('json'),
-  on_error_only: z.boolean().default(true),
-}).superRefine((webhook, ctx) => {
-  const set = WEBHOOK_URL_KEYS.filter((key) => webhook[key] !== undefined);
-  if (set.length === 0) ctx.addIssue({ code: 'custom', path: ['url'], message: 'required: set exactly one of url, url_env and url_file' });
-  if (set.length > 1) ctx.addIssue({ code: 'custom', path: [set[1] as string], message: `exactly one of url, url_env and url_file may be set, got ${set.join(', ')}` });
-}).meta({ oneOf: WEBHOOK_URL_KEYS.map((key) => ({ required: [key] })) }); // the same rule, for editors
+const webhookSchema = z
+  .object({
+    url: httpUrl.optional().describe('The webhook URL (it carries a token: url_env or url_file keep it out of the config)'),
+    url_env: z.string().min(1).optional().describe('Name of the environment variable holding the webhook URL; instead of url'),
+    url_file: z.string().min(1).optional().describe("File holding the webhook URL (surrounding whitespace trimmed), relative to the config file's folder; instead of url"),
+    format: z.enum(['slack', 'discord', 'json']).default('json'),
+    on_error_only: z.boolean().default(true),
+  })
+  .superRefine((webhook, ctx) => {
+    const set = WEBHOOK_URL_KEYS.filter((key) => webhook[key] !== undefined);
+    if (set.length === 0) ctx.addIssue({ code: 'custom', path: ['url'], message: 'required: set exactly one of url, url_env and url_file' });
+    if (set.length > 1) ctx.addIssue({ code: 'custom', path: [set[1] as string], message: `exactly one of url, url_env and url_file may be set, got ${set.join(', ')}` });
+  })
+  .meta({ oneOf: WEBHOOK_URL_KEYS.map((key) => ({ required: [key] })) }); // the same rule, for editors
 
 const notificationsSchema = z.object({
   enabled: z.boolean().default(false),
@@ -240,9 +232,19 @@ const notificationsSchema = z.object({
 });
 
 const continuousSchema = z.object({
-  refresh_interval_hours: z.number().min(0.1, 'at least 0.1 (6 minutes)').max(24 * 365).default(24).describe('With --continuous: a stock is due again this long after its last refresh'),
+  refresh_interval_hours: z
+    .number()
+    .min(0.1, 'at least 0.1 (6 minutes)')
+    .max(24 * 365)
+    .default(24)
+    .describe('With --continuous: a stock is due again this long after its last refresh'),
   // Each idle cycle fetches SEC's ticker file: a near-zero sleep would poll SEC nonstop.
-  idle_sleep_minutes: z.number().min(0.01, 'at least 0.01 (minutes)').max(24 * 60).default(15).describe('With --continuous: pause when no stock is due'),
+  idle_sleep_minutes: z
+    .number()
+    .min(0.01, 'at least 0.01 (minutes)')
+    .max(24 * 60)
+    .default(15)
+    .describe('With --continuous: pause when no stock is due'),
 });
 
 const metricsSchema = z.object({
@@ -250,35 +252,37 @@ const metricsSchema = z.object({
 });
 
 /** The whole config file. Sections may be omitted; every key has a default except the SEC User-Agent. */
-export const configSchema = z.object({
-  $schema: z.string().optional(),
-  enabled: z.boolean().default(true).describe('false: a run exits 0 at once, saying the job is disabled'),
-  description: z.string().optional().describe('Free text'),
-  scheduling: schedulingSchema.prefault({}),
-  universe: universeSchema.prefault({}),
-  sources: z
-    .object({
-      edgar: edgarSchema.prefault({}),
-      yahoo: yahooSchema.prefault({}),
-    })
-    .prefault({}),
-  processing: processingSchema.prefault({}),
-  rate_limiting: rateLimitingSchema.prefault({}),
-  logging: loggingSchema.prefault({}),
-  database: databaseSchema.prefault({}),
-  error_handling: errorHandlingSchema.prefault({}),
-  reporting: reportingSchema.prefault({}),
-  notifications: notificationsSchema.prefault({}),
-  metrics: metricsSchema.prefault({}),
-  continuous: continuousSchema.prefault({}),
-}).superRefine((config, ctx) => {
-  if (config.universe.source === 'file' && config.universe.file === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['universe', 'file'], message: 'required when universe.source is "file"' });
-  }
-  if (!config.sources.edgar.enabled && !config.sources.yahoo.enabled) {
-    ctx.addIssue({ code: 'custom', path: ['sources'], message: 'at least one of sources.edgar and sources.yahoo must be enabled' });
-  }
-});
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    enabled: z.boolean().default(true).describe('false: a run exits 0 at once, saying the job is disabled'),
+    description: z.string().optional().describe('Free text'),
+    scheduling: schedulingSchema.prefault({}),
+    universe: universeSchema.prefault({}),
+    sources: z
+      .object({
+        edgar: edgarSchema.prefault({}),
+        yahoo: yahooSchema.prefault({}),
+      })
+      .prefault({}),
+    processing: processingSchema.prefault({}),
+    rate_limiting: rateLimitingSchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+    database: databaseSchema.prefault({}),
+    error_handling: errorHandlingSchema.prefault({}),
+    reporting: reportingSchema.prefault({}),
+    notifications: notificationsSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
+    continuous: continuousSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.universe.source === 'file' && config.universe.file === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['universe', 'file'], message: 'required when universe.source is "file"' });
+    }
+    if (!config.sources.edgar.enabled && !config.sources.yahoo.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['sources'], message: 'at least one of sources.edgar and sources.yahoo must be enabled' });
+    }
+  });
 
 /** The config as the program uses it: defaults filled in, paths still as written in the file. */
 export type Config = z.output<typeof configSchema>;

@@ -18,9 +18,7 @@ export interface SyncRunResult {
 
 /** Opens the run's `sync_runs` row; it says `running` until `finishSyncRun`. */
 export function startSyncRun(db: Db, startedAt: string, totalStocks: number, pid: number, host: string): number {
-  const info = db
-    .prepare('INSERT INTO sync_runs (started_at, status, total_stocks, pid, host) VALUES (?, ?, ?, ?, ?)')
-    .run(startedAt, 'running', totalStocks, pid, host);
+  const info = db.prepare('INSERT INTO sync_runs (started_at, status, total_stocks, pid, host) VALUES (?, ?, ?, ?, ?)').run(startedAt, 'running', totalStocks, pid, host);
   return Number(info.lastInsertRowid);
 }
 

@@ -20,15 +20,9 @@ const money = (...concepts: ConceptRef[]) => ({ unit: 'money' as UnitKind, conce
 /** Balance-sheet chains (instants), in order of preference. */
 export const BALANCE_SHEET_CONCEPTS = {
   total_liabilities: money(us('Liabilities'), ifrs('Liabilities')),
-  stockholders_equity: money(
-    us('StockholdersEquity'), us('StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest'),
-    ifrs('EquityAttributableToOwnersOfParent'), ifrs('Equity'),
-  ),
+  stockholders_equity: money(us('StockholdersEquity'), us('StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest'), ifrs('EquityAttributableToOwnersOfParent'), ifrs('Equity')),
   // For the liabilities fallback: total equity, the noncontrolling interest included (it is no liability).
-  total_equity: money(
-    us('StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest'), us('StockholdersEquity'),
-    ifrs('Equity'), ifrs('EquityAttributableToOwnersOfParent'),
-  ),
+  total_equity: money(us('StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest'), us('StockholdersEquity'), ifrs('Equity'), ifrs('EquityAttributableToOwnersOfParent')),
   liabilities_and_equity: money(us('LiabilitiesAndStockholdersEquity'), ifrs('EquityAndLiabilities')),
 } as const;
 

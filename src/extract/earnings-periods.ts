@@ -1,7 +1,19 @@
 import type { EarningsRow, PeriodName, SplitEvent } from './types.js';
 import {
-  DAY_MS, EARNINGS_CONCEPTS, collectPeriods, durationDays, filedLater, isAnnualForm, isAnnualPeriod, isQuarterPeriod, newestFact, fiscalYearOfEnd,
-  type DurationMetric, type Fact, type FactsIndex, type PeriodFacts,
+  DAY_MS,
+  EARNINGS_CONCEPTS,
+  collectPeriods,
+  durationDays,
+  filedLater,
+  isAnnualForm,
+  isAnnualPeriod,
+  isQuarterPeriod,
+  newestFact,
+  fiscalYearOfEnd,
+  type DurationMetric,
+  type Fact,
+  type FactsIndex,
+  type PeriodFacts,
 } from './facts-index.js';
 import { onSameShareBasis, rebase } from './split-adjust.js';
 
@@ -125,7 +137,11 @@ function fillFromYearToDate(quarters: PlacedPeriods, yearToDate: PlacedPeriods, 
  * summing to the year. `splits` keep per-share values of different share bases apart.
  */
 export function quarterRows(index: FactsIndex, years: readonly EarningsRow[], splits: readonly SplitEvent[]): EarningsRow[] {
-  const quarters = placePeriods(collectPeriods(index, (f) => isQuarterPeriod(f.start, f.end)), years, false);
+  const quarters = placePeriods(
+    collectPeriods(index, (f) => isQuarterPeriod(f.start, f.end)),
+    years,
+    false,
+  );
   const yearToDate = placePeriods(
     collectPeriods(index, (f) => durationDays(f.start, f.end) >= 150 && durationDays(f.start, f.end) <= 300),
     years,

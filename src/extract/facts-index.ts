@@ -46,8 +46,15 @@ export const EARNINGS_CONCEPTS: readonly MetricSpec[] = [
     unit: 'money',
     derive: 'flow',
     concepts: [
-      ...refs('us-gaap', 'RevenueFromContractWithCustomerExcludingAssessedTax', 'RevenueFromContractWithCustomerIncludingAssessedTax',
-        'Revenues', 'SalesRevenueNet', 'SalesRevenueGoodsNet', 'SalesRevenueServicesNet'),
+      ...refs(
+        'us-gaap',
+        'RevenueFromContractWithCustomerExcludingAssessedTax',
+        'RevenueFromContractWithCustomerIncludingAssessedTax',
+        'Revenues',
+        'SalesRevenueNet',
+        'SalesRevenueGoodsNet',
+        'SalesRevenueServicesNet',
+      ),
       // Celestica's IFRS years after 2017 tag revenue only with the IFRS 15 concept.
       ...refs('ifrs-full', 'Revenue', 'RevenueFromContractsWithCustomers'),
     ],
@@ -56,10 +63,7 @@ export const EARNINGS_CONCEPTS: readonly MetricSpec[] = [
     key: 'eps_diluted',
     unit: 'perShare',
     derive: 'eps',
-    concepts: [
-      ...refs('us-gaap', 'EarningsPerShareDiluted', 'EarningsPerShareBasicAndDiluted'),
-      ...refs('ifrs-full', 'DilutedEarningsLossPerShare', 'BasicAndDilutedEarningsLossPerShare'),
-    ],
+    concepts: [...refs('us-gaap', 'EarningsPerShareDiluted', 'EarningsPerShareBasicAndDiluted'), ...refs('ifrs-full', 'DilutedEarningsLossPerShare', 'BasicAndDilutedEarningsLossPerShare')],
   },
   {
     key: 'net_income',
@@ -84,10 +88,7 @@ export const EARNINGS_CONCEPTS: readonly MetricSpec[] = [
     key: 'dividends_per_share_as_filed',
     unit: 'perShare',
     derive: 'flow',
-    concepts: [
-      ...refs('us-gaap', 'CommonStockDividendsPerShareDeclared', 'CommonStockDividendsPerShareCashPaid'),
-      ...refs('ifrs-full', 'DividendsRecognisedAsDistributionsToOwnersPerShare'),
-    ],
+    concepts: [...refs('us-gaap', 'CommonStockDividendsPerShareDeclared', 'CommonStockDividendsPerShareCashPaid'), ...refs('ifrs-full', 'DividendsRecognisedAsDistributionsToOwnersPerShare')],
   },
   {
     key: 'shares_diluted',

@@ -59,10 +59,45 @@ const MAX_HEADING_LINE_CHARS = 200;
  * out as a table row ("Item 1A." | "Risk Factors") stays on one line.
  */
 const BLOCK_TAGS: ReadonlySet<string> = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'br', 'caption', 'center', 'dd', 'div', 'dl', 'dt',
-  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header',
-  'hr', 'html', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'table', 'tbody', 'tfoot', 'thead',
-  'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'br',
+  'caption',
+  'center',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'html',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'tbody',
+  'tfoot',
+  'thead',
+  'tr',
+  'ul',
 ]);
 const CELL_TAGS: ReadonlySet<string> = new Set(['td', 'th']);
 /** Never text: `ix:header` holds the iXBRL contexts, units and hidden facts. */
@@ -102,7 +137,11 @@ function renderText(html: string): string {
 
   // Lines are cleaned as they complete, so a 10 MB document never exists twice as text.
   const endLine = (): void => {
-    const clean = line.replace(INVISIBLE, '').replace(/ *\t[ \t]*/g, '\t').replace(/ {2,}/g, ' ').trim();
+    const clean = line
+      .replace(INVISIBLE, '')
+      .replace(/ *\t[ \t]*/g, '\t')
+      .replace(/ {2,}/g, ' ')
+      .trim();
     if (clean !== '') lines.push(clean);
     line = '';
   };
@@ -272,11 +311,7 @@ function endsOfItems(headings: readonly Heading[], lineCount: number): number[] 
 }
 
 /** Page furniture: "12", "- 12 -", "Table of Contents" back-links, "Acme Inc. | 2024 Form 10-K | 12" footers. */
-const PAGE_FURNITURE = [
-  /^(?:page\s+)?[-–—]?\s*\d{1,3}\s*[-–—]?$/i,
-  /^(?:table\s+of\s+contents|index)$/i,
-  /^.{0,60}\bform\s+10-k\s*\|\s*\d{1,3}$/i,
-];
+const PAGE_FURNITURE = [/^(?:page\s+)?[-–—]?\s*\d{1,3}\s*[-–—]?$/i, /^(?:table\s+of\s+contents|index)$/i, /^.{0,60}\bform\s+10-k\s*\|\s*\d{1,3}$/i];
 
 /** Drops page furniture and a trailing "PART II" heading from an item's lines. */
 function cleanContent(body: readonly string[]): string {

@@ -238,9 +238,7 @@ export function computeLynchMetrics(input: LynchInput): LynchMetrics {
   const growthFrom = (latestYear?.fiscal_year ?? 0) - GROWTH_WINDOW_YEARS;
   const growth = round(growthPercent(categoryWindow.filter((v) => v.year > growthFrom)), RATIO_DECIMALS);
 
-  const dividends =
-    latestAnnual(latestYear, latestYear?.dividends_per_share, latestYear?.dividends_per_share_as_filed) ??
-    (quarters && sumAll(dividendsOf(quarters)));
+  const dividends = latestAnnual(latestYear, latestYear?.dividends_per_share, latestYear?.dividends_per_share_as_filed) ?? (quarters && sumAll(dividendsOf(quarters)));
   const dividendYield = positive(price) && dividends !== null && dividends >= 0 ? (dividends / price) * 100 : null;
 
   return {

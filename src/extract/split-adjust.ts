@@ -159,7 +159,7 @@ export function rebase(value: number, from: string, to: string, splits: readonly
 export function roundPerShare(value: number): number {
   const magnitude = Math.abs(value);
   const decimals = magnitude > 0 && magnitude < 0.01 ? Math.min(12, 2 - Math.floor(Math.log10(magnitude))) : 4;
-  return Math.sign(value) * Math.round(magnitude * 10 ** decimals) / 10 ** decimals;
+  return (Math.sign(value) * Math.round(magnitude * 10 ** decimals)) / 10 ** decimals;
 }
 
 /**

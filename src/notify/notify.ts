@@ -38,12 +38,7 @@ export interface NotificationResult {
  * warning and reported in the result; this never throws and never rejects, so a dead mail server
  * cannot fail the run it reports on.
  */
-export async function sendNotifications(
-  notifications: Config['notifications'],
-  report: SummaryReport,
-  reportPath: string | null,
-  deps: NotifyDeps,
-): Promise<NotificationResult[]> {
+export async function sendNotifications(notifications: Config['notifications'], report: SummaryReport, reportPath: string | null, deps: NotifyDeps): Promise<NotificationResult[]> {
   // Secrets are read only for the channels due, and as late as possible; every value read is
   // remembered for the redaction of a last-resort error.
   const secrets = createSecretReader(deps.env, (message) => deps.log.warn(message));

@@ -57,7 +57,10 @@ export function urlTokens(url: string): string[] {
   } catch {
     return [];
   }
-  const rawQueryValues = parsed.search.slice(1).split('&').map((pair) => pair.slice(pair.indexOf('=') + 1));
+  const rawQueryValues = parsed.search
+    .slice(1)
+    .split('&')
+    .map((pair) => pair.slice(pair.indexOf('=') + 1));
   const pieces = [...parsed.pathname.split('/'), ...rawQueryValues, ...parsed.searchParams.values(), parsed.username, parsed.hash.slice(1)];
   const tokens = new Set<string>();
   for (const piece of pieces) {

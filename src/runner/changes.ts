@@ -6,9 +6,7 @@ import type { SecSource } from '../sources/sec.js';
 const MAX_INDEX_DAYS = 31;
 
 /** How an incremental night learned which companies filed. */
-export type ChangeDetection =
-  | { path: 'daily-index'; changed: Set<number>; days: number; reason: null }
-  | { path: 'per-company'; changed: null; days: number; reason: string };
+export type ChangeDetection = { path: 'daily-index'; changed: Set<number>; days: number; reason: null } | { path: 'per-company'; changed: null; days: number; reason: string };
 
 /**
  * Which companies filed since the last successful run, from EDGAR's daily indexes: one request a

@@ -45,12 +45,7 @@ export interface CompanyFetchOptions {
  * companyfacts fact that breaks its schema is found as extraction reads it, and fails the company
  * as `malformed` like a body that broke it on arrival.
  */
-export async function fetchCompanyData(
-  sec: SecSource,
-  cik: number,
-  stored: StoredStockState | undefined,
-  options: CompanyFetchOptions,
-): Promise<CompanyData> {
+export async function fetchCompanyData(sec: SecSource, cik: number, stored: StoredStockState | undefined, options: CompanyFetchOptions): Promise<CompanyData> {
   // The daily index says this company filed nothing: no request at all, unless its data is old.
   if (!options.forceRefresh && options.changed !== null && stored !== undefined && !options.changed.has(cik) && isFresh(stored, options)) {
     return { noData: false, latestAccession: stored.last_filing_accession, unchanged: true, fundamentalsRefreshed: false };

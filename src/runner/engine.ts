@@ -133,7 +133,13 @@ class BulkProvider implements FundamentalsProvider {
       });
       const broken = rebuilt.archives.flatMap((archive) => (archive.error === null ? [] : [`${archive.name}: ${archive.error}`]));
       fallback = rebuilt.fallback;
-      this.figures = { ...this.figures, archives: rebuilt.archives, extraction_seconds: rebuilt.extraction_seconds, fallback_stocks: fallback.length, note: broken.length > 0 ? broken.join('; ') : null };
+      this.figures = {
+        ...this.figures,
+        archives: rebuilt.archives,
+        extraction_seconds: rebuilt.extraction_seconds,
+        fallback_stocks: fallback.length,
+        note: broken.length > 0 ? broken.join('; ') : null,
+      };
     } catch (error) {
       if (!(error instanceof ArchiveUnavailableError)) throw error;
       deps.log.warn(`${error.message}: refreshing company by company instead`);

@@ -112,10 +112,7 @@ function saveReport(input: FinishInput, report: SummaryReport): { reportPath: st
 }
 
 /** Completes the run's sync_runs row; false (and logged) when the database refused the write. */
-function recordSyncRun(
-  input: FinishInput,
-  end: { endedAt: Date; counts: OutcomeCounts; report: SummaryReport; reportPath: string | null; reportError: string | null },
-): boolean {
+function recordSyncRun(input: FinishInput, end: { endedAt: Date; counts: OutcomeCounts; report: SummaryReport; reportPath: string | null; reportError: string | null }): boolean {
   const { counts, report } = end;
   try {
     finishSyncRun(input.db, input.runId, {

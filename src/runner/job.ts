@@ -57,10 +57,7 @@ export interface DryRunPlan {
   bulk_reason: string | null;
 }
 
-export type JobResult =
-  | { kind: 'disabled' }
-  | { kind: 'dry-run'; plan: DryRunPlan }
-  | { kind: 'run'; report: SummaryReport; reportPath: string | null; exitCode: ExitCode };
+export type JobResult = { kind: 'disabled' } | { kind: 'dry-run'; plan: DryRunPlan } | { kind: 'run'; report: SummaryReport; reportPath: string | null; exitCode: ExitCode };
 
 /** Progress callbacks: the terminal layer attaches a bar or log lines; the runner prints nothing. */
 export interface RefreshEvents {

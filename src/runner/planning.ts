@@ -15,7 +15,6 @@ import { loadUniverse, type Universe } from './universe.js';
  * the choice of a bulk rebuild, and the dry run that shows both without a per-stock request.
  */
 
-
 /** "7,360 stocks, 5,958 companies, 15 batches" (each noun agreeing with its count). */
 export function describePlan(plan: RefreshPlan): string {
   return [plural(plan.entries.length, 'stock', 'stocks'), plural(plan.companies, 'company', 'companies'), plural(plan.batches.length, 'batch', 'batches')].join(', ');

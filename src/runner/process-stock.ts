@@ -141,7 +141,10 @@ export function buildUpdate(
     facts !== undefined
       ? mergeSplits(yahooSplits, facts.splits)
       : fromChart
-        ? mergeSplits(quote.splits, storedSplits.filter((split) => split.source === 'restatement'))
+        ? mergeSplits(
+            quote.splits,
+            storedSplits.filter((split) => split.source === 'restatement'),
+          )
         : undefined;
   return {
     symbol: entry.symbol,

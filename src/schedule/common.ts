@@ -34,10 +34,7 @@ export async function readLinger(deps: Pick<ScheduleDeps, 'exec' | 'userName'>):
 export async function lingerHint(deps: Pick<ScheduleDeps, 'exec' | 'userName'>): Promise<string> {
   const linger = await readLinger(deps);
   if (linger === true) return `linger is on for ${deps.userName}: the timer also runs while you are logged out`;
-  return [
-    `user timers only run while ${deps.userName} is logged in unless linger is on; to run at night while logged out:`,
-    `  loginctl enable-linger ${deps.userName}`,
-  ].join('\n');
+  return [`user timers only run while ${deps.userName} is logged in unless linger is on; to run at night while logged out:`, `  loginctl enable-linger ${deps.userName}`].join('\n');
 }
 
 /** Runs a command, logging how it failed; true when it succeeded. */

@@ -32,7 +32,7 @@ export function renderCronCommand(target: ScheduleTarget): string {
 export function renderCronBlock(target: ScheduleTarget): string {
   return [
     `${CRON_BEGIN_MARKER} (written by \`batch-refresh schedule install --cron\`, removed by \`schedule remove --cron\`)`,
-    "# Keep this block last: CRON_TZ applies to every line below it. cronie (Fedora, RHEL, Arch) honours",
+    '# Keep this block last: CRON_TZ applies to every line below it. cronie (Fedora, RHEL, Arch) honours',
     '# CRON_TZ; Debian and Ubuntu cron ignore it and use the system time zone. The copy in the',
     "# repository's cron/ folder is this block for an install in /opt/batch-refresh.",
     `# ${CRON_LOG_FILE} moves to ${CRON_LOG_FILE}.1 before a run once it is over ${formatMegabytes(target.cronLogMaxBytes)} (logging.max_log_size_mb).`,

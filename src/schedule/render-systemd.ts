@@ -21,11 +21,8 @@ export interface SandboxOptions {
   reason?: string;
 }
 
-const PATHS_FILLED = [
-  '# that install filled in: node, bin/batch-refresh, --config, and ReadWritePaths= from the',
-  "# config's database, backup, report and log folders.",
-];
-const TIME_FILLED = ['# the time and zone filled in from --time/--timezone or the config\'s scheduling.run_time/.timezone.'];
+const PATHS_FILLED = ['# that install filled in: node, bin/batch-refresh, --config, and ReadWritePaths= from the', "# config's database, backup, report and log folders."];
+const TIME_FILLED = ["# the time and zone filled in from --time/--timezone or the config's scheduling.run_time/.timezone."];
 
 function header(title: string, filled: string[]): string[] {
   return [
@@ -71,10 +68,7 @@ function runSection(target: ScheduleTarget, sandbox: SandboxOptions): string[] {
 
 function sandboxLines(target: ScheduleTarget, sandbox: SandboxOptions): string[] {
   const namespaced = sandbox.userNamespaces
-    ? [
-        '# A user manager may only build the mount namespace below inside a user namespace of its own.',
-        'PrivateUsers=true',
-      ]
+    ? ['# A user manager may only build the mount namespace below inside a user namespace of its own.', 'PrivateUsers=true']
     : [
         `# This host restricts unprivileged user namespaces (${sandbox.reason ?? 'see schedule install'}),`,
         '# so PrivateUsers= and ProtectKernelModules=, ProtectKernelLogs=, ProtectHostname= are left out',

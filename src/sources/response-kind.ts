@@ -43,13 +43,7 @@ export function jsonKind<S extends z.ZodType, T = z.output<S>>(name: string, sch
  * A text answer (EDGAR's index files): `toRecords` turns the text into plain records (its parsed
  * lines), which are checked against `schema` like a JSON body, then `transform`ed.
  */
-export function textKind<S extends z.ZodType, T>(
-  name: string,
-  encoding: BufferEncoding,
-  toRecords: (text: string) => unknown,
-  schema: S,
-  transform: (records: z.output<S>) => T,
-): ResponseKind<T> {
+export function textKind<S extends z.ZodType, T>(name: string, encoding: BufferEncoding, toRecords: (text: string) => unknown, schema: S, transform: (records: z.output<S>) => T): ResponseKind<T> {
   return { name, decode: (bytes) => transform(checkShape(name, schema, toRecords(bytes.toString(encoding)))) };
 }
 

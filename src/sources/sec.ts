@@ -24,8 +24,7 @@ const SUBMISSIONS_PAGE_NAME = /^CIK\d{10}-submissions-\d{3}\.json$/;
 const ACCESSION = /^\d{10}-\d{2}-\d{6}$/;
 const DOCUMENT_NAME = /^[\w][\w.-]{0,200}\.(?:htm|html|txt)$/i;
 
-const FORBIDDEN_HINT =
-  'SEC refuses requests without a descriptive User-Agent ("Name email"); set sources.edgar.user_agent or SEC_USER_AGENT, and stay under 10 requests/s';
+const FORBIDDEN_HINT = 'SEC refuses requests without a descriptive User-Agent ("Name email"); set sources.edgar.user_agent or SEC_USER_AGENT, and stay under 10 requests/s';
 
 /** SEC EDGAR: the ticker file, companyfacts, submissions and the daily indexes, all under one rate ceiling, each decoded through its kind. */
 export class SecSource {

@@ -105,9 +105,7 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
     const recent = rows.map((row) => toSummary(row, running));
     const lastSuccess = findLastSuccess(db, config.error_handling.min_success_rate);
     const cutoff = new Date(deps.now().getTime() - staleAfterHours * 3_600_000).toISOString();
-    const counts = db
-      .prepare('SELECT COUNT(*) AS stocks, SUM(CASE WHEN last_refreshed_at >= ? THEN 1 ELSE 0 END) AS fresh FROM stocks')
-      .get(cutoff) as { stocks: number; fresh: number | null };
+    const counts = db.prepare('SELECT COUNT(*) AS stocks, SUM(CASE WHEN last_refreshed_at >= ? THEN 1 ELSE 0 END) AS fresh FROM stocks').get(cutoff) as { stocks: number; fresh: number | null };
     const universe = rows.find((row) => row.universe_size !== null && row.universe_size > 0)?.universe_size ?? null;
     return {
       ...empty,

@@ -88,7 +88,10 @@ describe('archive entries through the kinds (extractEntry)', () => {
   });
 
   it('a truncated entry is invalid_json, naming the archive', () => {
-    expect(entryError(request('facts', 'CIK0009990004.json', 9990004))).toMatchObject({ type: 'invalid_json', message: expect.stringMatching(/^companyfacts\.zip sent malformed or truncated JSON/) as unknown });
+    expect(entryError(request('facts', 'CIK0009990004.json', 9990004))).toMatchObject({
+      type: 'invalid_json',
+      message: expect.stringMatching(/^companyfacts\.zip sent malformed or truncated JSON/) as unknown,
+    });
   });
 });
 

@@ -13,31 +13,28 @@ async function* fileChunks(file: string): AsyncGenerator<Uint8Array> {
 }
 
 describe('writeZipArchive', () => {
-  it.each([{ dataDescriptors: false }, { dataDescriptors: true }])(
-    'takes entries only as fast as they reach the file (dataDescriptors: $dataDescriptors)',
-    async ({ dataDescriptors }) => {
-      const file = path.join(tempDir('write-archive-'), 'archive.zip');
-      const behind: number[] = [];
-      function* entries(): Generator<{ name: string; data: Buffer }> {
-        for (let i = 0; i < 300; i += 1) {
-          // How many whole entries the file lacks of those handed over so far.
-          const onDisk = existsSync(file) ? statSync(file).size : 0;
-          behind.push(i - Math.floor(onDisk / ENTRY_BYTES));
-          yield { name: `CIK${String(i).padStart(10, '0')}.json`, data: Buffer.alloc(ENTRY_BYTES, i % 256) };
-        }
+  it.each([{ dataDescriptors: false }, { dataDescriptors: true }])('takes entries only as fast as they reach the file (dataDescriptors: $dataDescriptors)', async ({ dataDescriptors }) => {
+    const file = path.join(tempDir('write-archive-'), 'archive.zip');
+    const behind: number[] = [];
+    function* entries(): Generator<{ name: string; data: Buffer }> {
+      for (let i = 0; i < 300; i += 1) {
+        // How many whole entries the file lacks of those handed over so far.
+        const onDisk = existsSync(file) ? statSync(file).size : 0;
+        behind.push(i - Math.floor(onDisk / ENTRY_BYTES));
+        yield { name: `CIK${String(i).padStart(10, '0')}.json`, data: Buffer.alloc(ENTRY_BYTES, i % 256) };
       }
-      const bytes = await writeZipArchive(file, entries(), { compress: false, dataDescriptors });
-      expect(bytes).toBe(statSync(file).size);
-      // Unbounded, the writer would take all 300 before the first reached the disk.
-      expect(Math.max(...behind)).toBeLessThan(12);
-      let count = 0;
-      for await (const entry of readZipEntries(fileChunks(file), () => true)) {
-        expect(inflateZipEntry(entry).equals(Buffer.alloc(ENTRY_BYTES, count % 256))).toBe(true);
-        count += 1;
-      }
-      expect(count).toBe(300);
-    },
-  );
+    }
+    const bytes = await writeZipArchive(file, entries(), { compress: false, dataDescriptors });
+    expect(bytes).toBe(statSync(file).size);
+    // Unbounded, the writer would take all 300 before the first reached the disk.
+    expect(Math.max(...behind)).toBeLessThan(12);
+    let count = 0;
+    for await (const entry of readZipEntries(fileChunks(file), () => true)) {
+      expect(inflateZipEntry(entry).equals(Buffer.alloc(ENTRY_BYTES, count % 256))).toBe(true);
+      count += 1;
+    }
+    expect(count).toBe(300);
+  });
 
   it('fails instead of hanging when an entry cannot be produced', async () => {
     const file = path.join(tempDir('write-archive-'), 'archive.zip');

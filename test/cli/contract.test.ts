@@ -113,7 +113,10 @@ describe('the command line contract', () => {
     const market = await startStandIn({ data: syntheticDataset(syntheticCompanies(1200)) });
     try {
       const dir = tempDir();
-      const config = writeTestConfig(dir, market.url, { processing: { batch_size: 100, delay_between_batches_seconds: 5 }, rate_limiting: { edgar_requests_per_second: 10, yfinance_delay_seconds: 0.5 } });
+      const config = writeTestConfig(dir, market.url, {
+        processing: { batch_size: 100, delay_between_batches_seconds: 5 },
+        rate_limiting: { edgar_requests_per_second: 10, yfinance_delay_seconds: 0.5 },
+      });
       const result = await runCli(['--config', config, '--dry-run', '--json']);
       expect(result.code, result.stderr).toBe(0);
       const plan = JSON.parse(result.stdout) as DryRunPlan;
@@ -121,7 +124,9 @@ describe('the command line contract', () => {
       // per company it would be 2,400 SEC requests at 10/s plus 11 pauses of 5 s.
       expect(plan).toMatchObject({ total_stocks: 1200, batches: 12, refresh_path: 'bulk', bulk_reason: 'the database is empty', estimated_seconds: 30 });
       const text = await runCli(['--config', config, '--dry-run']);
-      expect(text.stderr).toContain("dry run: 1200 stocks in 12 batches; a rebuild from SEC's bulk archives (the database is empty): about 30s at the configured rate limits, plus the archives' download");
+      expect(text.stderr).toContain(
+        "dry run: 1200 stocks in 12 batches; a rebuild from SEC's bulk archives (the database is empty): about 30s at the configured rate limits, plus the archives' download",
+      );
       const perCompany = JSON.parse((await runCli(['--config', config, '--dry-run', '--json', '--limit', '999'])).stdout) as DryRunPlan;
       expect(perCompany).toMatchObject({ refresh_path: 'per-company', estimated_seconds: Math.ceil((2 * 999) / 10 + 9 * 5) });
     } finally {

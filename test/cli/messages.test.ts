@@ -60,7 +60,9 @@ describe('messages that say what to do', () => {
     try {
       const result = await startCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-26T02:00:00Z' } }).done;
       expect(result.code).toBe(3);
-      expect(result.stderr).toContain(`${path.join(dir, 'stocks.db')} is locked by another program's write (waited database.busy_timeout_ms = 200 ms); run again once it is done, or raise database.busy_timeout_ms`);
+      expect(result.stderr).toContain(
+        `${path.join(dir, 'stocks.db')} is locked by another program's write (waited database.busy_timeout_ms = 200 ms); run again once it is done, or raise database.busy_timeout_ms`,
+      );
       expect(result.stderr).toContain('nothing was refreshed');
     } finally {
       writer.exec('ROLLBACK');

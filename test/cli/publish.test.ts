@@ -66,7 +66,17 @@ function notifyConfig(extra: Record<string, unknown> = {}): string {
     error_handling: { min_success_rate: 0.5 },
     notifications: {
       enabled: true,
-      email: { enabled: true, smtp_server: '127.0.0.1', smtp_port: smtpPort, use_tls: false, from_address: 'batch@example.com', to_addresses: ['ops@example.com'], on_error_only: true, username: 'batch', password_env: 'TEST_SMTP_PASSWORD' },
+      email: {
+        enabled: true,
+        smtp_server: '127.0.0.1',
+        smtp_port: smtpPort,
+        use_tls: false,
+        from_address: 'batch@example.com',
+        to_addresses: ['ops@example.com'],
+        on_error_only: true,
+        username: 'batch',
+        password_env: 'TEST_SMTP_PASSWORD',
+      },
       webhooks: [
         { url: `${receiverUrl}/hooks/T000/SECRET-TOKEN`, format: 'slack', on_error_only: true },
         { url: `${receiverUrl}/json`, format: 'json', on_error_only: false },

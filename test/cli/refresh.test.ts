@@ -66,7 +66,7 @@ function peakInWindow(times: number[], windowMs: number): number {
 }
 
 describe('a refresh against the stand-in', () => {
-  it('stores every source\'s data for a clean universe, exits 0 and writes a one-line report', async () => {
+  it("stores every source's data for a clean universe, exits 0 and writes a one-line report", async () => {
     const config = writeTestConfig(dir, standIn.url);
     const result = await runCli(['--config', config, '--json']);
     expect(result.code, result.stderr).toBe(0);
@@ -161,7 +161,16 @@ describe('a refresh against the stand-in', () => {
     submissions.filings.files = [{ name: pageName }];
     data.submissions.set(company.cik, jsonBody(submissions));
     data.submissionPages = new Map([
-      [pageName, jsonBody({ accessionNumber: ['0009000001-09-000001', '0009000001-09-000002'], filingDate: ['2009-02-10', '2009-01-05'], reportDate: ['2008-12-31', ''], form: ['10-K', '8-K'], primaryDocument: ['old10k.htm', 'old8k.htm'] })],
+      [
+        pageName,
+        jsonBody({
+          accessionNumber: ['0009000001-09-000001', '0009000001-09-000002'],
+          filingDate: ['2009-02-10', '2009-01-05'],
+          reportDate: ['2008-12-31', ''],
+          form: ['10-K', '8-K'],
+          primaryDocument: ['old10k.htm', 'old8k.htm'],
+        }),
+      ],
     ]);
     const config = writeTestConfig(dir, standIn.url);
     expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-30T02:00:00Z' } })).code).toBe(0);
@@ -176,7 +185,13 @@ describe('a refresh against the stand-in', () => {
 
   it('fetches a company once when several listings share its CIK', async () => {
     const shared = companies[0] as SyntheticCompany;
-    const tickers = { fields: ['cik', 'name', 'ticker', 'exchange'], data: [[shared.cik, shared.name, 'BRK-A', 'NYSE'], [shared.cik, shared.name, 'BRK-B', 'NYSE']] };
+    const tickers = {
+      fields: ['cik', 'name', 'ticker', 'exchange'],
+      data: [
+        [shared.cik, shared.name, 'BRK-A', 'NYSE'],
+        [shared.cik, shared.name, 'BRK-B', 'NYSE'],
+      ],
+    };
     data.tickerFile = jsonBody(tickers);
     data.charts.set('BRK-A', data.charts.get(shared.symbol) as never);
     data.charts.set('BRK-B', data.charts.get(shared.symbol) as never);
@@ -354,9 +369,13 @@ describe('a refresh against the stand-in', () => {
     for (const night of ['2026-11-25T02:00:00Z', '2026-11-26T02:00:00Z']) {
       expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } })).code).toBe(0);
     }
-    const lines = readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8')
+      .trimEnd()
+      .split('\n');
     const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    const header = new RegExp(`^\\S+ INFO    \\[([0-9a-f]{8})\\] run \\1: batch-refresh ${version.replace(/\./g, '\\.')}, PID \\d+, config ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; plan: 12 stocks, 12 companies, 2 batches$`);
+    const header = new RegExp(
+      `^\\S+ INFO    \\[([0-9a-f]{8})\\] run \\1: batch-refresh ${version.replace(/\./g, '\\.')}, PID \\d+, config ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; plan: 12 stocks, 12 companies, 2 batches$`,
+    );
     const first = header.exec(lines[0] as string);
     expect(first, lines[0]).not.toBeNull();
     const secondStart = lines.findIndex((line, index) => index > 0 && header.test(line));
@@ -405,7 +424,15 @@ describe('incremental nights (force_refresh false)', () => {
     standIn.requests.splice(0);
     const changed = companies[5] as SyntheticCompany;
     const submissions = syntheticSubmissions(changed, 5) as { filings: { recent: Record<string, string[]> } };
-    for (const [key, values] of Object.entries({ accessionNumber: '0009000006-26-000099', filingDate: '2026-11-24', reportDate: '2026-09-30', acceptanceDateTime: '2026-11-24T16:00:00.000Z', form: '10-Q', primaryDocument: 'q3.htm', primaryDocDescription: '10-Q' })) {
+    for (const [key, values] of Object.entries({
+      accessionNumber: '0009000006-26-000099',
+      filingDate: '2026-11-24',
+      reportDate: '2026-09-30',
+      acceptanceDateTime: '2026-11-24T16:00:00.000Z',
+      form: '10-Q',
+      primaryDocument: 'q3.htm',
+      primaryDocDescription: '10-Q',
+    })) {
       submissions.filings.recent[key]?.unshift(values);
     }
     data.submissions.set(changed.cik, jsonBody(submissions));

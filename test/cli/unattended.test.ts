@@ -21,8 +21,7 @@ afterEach(async () => {
   await standIn.close();
 });
 
-const slowConfig = (overrides: Record<string, unknown> = {}): string =>
-  writeTestConfig(dir, standIn.url, { processing: { max_workers: 1 }, database: { backup_before_run: false }, ...overrides });
+const slowConfig = (overrides: Record<string, unknown> = {}): string => writeTestConfig(dir, standIn.url, { processing: { max_workers: 1 }, database: { backup_before_run: false }, ...overrides });
 
 const factsRequests = (): number => standIn.requests.filter((r) => r.path.includes('/companyfacts/')).length;
 

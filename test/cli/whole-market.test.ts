@@ -68,7 +68,10 @@ describe('prices in spark batches', () => {
     const closes = history.close.slice(-252).filter((c): c is number => c !== null);
     const [stored] = query<{ n: number; high: number; low: number }>('SELECT COUNT(*) AS n, MAX(close) AS high, MIN(close) AS low FROM price_history WHERE symbol = ?', symbol);
     expect(stored?.n).toBe(closes.length);
-    const [metrics] = query<{ price: number; fifty_two_week_high: number; fifty_two_week_low: number }>('SELECT price, fifty_two_week_high, fifty_two_week_low FROM stock_metrics WHERE symbol = ?', symbol);
+    const [metrics] = query<{ price: number; fifty_two_week_high: number; fifty_two_week_low: number }>(
+      'SELECT price, fifty_two_week_high, fifty_two_week_low FROM stock_metrics WHERE symbol = ?',
+      symbol,
+    );
     expect(metrics).toEqual({ price: closes.at(-1), fifty_two_week_high: Math.max(...closes), fifty_two_week_low: Math.min(...closes) });
 
     // The next night each symbol has history up to yesterday: five days are enough.
@@ -133,7 +136,10 @@ describe('prices in spark batches', () => {
     expect(range?.low).toBeCloseTo(Math.min(...before) / 4, 6);
     expect(query<{ fifty_two_week_high: number }>('SELECT fifty_two_week_high FROM stock_metrics WHERE symbol = ?', victim.symbol)[0]?.fifty_two_week_high).toBeCloseTo(Math.max(...before) / 4, 6);
     // Every year was filed before the split: on today's basis, a quarter of the EPS as filed.
-    const adjusted = query<{ fiscal_year: number; eps_diluted: number; eps_diluted_adjusted: number }>("SELECT fiscal_year, eps_diluted, eps_diluted_adjusted FROM earnings_history WHERE symbol = ? AND period = 'FY' ORDER BY fiscal_year", victim.symbol);
+    const adjusted = query<{ fiscal_year: number; eps_diluted: number; eps_diluted_adjusted: number }>(
+      "SELECT fiscal_year, eps_diluted, eps_diluted_adjusted FROM earnings_history WHERE symbol = ? AND period = 'FY' ORDER BY fiscal_year",
+      victim.symbol,
+    );
     expect(adjusted.map((row) => row.eps_diluted)).toEqual(eps.map((row) => row.eps_diluted));
     expect(adjusted.map((row) => row.eps_diluted_adjusted)).toEqual(eps.map((row) => Math.round((row.eps_diluted / 4) * 10_000) / 10_000));
     // The other symbols' closes did not move: nothing else was asked of the chart.
@@ -155,7 +161,9 @@ describe('prices in spark batches', () => {
     const splits = query<{ date: string; ratio: number }>('SELECT date, ratio FROM stock_splits WHERE symbol = ? ORDER BY date', 'AAPL');
     expect(splits.map((s) => s.ratio)).toEqual([7, 4]);
     // FY2017 EPS 9.21 as filed, 2.3025 on today's basis.
-    expect(query('SELECT eps_diluted, eps_diluted_adjusted FROM earnings_history WHERE symbol = ? AND fiscal_year = 2017 AND period = ?', 'AAPL', 'FY')).toEqual([{ eps_diluted: 9.21, eps_diluted_adjusted: 2.3025 }]);
+    expect(query('SELECT eps_diluted, eps_diluted_adjusted FROM earnings_history WHERE symbol = ? AND fiscal_year = 2017 AND period = ?', 'AAPL', 'FY')).toEqual([
+      { eps_diluted: 9.21, eps_diluted_adjusted: 2.3025 },
+    ]);
 
     // The splits are stored now: a later full night does not ask again.
     (standIn as StandIn).requests.splice(0);
@@ -172,8 +180,12 @@ describe('a missed week, caught up through the daily indexes', () => {
     // A full night on Monday 16 November, then nothing until Wednesday 25 November.
     await night('2026-11-16T07:00:00Z');
     const filers = [2, 9, 15].map((index) => companies[index] as SyntheticCompany);
-    const header = 'Description:           Daily Index of EDGAR Dissemination Feed\nLast Data Received:    Nov 17, 2026\nComments:              webmaster@sec.gov\n \nCIK|Company Name|Form Type|Date Filed|File Name\n' + '-'.repeat(80) + '\n';
-    const line = (company: SyntheticCompany, form: string, day: string, n: number) => `${company.cik}|${company.name.toUpperCase()}|${form}|${day}|edgar/data/${company.cik}/${String(company.cik).padStart(10, '0')}-26-${String(n).padStart(6, '0')}.txt`;
+    const header =
+      'Description:           Daily Index of EDGAR Dissemination Feed\nLast Data Received:    Nov 17, 2026\nComments:              webmaster@sec.gov\n \nCIK|Company Name|Form Type|Date Filed|File Name\n' +
+      '-'.repeat(80) +
+      '\n';
+    const line = (company: SyntheticCompany, form: string, day: string, n: number) =>
+      `${company.cik}|${company.name.toUpperCase()}|${form}|${day}|edgar/data/${company.cik}/${String(company.cik).padStart(10, '0')}-26-${String(n).padStart(6, '0')}.txt`;
     const index = (lines: string[], eol: string) => ({ data: Buffer.from((header + lines.join('\n') + '\n').replace(/\n/g, eol)), gzipped: false });
     data.dailyIndexes = new Map([
       ['2026/QTR4/master.20261117.idx', index([line(filers[0] as SyntheticCompany, '10-Q', '20261117', 1), line(companies[4] as SyntheticCompany, '4', '20261117', 2)], '\n')],
@@ -185,7 +197,15 @@ describe('a missed week, caught up through the daily indexes', () => {
     ]);
     for (const [n, company] of filers.entries()) {
       const submissions = syntheticSubmissions(company, companies.indexOf(company)) as { filings: { recent: Record<string, string[]> } };
-      for (const [key, value] of Object.entries({ accessionNumber: `${String(company.cik).padStart(10, '0')}-26-00000${n + 1}`, filingDate: '2026-11-17', reportDate: '2026-09-30', acceptanceDateTime: '2026-11-17T16:00:00.000Z', form: '10-Q', primaryDocument: 'q.htm', primaryDocDescription: '10-Q' })) {
+      for (const [key, value] of Object.entries({
+        accessionNumber: `${String(company.cik).padStart(10, '0')}-26-00000${n + 1}`,
+        filingDate: '2026-11-17',
+        reportDate: '2026-09-30',
+        acceptanceDateTime: '2026-11-17T16:00:00.000Z',
+        form: '10-Q',
+        primaryDocument: 'q.htm',
+        primaryDocDescription: '10-Q',
+      })) {
         submissions.filings.recent[key]?.unshift(value);
       }
       data.submissions.set(company.cik, jsonBody(submissions));
@@ -209,7 +229,9 @@ describe('rebuilds from the bulk archives', () => {
       earnings: query('SELECT * FROM earnings_history ORDER BY symbol, fiscal_year, period').map((row) => ({ ...(row as object), id: undefined, updated_at: undefined })),
       filings: query('SELECT accession_number, symbol, cik, form, filing_date, report_date, primary_document FROM sec_filings ORDER BY accession_number'),
       splits: query('SELECT * FROM stock_splits ORDER BY symbol, date'),
-      metrics: query('SELECT symbol, price, market_cap, pe_ratio, fifty_two_week_high, fifty_two_week_low, ttm_eps, eps_growth_rate, peg_ratio, dividend_yield, debt_to_equity, lynch_category FROM stock_metrics ORDER BY symbol'),
+      metrics: query(
+        'SELECT symbol, price, market_cap, pe_ratio, fifty_two_week_high, fifty_two_week_low, ttm_eps, eps_growth_rate, peg_ratio, dividend_yield, debt_to_equity, lynch_category FROM stock_metrics ORDER BY symbol',
+      ),
       prices: query('SELECT symbol, date, close FROM price_history ORDER BY symbol, date'),
       sections: query('SELECT accession_number, section, content FROM filing_sections ORDER BY accession_number, section'),
     };
@@ -283,7 +305,9 @@ describe('rebuilds from the bulk archives', () => {
     const report = await night('2026-11-25T07:00:00Z', {}, ['--bulk']);
     expect(report).toMatchObject({ refresh_path: 'per-company', failed: 0 });
     expect(report.bulk?.note).toMatch(note);
-    expect(new Set(secPaths().filter((p) => p.startsWith('/api/xbrl/companyfacts/')))).toEqual(new Set([...universeCiks].map((cik) => `/api/xbrl/companyfacts/CIK${String(cik).padStart(10, '0')}.json`)));
+    expect(new Set(secPaths().filter((p) => p.startsWith('/api/xbrl/companyfacts/')))).toEqual(
+      new Set([...universeCiks].map((cik) => `/api/xbrl/companyfacts/CIK${String(cik).padStart(10, '0')}.json`)),
+    );
   });
 
   it('aborts cleanly (exit 3) when SEC refuses the archive (403), naming the User-Agent', async () => {

@@ -80,7 +80,9 @@ describe('parseConfig rejects absurd numbers and hostile strings, naming the key
     expect(issuesOf({ processing: { batch_size: 1e9 } })).toEqual(['processing.batch_size: Too big: expected number to be <=100000 (got 1000000000)']);
     expect(issuesOf({ universe: { source: 'nasdaq' } })).toEqual(['universe.source: Invalid option: expected one of "sec"|"file" (got "nasdaq")']);
     // The value is JSON-quoted: a newline or escape sequence cannot break the message or the terminal.
-    expect(issuesOf({ logging: { log_level: 'x\n\u001b[2J' } })).toEqual(['logging.log_level: Invalid option: expected one of "DEBUG"|"INFO"|"WARNING"|"WARN"|"ERROR"|"CRITICAL" (got "X\\n\\u001b[2J")']);
+    expect(issuesOf({ logging: { log_level: 'x\n\u001b[2J' } })).toEqual([
+      'logging.log_level: Invalid option: expected one of "DEBUG"|"INFO"|"WARNING"|"WARN"|"ERROR"|"CRITICAL" (got "X\\n\\u001b[2J")',
+    ]);
     const notifications = issuesOf({ notifications: { email: { smtp_port: 'hunter2' } } });
     expect(notifications).toHaveLength(1);
     expect(notifications[0]).not.toContain('hunter2');
@@ -125,12 +127,7 @@ describe('loadConfig checks the paths a run needs before anything runs', () => {
   it('lists every path problem at once', () => {
     const { file } = setup({ database: { path: 'afile/x.db', backup_directory: 'afile' }, logging: { log_directory: 'afile' }, reporting: { summary_directory: 'afile' } });
     const result = loadConfig(file);
-    expect(result.ok ? [] : result.issues.map((issue) => issue.split(':')[0])).toEqual([
-      'database.path',
-      'database.backup_directory',
-      'logging.log_directory',
-      'reporting.summary_directory',
-    ]);
+    expect(result.ok ? [] : result.issues.map((issue) => issue.split(':')[0])).toEqual(['database.path', 'database.backup_directory', 'logging.log_directory', 'reporting.summary_directory']);
   });
 
   it('accepts folders that do not exist yet, an empty database file and a universe file reached through a symlink', () => {

@@ -37,7 +37,12 @@ describe('unknown config keys', () => {
   it("accepts the original tool's comment and description at any level silently", () => {
     const original = JSON.parse(readFileSync(path.join(FIXTURES, 'batch_config.example.json'), 'utf8')) as unknown;
     expect(findUnknownKeys(configSchema, original)).toEqual([]);
-    const anywhere = { description: 'top', comment: 'top', processing: { comment: 'a', description: 'b' }, notifications: { email: { comment: 'c' }, webhooks: [{ url: 'https://h.example.com/x', comment: 'd' }] } };
+    const anywhere = {
+      description: 'top',
+      comment: 'top',
+      processing: { comment: 'a', description: 'b' },
+      notifications: { email: { comment: 'c' }, webhooks: [{ url: 'https://h.example.com/x', comment: 'd' }] },
+    };
     expect(findUnknownKeys(configSchema, anywhere)).toEqual([]);
     const loaded = loadConfig(path.join(FIXTURES, 'batch_config.example.json'));
     expect(loaded.ok && loaded.warnings).toEqual([]);

@@ -40,8 +40,7 @@ function history(db: Db, symbol: string): { date: string; close: number; updated
 
 function range(db: Db, symbol: string): { price: number | null; fifty_two_week_high: number | null; fifty_two_week_low: number | null } | undefined {
   return db.prepare('SELECT price, fifty_two_week_high, fifty_two_week_low FROM stock_metrics WHERE symbol = ?').get(symbol) as
-    | { price: number | null; fifty_two_week_high: number | null; fifty_two_week_low: number | null }
-    | undefined;
+    { price: number | null; fifty_two_week_high: number | null; fifty_two_week_low: number | null } | undefined;
 }
 
 describe('migration 2: price_history', () => {
@@ -67,7 +66,7 @@ describe('migration 2: price_history', () => {
     db.close();
   });
 
-  it('deletes a stock\'s closes with the stock (ON DELETE CASCADE)', () => {
+  it("deletes a stock's closes with the stock (ON DELETE CASCADE)", () => {
     const { db, store } = openStore();
     store.save({ ...base('AAPL'), closes: closes({ '2026-11-24': 231 }) }, '2026-11-25T07:00:00Z');
     db.prepare("DELETE FROM stocks WHERE symbol = 'AAPL'").run();
@@ -119,7 +118,7 @@ describe('StockStore 52-week range', () => {
     expect(range(db, 'AAPL')).toEqual({ price: 100, fifty_two_week_high: 120, fifty_two_week_low: 80 });
   });
 
-  it('takes the closing high and low of the 365 days ending at the newest stored close, over the quote\'s range', () => {
+  it("takes the closing high and low of the 365 days ending at the newest stored close, over the quote's range", () => {
     const { db, store } = openStore();
     // 2025-11-24 is 365 days before 2026-11-24: outside the window; 2025-11-25 is its first day.
     const year = closes({ '2025-06-02': 900, '2025-11-24': 500, '2025-11-25': 50, '2026-06-01': 150, '2026-11-24': 120 });
@@ -170,7 +169,10 @@ describe('StockStore splits', () => {
 
   function dump(db: Db): { earnings: unknown[]; metrics: unknown; splits: unknown[] } {
     return {
-      earnings: db.prepare('SELECT * FROM earnings_history ORDER BY fiscal_year, period').all().map((row) => ({ ...(row as object), id: undefined, updated_at: undefined })),
+      earnings: db
+        .prepare('SELECT * FROM earnings_history ORDER BY fiscal_year, period')
+        .all()
+        .map((row) => ({ ...(row as object), id: undefined, updated_at: undefined })),
       metrics: { ...(db.prepare('SELECT * FROM stock_metrics').get() as object), updated_at: undefined },
       splits: db.prepare('SELECT * FROM stock_splits').all(),
     };

@@ -17,7 +17,9 @@ describe('npm run demo', () => {
     const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ status: 'completed', total_stocks: 15, successful: 15, failed: 0, exit_code: 0, refresh_path: 'per-company' });
     // The README's jq line reads the newest report file: the one just printed.
-    const reports = readdirSync(path.join(dir, 'reports')).filter((name) => name.endsWith('.json')).sort();
+    const reports = readdirSync(path.join(dir, 'reports'))
+      .filter((name) => name.endsWith('.json'))
+      .sort();
     expect(JSON.parse(readFileSync(path.join(dir, 'reports', reports.at(-1) as string), 'utf8'))).toEqual(report);
     const db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
     try {

@@ -176,7 +176,11 @@ describe('extractChartQuote on incomplete meta', () => {
 
 describe('the chart schema (CHART, where the bytes arrive)', () => {
   it('passes every recorded chart body', () => {
-    for (const file of ['chart_AAPL_1d_2020-01-01_to_2020-01-03.json', 'chart_AAPL_1d_2020-08-31_to_2020-11-07.json', 'v8_chart_NVDA_2021-02-01_to_2022-01-31_events_split__node-yahoo-finance2.json']) {
+    for (const file of [
+      'chart_AAPL_1d_2020-01-01_to_2020-01-03.json',
+      'chart_AAPL_1d_2020-08-31_to_2020-11-07.json',
+      'v8_chart_NVDA_2021-02-01_to_2022-01-31_events_split__node-yahoo-finance2.json',
+    ]) {
       expect(loadChart(file).chart.result).toHaveLength(1);
     }
   });
@@ -197,11 +201,23 @@ describe('the chart schema (CHART, where the bytes arrive)', () => {
     ['a result without meta', { chart: { result: [{ timestamp: [1], indicators: {} }] } }, 'chart: chart.result.0.meta: expected object, received undefined'],
     ['a result whose meta is null', { chart: { result: [{ meta: null }] } }, 'chart: chart.result.0.meta: expected object, received null'],
     ['a result whose meta is a string', { chart: { result: [{ meta: 'AAPL' }] } }, 'chart: chart.result.0.meta: expected object, received string'],
-    ['a string regularMarketPrice', chartWithMeta({ ...aaplMeta, regularMarketPrice: '244.87' as unknown as number }), 'chart: chart.result.0.meta.regularMarketPrice: expected number, received string'],
-    ['a string regularMarketTime', chartWithMeta({ ...aaplMeta, regularMarketTime: '1739998801' as unknown as number }), 'chart: chart.result.0.meta.regularMarketTime: expected number, received string'],
+    [
+      'a string regularMarketPrice',
+      chartWithMeta({ ...aaplMeta, regularMarketPrice: '244.87' as unknown as number }),
+      'chart: chart.result.0.meta.regularMarketPrice: expected number, received string',
+    ],
+    [
+      'a string regularMarketTime',
+      chartWithMeta({ ...aaplMeta, regularMarketTime: '1739998801' as unknown as number }),
+      'chart: chart.result.0.meta.regularMarketTime: expected number, received string',
+    ],
     ['a numeric currency', chartWithMeta({ ...aaplMeta, currency: 840 as unknown as string }), 'chart: chart.result.0.meta.currency: expected string, received number'],
     ['an array as exchange name', chartWithMeta({ ...aaplMeta, fullExchangeName: [] as unknown as string }), 'chart: chart.result.0.meta.fullExchangeName: expected string, received array'],
-    ['a split dated by a string', { chart: { result: [{ meta: { regularMarketPrice: 10 }, events: { splits: { bad: { date: 'x', numerator: 4, denominator: 1 } } } }], error: null } }, 'chart: chart.result.0.events.splits.bad.date: expected number, received string'],
+    [
+      'a split dated by a string',
+      { chart: { result: [{ meta: { regularMarketPrice: 10 }, events: { splits: { bad: { date: 'x', numerator: 4, denominator: 1 } } } }], error: null } },
+      'chart: chart.result.0.events.splits.bad.date: expected number, received string',
+    ],
     ['an error without a code', { chart: { result: null, error: { description: 'x' } } }, 'chart: chart.error.code: expected string, received undefined'],
   ])('fails %s as malformed, naming the field', (_label, body, message) => {
     expect(malformedMessage(CHART, body)).toBe(message);
@@ -217,7 +233,13 @@ describe('split events', () => {
   it.each([
     [{ '1': { date: 1598880600, numerator: 4, denominator: 1, splitRatio: '4:1' } }, [{ date: '2020-08-31', ratio: 4, source: 'yahoo' }]],
     [{ '1': { date: 1598880600, numerator: 1, denominator: 10, splitRatio: '1:10' } }, [{ date: '2020-08-31', ratio: 0.1, source: 'yahoo' }]],
-    [{ b: { date: 1598880600, numerator: 4, denominator: 1 }, a: { date: 1403587800, numerator: 7, denominator: 1 } }, [{ date: '2014-06-24', ratio: 7, source: 'yahoo' }, { date: '2020-08-31', ratio: 4, source: 'yahoo' }]],
+    [
+      { b: { date: 1598880600, numerator: 4, denominator: 1 }, a: { date: 1403587800, numerator: 7, denominator: 1 } },
+      [
+        { date: '2014-06-24', ratio: 7, source: 'yahoo' },
+        { date: '2020-08-31', ratio: 4, source: 'yahoo' },
+      ],
+    ],
     [{ zero: { date: 1598880600, numerator: 0, denominator: 1 }, same: { date: 1598880600, numerator: 2, denominator: 2 }, negative: { date: 1598880600, numerator: -4, denominator: 1 } }, []],
   ])('reads events.splits %j as ratios of new shares per old, oldest first', (splits, expected) => {
     const body = { chart: { result: [{ meta: { regularMarketPrice: 10 }, events: { splits } }], error: null } };

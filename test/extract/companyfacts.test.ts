@@ -6,17 +6,22 @@ import { COMPANYFACTS, type CompanyFacts } from '../../src/sources/schemas/compa
 import { decodeError, decodeJson, malformedMessage } from '../helpers/bodies.js';
 import { byYear, factsBytes, loadFacts, row } from '../helpers/companyfacts.js';
 
-
-
-
 function expectUniquePeriods(rows: readonly EarningsRow[]): void {
   const keys = rows.map((r) => `${r.fiscal_year} ${r.period}`);
   expect(new Set(keys).size).toBe(keys.length);
 }
 
 const NUMERIC_COLUMNS = [
-  'eps_diluted', 'eps_diluted_adjusted', 'revenue', 'net_income', 'operating_cash_flow', 'dividends_per_share_as_filed',
-  'dividends_per_share', 'shares_diluted', 'total_liabilities', 'stockholders_equity',
+  'eps_diluted',
+  'eps_diluted_adjusted',
+  'revenue',
+  'net_income',
+  'operating_cash_flow',
+  'dividends_per_share_as_filed',
+  'dividends_per_share',
+  'shares_diluted',
+  'total_liabilities',
+  'stockholders_equity',
 ] as const;
 
 function expectNoNaN(rows: readonly EarningsRow[]): void {
@@ -52,12 +57,8 @@ describe('extractCompanyFacts on Apple (CIK 320193, latest filing 2024-11-01)', 
   });
 
   it("matches the 10-Ks' revenue and net income for FY2018-FY2024", () => {
-    expect(RECENT_YEARS.map((fy) => row(years, fy).revenue)).toEqual([
-      265_595_000_000, 260_174_000_000, 274_515_000_000, 365_817_000_000, 394_328_000_000, 383_285_000_000, 391_035_000_000,
-    ]);
-    expect(RECENT_YEARS.map((fy) => row(years, fy).net_income)).toEqual([
-      59_531_000_000, 55_256_000_000, 57_411_000_000, 94_680_000_000, 99_803_000_000, 96_995_000_000, 93_736_000_000,
-    ]);
+    expect(RECENT_YEARS.map((fy) => row(years, fy).revenue)).toEqual([265_595_000_000, 260_174_000_000, 274_515_000_000, 365_817_000_000, 394_328_000_000, 383_285_000_000, 391_035_000_000]);
+    expect(RECENT_YEARS.map((fy) => row(years, fy).net_income)).toEqual([59_531_000_000, 55_256_000_000, 57_411_000_000, 94_680_000_000, 99_803_000_000, 96_995_000_000, 93_736_000_000]);
   });
 
   it('fills every column of FY2024 from the 10-K filed 2024-11-01', () => {
@@ -120,7 +121,10 @@ describe('extractCompanyFacts on Apple (CIK 320193, latest filing 2024-11-01)', 
     const q4 = row(byYear(rows, 'Q4'), 2024);
     expect(q4).toMatchObject({ total_liabilities: 308_030_000_000, stockholders_equity: 56_950_000_000, shares_diluted: null });
     expect(row(byYear(rows, 'Q3'), 2024)).toMatchObject({
-      period_end: '2024-06-29', total_liabilities: 264_904_000_000, stockholders_equity: 66_708_000_000, shares_diluted: 15_348_175_000,
+      period_end: '2024-06-29',
+      total_liabilities: 264_904_000_000,
+      stockholders_equity: 66_708_000_000,
+      shares_diluted: 15_348_175_000,
     });
     expect(extract.sharesOutstanding).toEqual({ value: 15_115_823_000, date: '2024-10-18' });
   });
@@ -187,7 +191,11 @@ describe('extractCompanyFacts on other real companies', () => {
     expect(rows.every((r) => r.period_start?.endsWith('-01-01') && r.period_end.endsWith('-12-31'))).toBe(true);
     // Amazon tags no Liabilities: 420,549 total liabilities and equity − 138,245 equity (millions).
     expect(row(byYear(rows), 2021)).toMatchObject({
-      period_start: '2021-01-01', net_income: 33_364_000_000, form: '10-K', total_liabilities: 282_304_000_000, stockholders_equity: 138_245_000_000,
+      period_start: '2021-01-01',
+      net_income: 33_364_000_000,
+      form: '10-K',
+      total_liabilities: 282_304_000_000,
+      stockholders_equity: 138_245_000_000,
     });
     expect(rows.at(-1)?.fiscal_year).toBe(2021);
     expect(splits).toEqual([]); // the data ends before the 2022 20:1 split
@@ -198,7 +206,6 @@ describe('extractCompanyFacts on other real companies', () => {
     expect(row(years, 2018)).toMatchObject({ form: '20-F', revenue: 6_633_200_000, net_income: 98_900_000, eps_diluted: 0.7 });
     expect(row(years, 2024)).toMatchObject({ form: '10-K', revenue: 9_646_000_000, eps_diluted: 3.61 });
   });
-
 });
 
 /** The JSON of a companyfacts body from concept → units maps, per taxonomy. */
@@ -236,12 +243,13 @@ const fact = (over: Record<string, unknown>) => ({
 const instant = (over: Record<string, unknown>) => fact({ start: undefined, ...over });
 
 describe('extractCompanyFacts on odd input', () => {
-  it.each([[{ facts: {} }], [{ cik: 1, entityName: 'X', facts: { 'us-gaap': {}, dei: {} } }], [{ cik: '0001878848', facts: { 'us-gaap': { Revenues: { label: null, description: null, units: {} } } } }]])(
-    'returns nothing for %j',
-    (input) => {
-      expect(extractCompanyFacts(decodeJson(COMPANYFACTS, input))).toEqual({ earnings: [], sharesOutstanding: null, splits: [] });
-    },
-  );
+  it.each([
+    [{ facts: {} }],
+    [{ cik: 1, entityName: 'X', facts: { 'us-gaap': {}, dei: {} } }],
+    [{ cik: '0001878848', facts: { 'us-gaap': { Revenues: { label: null, description: null, units: {} } } } }],
+  ])('returns nothing for %j', (input) => {
+    expect(extractCompanyFacts(decodeJson(COMPANYFACTS, input))).toEqual({ earnings: [], sharesOutstanding: null, splits: [] });
+  });
 
   it('keeps the readable facts and leaves instants out of the duration rows', () => {
     const rows = extractCompanyFacts(
@@ -274,7 +282,22 @@ describe('extractCompanyFacts on odd input', () => {
 
 describe('the companyfacts schema (COMPANYFACTS, where the bytes arrive)', () => {
   it('passes every real body of test/fixtures/sec, and each extracts', () => {
-    for (const cik of ['0000320193', '0000789019', '0000937966', '0001018724', '0001030894', '0001045810', '0001046179', '0001318605', '0001326801', '0001640147', '0001652044', '0001807794', '0001835632', '0001878848']) {
+    for (const cik of [
+      '0000320193',
+      '0000789019',
+      '0000937966',
+      '0001018724',
+      '0001030894',
+      '0001045810',
+      '0001046179',
+      '0001318605',
+      '0001326801',
+      '0001640147',
+      '0001652044',
+      '0001807794',
+      '0001835632',
+      '0001878848',
+    ]) {
       expect(extractCompanyFacts(loadFacts(cik)).earnings.length, cik).toBeGreaterThan(0);
     }
   });
@@ -358,11 +381,7 @@ describe('balance sheet and shares outstanding rules', () => {
     const amendment = { form: '10-K/A', accn: '0000000001-24-000002', filed: '2024-03-01' };
     const classes = [5_800_000_000, 860_000_000, 5_500_000_000]; // classes A, B, C
     const units = {
-      shares: [
-        shares({ end: '2023-10-20', val: 999 }),
-        ...classes.map((val) => shares({ val })),
-        ...classes.map((val) => shares({ val, ...amendment })),
-      ],
+      shares: [shares({ end: '2023-10-20', val: 999 }), ...classes.map((val) => shares({ val })), ...classes.map((val) => shares({ val, ...amendment }))],
     };
     const extract = extractCompanyFacts(body({}, { EntityCommonStockSharesOutstanding: { units } }));
     expect(extract.sharesOutstanding).toEqual({ value: 12_160_000_000, date: '2024-01-20' });

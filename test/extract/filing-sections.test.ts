@@ -243,9 +243,20 @@ describe('extractFilingSections on hand-made snippets', () => {
 
   it('skips a table of contents that lists the subsections of an item with their pages', () => {
     // Longer than a short item's text: only the page numbers tell these rows from a body.
-    const subsections = ['Overview', 'Results of Operations', 'Net Sales by Reportable Segment', 'Gross Margin', 'Research and Development Expense',
-      'Selling, General and Administrative Expense', 'Other Income and Expense', 'Provision for Income Taxes', 'Liquidity and Capital Resources',
-      'Contractual Obligations', 'Critical Accounting Estimates', 'Recent Accounting Pronouncements']
+    const subsections = [
+      'Overview',
+      'Results of Operations',
+      'Net Sales by Reportable Segment',
+      'Gross Margin',
+      'Research and Development Expense',
+      'Selling, General and Administrative Expense',
+      'Other Income and Expense',
+      'Provision for Income Taxes',
+      'Liquidity and Capital Resources',
+      'Contractual Obligations',
+      'Critical Accounting Estimates',
+      'Recent Accounting Pronouncements',
+    ]
       .map((title, i) => `<tr><td></td><td>${title}</td><td>${21 + i}</td></tr>`)
       .join('');
     const html = `<table><tr><td>Item 7.</td><td>Management’s Discussion and Analysis</td><td>21</td></tr>${subsections}
@@ -331,8 +342,9 @@ describe('htmlToText', () => {
   });
 
   it('drops script, style, title, ix:header and display:none, and keeps inline iXBRL facts', () => {
-    const html = '<html><head><title>t</title><style>p{}</style></head><body><ix:header><ix:hidden>h1</ix:hidden></ix:header>'
-      + '<div style="DISPLAY : none">h2</div><script>h3</script><p>Revenue was $<ix:nonFraction name="us-gaap:Revenues">5</ix:nonFraction>.</p></body></html>';
+    const html =
+      '<html><head><title>t</title><style>p{}</style></head><body><ix:header><ix:hidden>h1</ix:hidden></ix:header>' +
+      '<div style="DISPLAY : none">h2</div><script>h3</script><p>Revenue was $<ix:nonFraction name="us-gaap:Revenues">5</ix:nonFraction>.</p></body></html>';
     expect(htmlToText(html)).toBe('Revenue was $5.');
   });
 

@@ -27,8 +27,7 @@ function row(fiscal_year: number, period: PeriodName, period_end: string, values
 }
 
 /** A calendar fiscal year; `eps` fills both EPS columns (no split). */
-const fy = (year: number, eps: number | null, values: Partial<EarningsRow> = {}) =>
-  row(year, 'FY', `${year}-12-31`, { eps_diluted: eps, eps_diluted_adjusted: eps, ...values });
+const fy = (year: number, eps: number | null, values: Partial<EarningsRow> = {}) => row(year, 'FY', `${year}-12-31`, { eps_diluted: eps, eps_diluted_adjusted: eps, ...values });
 
 const QUARTER_END = { Q1: '03-31', Q2: '06-30', Q3: '09-30', Q4: '12-31' } as const;
 const q = (year: number, period: keyof typeof QUARTER_END, eps: number | null, values: Partial<EarningsRow> = {}) =>

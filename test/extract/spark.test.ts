@@ -148,7 +148,11 @@ describe('the spark schema (SPARK, where the bytes arrive)', () => {
     ['a symbol without timestamps', { AAPL: { symbol: 'AAPL', close: [1, 2] } }, 'spark: AAPL.timestamp: expected array, received undefined'],
     ['a timestamp that is a string', { AAPL: { symbol: 'AAPL', timestamp: [1, 'x'], close: [1, 2] } }, 'spark: AAPL.timestamp.1: expected number, received string'],
     ['a close that is a string', { AAPL: { symbol: 'AAPL', timestamp: [1, 2], close: [1, '2'] } }, 'spark: AAPL.close.1: expected number, received string'],
-    ['the 400 error body', { spark: { result: null, error: { code: 'Bad Request', description: 'Number of symbols needs to be less than or equal to 20' } } }, 'spark: spark.timestamp: expected array, received undefined (and 1 more)'],
+    [
+      'the 400 error body',
+      { spark: { result: null, error: { code: 'Bad Request', description: 'Number of symbols needs to be less than or equal to 20' } } },
+      'spark: spark.timestamp: expected array, received undefined (and 1 more)',
+    ],
   ])('fails %s as malformed, naming the field', (_name, body, message) => {
     expect(malformedMessage(SPARK, body)).toBe(message);
   });

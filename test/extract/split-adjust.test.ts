@@ -12,7 +12,6 @@ import { byYear, loadFacts, row } from '../helpers/companyfacts.js';
 /** A real company's facts, decoded and indexed as extraction indexes them. */
 const indexed = (cik: string): FactsIndex => new FactsIndex(loadFacts(cik));
 
-
 const split = (date: string, ratio: number, source: SplitEvent['source'] = 'restatement'): SplitEvent => ({ date, ratio, source });
 
 describe('inferSplitsFromRestatements on real companyfacts', () => {
@@ -32,9 +31,7 @@ describe('inferSplitsFromRestatements on real companyfacts', () => {
   });
 });
 
-
-
-describe('extractCompanyFacts puts real per-share values on today\'s share basis', () => {
+describe("extractCompanyFacts puts real per-share values on today's share basis", () => {
   const apple = extractCompanyFacts(loadFacts('0000320193'));
   const years = byYear(apple.earnings);
 
@@ -83,9 +80,7 @@ describe('extractCompanyFacts puts real per-share values on today\'s share basis
 /** The indexed facts of a body with one EPS concept and net income, from [start, end, [value, filed][]] histories. */
 function restated(eps: [string, string, [number, string][]][], netIncome: [string, string, [number, string][]][] = []): FactsIndex {
   const facts = (histories: typeof eps) =>
-    histories.flatMap(([start, end, values]) =>
-      values.map(([val, filed], i) => ({ start, end, val, filed, form: '10-K', accn: `0000000001-${filed.slice(2, 4)}-00000${i}` })),
-    );
+    histories.flatMap(([start, end, values]) => values.map(([val, filed], i) => ({ start, end, val, filed, form: '10-K', accn: `0000000001-${filed.slice(2, 4)}-00000${i}` })));
   const body = {
     facts: {
       'us-gaap': {
@@ -99,8 +94,22 @@ function restated(eps: [string, string, [number, string][]][], netIncome: [strin
 
 describe('inferSplitsFromRestatements rules', () => {
   const twoYears = (before: number, after: number): [string, string, [number, string][]][] => [
-    ['2020-01-01', '2020-12-31', [[before, '2021-02-01'], [after, '2022-02-01']]],
-    ['2019-01-01', '2019-12-31', [[before * 1.1, '2020-02-01'], [(before * 1.1) / (before / after), '2022-02-01']]],
+    [
+      '2020-01-01',
+      '2020-12-31',
+      [
+        [before, '2021-02-01'],
+        [after, '2022-02-01'],
+      ],
+    ],
+    [
+      '2019-01-01',
+      '2019-12-31',
+      [
+        [before * 1.1, '2020-02-01'],
+        [(before * 1.1) / (before / after), '2022-02-01'],
+      ],
+    ],
   ];
 
   it('finds a 2:1 split when net income stayed, dated by the first restated filing', () => {
@@ -109,14 +118,41 @@ describe('inferSplitsFromRestatements rules', () => {
 
   it('finds nothing when net income was restated by the same ratio (an earnings restatement)', () => {
     const netIncome: [string, string, [number, string][]][] = [
-      ['2020-01-01', '2020-12-31', [[200, '2021-02-01'], [100, '2022-02-01']]],
-      ['2019-01-01', '2019-12-31', [[220, '2020-02-01'], [110, '2022-02-01']]],
+      [
+        '2020-01-01',
+        '2020-12-31',
+        [
+          [200, '2021-02-01'],
+          [100, '2022-02-01'],
+        ],
+      ],
+      [
+        '2019-01-01',
+        '2019-12-31',
+        [
+          [220, '2020-02-01'],
+          [110, '2022-02-01'],
+        ],
+      ],
     ];
     expect(inferSplitsFromRestatements(restated(twoYears(2, 1), netIncome))).toEqual([]);
   });
 
   it('needs two restated values: one odd restatement is a tagging error', () => {
-    expect(inferSplitsFromRestatements(restated([['2020-01-01', '2020-12-31', [[2, '2021-02-01'], [1, '2022-02-01']]]]))).toEqual([]);
+    expect(
+      inferSplitsFromRestatements(
+        restated([
+          [
+            '2020-01-01',
+            '2020-12-31',
+            [
+              [2, '2021-02-01'],
+              [1, '2022-02-01'],
+            ],
+          ],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('finds a 1:10 reverse split', () => {
@@ -160,9 +196,23 @@ describe('snapSplitRatio', () => {
 /** A row filed on `filed` with the given per-share values. */
 function perShareRow(filed: string | null, eps: number | null, dividends: number | null = null): EarningsRow {
   return {
-    fiscal_year: 2017, period: 'FY', eps_diluted: eps, eps_diluted_adjusted: null, revenue: null, net_income: null, operating_cash_flow: null,
-    dividends_per_share_as_filed: dividends, dividends_per_share: null, shares_diluted: null, total_liabilities: null,
-    stockholders_equity: null, period_start: null, period_end: '2017-09-30', form: '10-K', filed, accession_number: null,
+    fiscal_year: 2017,
+    period: 'FY',
+    eps_diluted: eps,
+    eps_diluted_adjusted: null,
+    revenue: null,
+    net_income: null,
+    operating_cash_flow: null,
+    dividends_per_share_as_filed: dividends,
+    dividends_per_share: null,
+    shares_diluted: null,
+    total_liabilities: null,
+    stockholders_equity: null,
+    period_start: null,
+    period_end: '2017-09-30',
+    form: '10-K',
+    filed,
+    accession_number: null,
   };
 }
 
@@ -191,9 +241,7 @@ describe('applySplits', () => {
   });
 
   it('rounds to 4 decimals, keeping 3 significant digits below 0.01', () => {
-    expect([roundPerShare(0.16575), roundPerShare(-0.27333), roundPerShare(0.001875), roundPerShare(0.00025), roundPerShare(0)]).toEqual([
-      0.1658, -0.2733, 0.00188, 0.00025, 0,
-    ]);
+    expect([roundPerShare(0.16575), roundPerShare(-0.27333), roundPerShare(0.001875), roundPerShare(0.00025), roundPerShare(0)]).toEqual([0.1658, -0.2733, 0.00188, 0.00025, 0]);
   });
 });
 

@@ -149,9 +149,7 @@ describe('extractSubmissions on Tesla (CIK 1318605, with 10-K/A amendments)', ()
     expect(counts).toEqual([9, 24, 4]);
     expect(['10-K', '10-Q', '10-K/A'].map((form) => extract.filings.filter((row) => row.form === form).length)).toEqual(counts);
     expect(extract.filings).toHaveLength(counts.reduce((sum, count) => sum + count, 0));
-    expect(extract.filings.map((row) => row.accession_number)).toEqual(
-      rawIndexes(recent, ['10-K', '10-Q', '10-K/A']).map((index) => recent.accessionNumber[index]),
-    );
+    expect(extract.filings.map((row) => row.accession_number)).toEqual(rawIndexes(recent, ['10-K', '10-Q', '10-K/A']).map((index) => recent.accessionNumber[index]));
   });
 
   it('keeps the 10-K/A of 2025-04-30 as its own row, after the 10-Q filed a week earlier in newest-first order', () => {
@@ -364,7 +362,11 @@ describe('the submissions schemas (SUBMISSIONS, SUBMISSIONS_PAGE, where the byte
     ['an array', [['a-1'], ['10-K']], 'submissions page: expected object, received array'],
     ['accessionNumber not an array', { accessionNumber: 'a-1', form: ['10-K'], filingDate: ['2024-01-01'] }, 'submissions page: accessionNumber: expected array, received string'],
     ['form not an array', { accessionNumber: ['a-1'], form: '10-K', filingDate: ['2024-01-01'] }, 'submissions page: form: expected array, received string'],
-    ['an accession number that is null', { accessionNumber: [null, 'a-2'], form: ['10-K', '10-K'], filingDate: ['2024-01-01', '2024-01-01'] }, 'submissions page: accessionNumber.0: expected string, received null'],
+    [
+      'an accession number that is null',
+      { accessionNumber: [null, 'a-2'], form: ['10-K', '10-K'], filingDate: ['2024-01-01', '2024-01-01'] },
+      'submissions page: accessionNumber.0: expected string, received null',
+    ],
     ['a form that is an array', { accessionNumber: ['a-1'], form: [['10-K']], filingDate: ['2024-01-01'] }, 'submissions page: form.0: expected string, received array'],
     ['a filing date that is a boolean', { accessionNumber: ['a-1'], form: ['10-K'], filingDate: [true] }, 'submissions page: filingDate.0: expected string, received boolean'],
     ['a report date that is a number', { accessionNumber: ['a-1'], form: ['10-K'], filingDate: ['2024-01-01'], reportDate: [1] }, 'submissions page: reportDate.0: expected string, received number'],

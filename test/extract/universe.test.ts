@@ -125,10 +125,7 @@ describe('parseTickerExchangeFile and filterUniverse on the real 2025 file (10,0
     expect(brkA?.cik).toBe(brkB?.cik);
   });
 
-  it.each([
-    [['nyse', 'NASDAQ']],
-    [['Nyse', 'nasdaq']],
-  ])('matches exchanges case-insensitively (%j)', (exchanges) => {
+  it.each([[['nyse', 'NASDAQ']], [['Nyse', 'nasdaq']]])('matches exchanges case-insensitively (%j)', (exchanges) => {
     expect(filterUniverse(entries, exchanges, [])).toEqual(universe);
   });
 
@@ -312,12 +309,7 @@ describe('parseSymbolList: CSV', () => {
   });
 
   it('reads quoted cells that contain commas and doubled quotes', () => {
-    const text = [
-      'name,symbol,exchange',
-      '"Tesla, Inc.",TSLA,Nasdaq',
-      '"Berkshire Hathaway ""Class B"", Inc.","BRK.B",NYSE',
-      'Apple Inc.,"AAPL",Nasdaq',
-    ].join('\n');
+    const text = ['name,symbol,exchange', '"Tesla, Inc.",TSLA,Nasdaq', '"Berkshire Hathaway ""Class B"", Inc.","BRK.B",NYSE', 'Apple Inc.,"AAPL",Nasdaq'].join('\n');
     expect(parseSymbolList(text)).toEqual({ symbols: ['TSLA', 'BRK-B', 'AAPL'], rejected: [] });
   });
 
@@ -332,11 +324,10 @@ describe('parseSymbolList: CSV', () => {
     expect(rejected.map((item) => item.value)).toEqual(['$(touch x)', '../../etc/passwd']);
   });
 
-  it.each([
-    ['name,exchange\nApple Inc.,Nasdaq\n'],
-    ['company,sym\nApple,AAPL\n'],
-    ['\uFEFFname,exchange\r\nApple Inc.,Nasdaq\r\n'],
-  ])('throws a clear error for a CSV without a symbol or ticker column (%j)', (text) => {
-    expect(() => parseSymbolList(text)).toThrow('the CSV header has no "symbol" or "ticker" column');
-  });
+  it.each([['name,exchange\nApple Inc.,Nasdaq\n'], ['company,sym\nApple,AAPL\n'], ['\uFEFFname,exchange\r\nApple Inc.,Nasdaq\r\n']])(
+    'throws a clear error for a CSV without a symbol or ticker column (%j)',
+    (text) => {
+      expect(() => parseSymbolList(text)).toThrow('the CSV header has no "symbol" or "ticker" column');
+    },
+  );
 });

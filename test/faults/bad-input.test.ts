@@ -21,8 +21,7 @@ const PROPERTY_SEED = 1_125_2026;
 const KEY_LINE = /^[\w.$]+(\.\d+)?[\w.]*: .+/;
 
 type Kind =
-  | 'int' | 'number' | 'fraction' | 'bool' | 'text' | 'path' | 'file-name' | 'url' | 'agent' | 'time' | 'zone'
-  | 'level' | 'source' | 'format' | 'texts' | 'patterns' | 'nullable-path' | 'webhooks';
+  'int' | 'number' | 'fraction' | 'bool' | 'text' | 'path' | 'file-name' | 'url' | 'agent' | 'time' | 'zone' | 'level' | 'source' | 'format' | 'texts' | 'patterns' | 'nullable-path' | 'webhooks';
 interface Spec {
   [key: string]: Kind | Spec;
 }
@@ -39,18 +38,33 @@ const SPEC: Spec = {
     yahoo: { base_url: 'url', timeout_seconds: 'number', max_body_mb: 'number', enabled: 'bool', symbols_per_request: 'int' },
   },
   processing: {
-    batch_size: 'int', delay_between_batches_seconds: 'number', max_workers: 'int', force_refresh: 'bool', refetch_threshold_days: 'number',
-    fetch_filing_sections: 'bool', max_runtime_minutes: 'number', bulk_threshold: 'fraction',
+    batch_size: 'int',
+    delay_between_batches_seconds: 'number',
+    max_workers: 'int',
+    force_refresh: 'bool',
+    refetch_threshold_days: 'number',
+    fetch_filing_sections: 'bool',
+    max_runtime_minutes: 'number',
+    bulk_threshold: 'fraction',
   },
   rate_limiting: { edgar_requests_per_second: 'number', yfinance_delay_seconds: 'number' },
   logging: {
-    log_directory: 'path', log_file: 'file-name', max_log_size_mb: 'number', backup_count: 'int', log_level: 'level', console_output: 'bool',
+    log_directory: 'path',
+    log_file: 'file-name',
+    max_log_size_mb: 'number',
+    backup_count: 'int',
+    log_level: 'level',
+    console_output: 'bool',
     progress_interval_seconds: 'number',
   },
   database: { path: 'path', backup_before_run: 'bool', backup_directory: 'path', keep_last_n_backups: 'int', busy_timeout_ms: 'int' },
   error_handling: {
-    max_consecutive_failures: 'int', retry_failed_stocks: 'bool', max_retries_per_stock: 'int', continue_on_error: 'bool',
-    retry_base_delay_seconds: 'number', min_success_rate: 'fraction',
+    max_consecutive_failures: 'int',
+    retry_failed_stocks: 'bool',
+    max_retries_per_stock: 'int',
+    continue_on_error: 'bool',
+    retry_base_delay_seconds: 'number',
+    min_success_rate: 'fraction',
   },
   reporting: { generate_summary: 'bool', summary_directory: 'path', keep_last_n_reports: 'int' },
   notifications: { enabled: 'bool', email: { enabled: 'bool', smtp_port: 'int', to_addresses: 'texts', on_error_only: 'bool' }, webhooks: 'webhooks' },
@@ -60,31 +74,76 @@ const SPEC: Spec = {
 
 /** Values of the wrong type or absurd size, valid for no key or only by accident. Safe for the CLI: nothing here is a reachable URL. */
 const CONFUSING: unknown[] = [
-  null, [], {}, [1], { a: 1 }, true, false, 'true', '10', 0, -1, -0.5, 1e9, 1e300, -1e300, 2 ** 53 + 2, 0.0001, 1.5,
-  '', ' ', 'nasdaq', 'LOUD', '25:00', 'Mars/Olympus', '(unclosed', '__proto__', 'file:///etc/passwd', 'javascript:alert(1)', 'a\u0000b',
+  null,
+  [],
+  {},
+  [1],
+  { a: 1 },
+  true,
+  false,
+  'true',
+  '10',
+  0,
+  -1,
+  -0.5,
+  1e9,
+  1e300,
+  -1e300,
+  2 ** 53 + 2,
+  0.0001,
+  1.5,
+  '',
+  ' ',
+  'nasdaq',
+  'LOUD',
+  '25:00',
+  'Mars/Olympus',
+  '(unclosed',
+  '__proto__',
+  'file:///etc/passwd',
+  'javascript:alert(1)',
+  'a\u0000b',
 ];
 
 /** Values that look right for the kind, some of them just outside its limits. `url` is where the stand-in runs. */
 function plausible(kind: Kind, url: string): fc.Arbitrary<unknown> {
   switch (kind) {
-    case 'int': return fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer());
-    case 'number': return fc.oneof(fc.double({ min: 0.1, max: 10, noNaN: true }), fc.constantFrom(0, 0.5, 61, 3600.5));
-    case 'fraction': return fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(90, -0.1));
-    case 'bool': return fc.boolean();
-    case 'text': return fc.string({ unit: 'binary', maxLength: 20 });
-    case 'path': return fc.constantFrom('stocks.db', 'data/stocks.db', 'new/deep/x', 'afile/x', 'afile', 'symbols.txt', '.', ' ', '/dev/null', 'ünï/🚀.db');
-    case 'nullable-path': return fc.constantFrom(null, 'metrics/batch.prom', 'afile/batch.prom', '.');
-    case 'file-name': return fc.constantFrom('batch.log', '..', 'a/b.log', '.hidden', 'c:\\x.log');
-    case 'url': return fc.constantFrom(url, `${url}/`, `${url}/?q=1`, 'http://', 'ftp://127.0.0.1/', 'not a url');
-    case 'agent': return fc.constantFrom('Jane Doe jane@example.com', 'Jürgen j@example.de', '', ' ', 'x\r\nX-Evil: 1 x@y.z', '名前 x@y.z', 'tab\tx@y.z', 'a'.repeat(600) + '@x');
-    case 'time': return fc.constantFrom('02:00', '23:59', '24:00', '2:00', '02:00:00');
-    case 'zone': return fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Mars/Olympus', '');
-    case 'level': return fc.constantFrom('debug', 'INFO', 'warn', 'CRITICAL', 'LOUD', '');
-    case 'source': return fc.constantFrom('sec', 'file', 'SEC', 'nasdaq');
-    case 'format': return fc.constantFrom('slack', 'discord', 'json', 'teams');
-    case 'texts': return fc.array(fc.constantFrom('NYSE', 'Nasdaq', '', 'nyse', 'a@b.c'), { maxLength: 3 });
-    case 'patterns': return fc.array(fc.constantFrom('-P$', '^T', '(unclosed', '', '[a-'), { maxLength: 3 });
-    case 'webhooks': return fc.array(fc.record({ url: fc.constantFrom('not a url', 'file:///x', 'javascript:x'), format: plausible('format', url) }, { requiredKeys: [] }), { maxLength: 2 });
+    case 'int':
+      return fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer());
+    case 'number':
+      return fc.oneof(fc.double({ min: 0.1, max: 10, noNaN: true }), fc.constantFrom(0, 0.5, 61, 3600.5));
+    case 'fraction':
+      return fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(90, -0.1));
+    case 'bool':
+      return fc.boolean();
+    case 'text':
+      return fc.string({ unit: 'binary', maxLength: 20 });
+    case 'path':
+      return fc.constantFrom('stocks.db', 'data/stocks.db', 'new/deep/x', 'afile/x', 'afile', 'symbols.txt', '.', ' ', '/dev/null', 'ünï/🚀.db');
+    case 'nullable-path':
+      return fc.constantFrom(null, 'metrics/batch.prom', 'afile/batch.prom', '.');
+    case 'file-name':
+      return fc.constantFrom('batch.log', '..', 'a/b.log', '.hidden', 'c:\\x.log');
+    case 'url':
+      return fc.constantFrom(url, `${url}/`, `${url}/?q=1`, 'http://', 'ftp://127.0.0.1/', 'not a url');
+    case 'agent':
+      return fc.constantFrom('Jane Doe jane@example.com', 'Jürgen j@example.de', '', ' ', 'x\r\nX-Evil: 1 x@y.z', '名前 x@y.z', 'tab\tx@y.z', 'a'.repeat(600) + '@x');
+    case 'time':
+      return fc.constantFrom('02:00', '23:59', '24:00', '2:00', '02:00:00');
+    case 'zone':
+      return fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Mars/Olympus', '');
+    case 'level':
+      return fc.constantFrom('debug', 'INFO', 'warn', 'CRITICAL', 'LOUD', '');
+    case 'source':
+      return fc.constantFrom('sec', 'file', 'SEC', 'nasdaq');
+    case 'format':
+      return fc.constantFrom('slack', 'discord', 'json', 'teams');
+    case 'texts':
+      return fc.array(fc.constantFrom('NYSE', 'Nasdaq', '', 'nyse', 'a@b.c'), { maxLength: 3 });
+    case 'patterns':
+      return fc.array(fc.constantFrom('-P$', '^T', '(unclosed', '', '[a-'), { maxLength: 3 });
+    case 'webhooks':
+      return fc.array(fc.record({ url: fc.constantFrom('not a url', 'file:///x', 'javascript:x'), format: plausible('format', url) }, { requiredKeys: [] }), { maxLength: 2 });
   }
 }
 
@@ -103,10 +162,7 @@ function hostile(options: GenOptions): fc.Arbitrary<unknown> {
 function section(spec: Spec, options: GenOptions): fc.Arbitrary<unknown> {
   const fields: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [key, child] of Object.entries(spec)) {
-    fields[key] =
-      typeof child === 'string'
-        ? fc.oneof({ arbitrary: plausible(child, options.url), weight: 3 }, { arbitrary: hostile(options), weight: 1 })
-        : section(child, options);
+    fields[key] = typeof child === 'string' ? fc.oneof({ arbitrary: plausible(child, options.url), weight: 3 }, { arbitrary: hostile(options), weight: 1 }) : section(child, options);
   }
   const known = fc.record(fields, { requiredKeys: [] });
   const stray = fc.dictionary(fc.string({ maxLength: 8 }), options.wild ? fc.jsonValue({ maxDepth: 1 }) : fc.constantFrom(1, 'x', null), { maxKeys: 2 });
@@ -162,7 +218,10 @@ function breachOf(result: LoadConfigResult, configPath: string): string {
   if (result.ok) {
     const { config } = result;
     const paths = [config.database.path, config.database.backup_directory, config.logging.log_directory, config.reporting.summary_directory];
-    return paths.filter((p) => !path.isAbsolute(p)).map((p) => `relative path ${p}`).join('; ');
+    return paths
+      .filter((p) => !path.isAbsolute(p))
+      .map((p) => `relative path ${p}`)
+      .join('; ');
   }
   if (result.issues.length === 0) return 'ok: false without issues';
   const bad = result.issues.filter((issue) => /[\r\n]/.test(issue) || !(issue.startsWith(configPath) || KEY_LINE.test(issue)));
@@ -201,7 +260,13 @@ describe('generated configs, in-process', () => {
     const text = fc.oneof(
       { arbitrary: configArbitrary(options).map((raw) => (JSON.stringify(raw) as string | undefined) ?? ''), weight: 8 },
       // Broken files: cut short, empty, only whitespace, a byte order mark, not JSON at all.
-      { arbitrary: fc.tuple(configArbitrary(options), fc.nat()).map(([raw, cut]) => { const json = (JSON.stringify(raw) as string | undefined) ?? ''; return json.slice(0, cut % (json.length + 1)); }), weight: 2 },
+      {
+        arbitrary: fc.tuple(configArbitrary(options), fc.nat()).map(([raw, cut]) => {
+          const json = (JSON.stringify(raw) as string | undefined) ?? '';
+          return json.slice(0, cut % (json.length + 1));
+        }),
+        weight: 2,
+      },
       { arbitrary: fc.constantFrom('', '   \n', '\uFEFF{}', '[]', 'null', '{"processing": ', 'processing:\n  batch_size: 10\n', '\n\u0000'), weight: 1 },
       { arbitrary: fc.string({ unit: 'binary' }), weight: 1 },
     );

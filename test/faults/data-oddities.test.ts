@@ -176,6 +176,6 @@ describe('real-world data oddities', () => {
     for (const column of ['eps_diluted', 'eps_diluted_adjusted', 'revenue', 'net_income', 'operating_cash_flow', 'dividends_per_share', 'shares_diluted', 'total_liabilities', 'stockholders_equity']) {
       expect(query(dir, `SELECT COUNT(*) AS n FROM earnings_history WHERE ${column} IN (9e999, -9e999)`), column).toEqual([{ n: 0 }]);
     }
-    expect(query<{ n: number }>(dir, "SELECT COUNT(*) AS n FROM stock_metrics WHERE pe_ratio IS NOT NULL AND (ttm_eps IS NULL OR ttm_eps <= 0)")).toEqual([{ n: 0 }]);
+    expect(query<{ n: number }>(dir, 'SELECT COUNT(*) AS n FROM stock_metrics WHERE pe_ratio IS NOT NULL AND (ttm_eps IS NULL OR ttm_eps <= 0)')).toEqual([{ n: 0 }]);
   });
 });

@@ -78,7 +78,10 @@ describe.runIf(canMount)('a full disk', () => {
     // writes take: the next stocks cannot be written.
     expect((await runCli(['--config', config, '--limit', '2'])).code).toBe(0);
     fill(disk);
-    for (const name of readdirSync(disk).filter((file) => file.startsWith('filler-')).slice(0, 20)) rmSync(path.join(disk, name));
+    for (const name of readdirSync(disk)
+      .filter((file) => file.startsWith('filler-'))
+      .slice(0, 20))
+      rmSync(path.join(disk, name));
     const result = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
     expect(result.code, result.stderr).toBe(3);
     expect(result.stderr).not.toMatch(/^\s+at /m);

@@ -49,8 +49,7 @@ export interface FaultServer {
 
 /** Served under this prefix, a path is the stand-in's path after a redirect (and never faulted again). */
 const MOVED = '/moved';
-const SEC_NO_SUCH_KEY =
-  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>api/xbrl/companyfacts.json</Key></Error>';
+const SEC_NO_SUCH_KEY = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>api/xbrl/companyfacts.json</Key></Error>';
 const PROXY_KINDS = new Set<string>(['xml-200', 'bad-gzip', 'gzip-bomb', 'declared-huge', 'redirect', 'redirect-loop', 'cut-body', 'stall-body', 'drop']);
 const bombs = new Map<number, Buffer>();
 

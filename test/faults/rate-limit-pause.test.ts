@@ -57,7 +57,12 @@ describe('the pause a 429 puts on a source', () => {
     await Promise.all([client.getBody(TICKER_FILE, url()), client.getBody(TICKER_FILE, url()), client.getBody(TICKER_FILE, url())]);
     expect(sends).toHaveLength(4);
     const first = sends[0] as number;
-    expect(sends.slice(1).map((at) => at - first).every((ms) => ms >= 990)).toBe(true);
+    expect(
+      sends
+        .slice(1)
+        .map((at) => at - first)
+        .every((ms) => ms >= 990),
+    ).toBe(true);
   });
 
   it('is set by a 429 on a request that has no retry left, for the other callers', async () => {

@@ -24,7 +24,9 @@ export interface Failure {
 /** The newest summary report in `dir/reports` (one line of JSON). */
 export function lastReport(dir: string): Report {
   const reports = path.join(dir, 'reports');
-  const names = readdirSync(reports).filter((name) => name.endsWith('.json')).sort();
+  const names = readdirSync(reports)
+    .filter((name) => name.endsWith('.json'))
+    .sort();
   const name = names.at(-1);
   if (name === undefined) throw new Error(`no report in ${reports}`);
   return JSON.parse(readFileSync(path.join(reports, name), 'utf8')) as Report;

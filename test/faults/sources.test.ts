@@ -330,7 +330,12 @@ describe("SEC 403 on a stock's request: the run aborts cleanly with exit 3 and a
 describe('the ticker file cannot be had: a clean abort, exit 3, before any stock', () => {
   const cases: { name: string; fault: ProxyFault | Fault | null; config?: Record<string, unknown>; message: RegExp }[] = [
     { name: "SEC's XML error page with status 200", fault: { kind: 'xml-200' }, message: /cannot fetch the universe .*HTML\/XML page/ },
-    { name: '64 MiB ticker file over a 1 MiB cap', fault: { kind: 'huge', bytes: 64 * MIB }, config: { sources: { edgar: { max_body_mb: 1 } } }, message: /cannot fetch the universe .*over the 1 MiB cap/ },
+    {
+      name: '64 MiB ticker file over a 1 MiB cap',
+      fault: { kind: 'huge', bytes: 64 * MIB },
+      config: { sources: { edgar: { max_body_mb: 1 } } },
+      message: /cannot fetch the universe .*over the 1 MiB cap/,
+    },
     { name: 'SEC 403', fault: { kind: 'status', status: 403 }, message: /cannot fetch the universe .*403 Forbidden.*User-Agent/ },
     { name: 'connection refused', fault: null, message: /cannot fetch the universe .*ECONNREFUSED/ },
   ];

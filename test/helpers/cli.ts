@@ -31,9 +31,22 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 
 /** Starts the built CLI as a process; `stderr()` reads what it has written so far. */
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult>; stderr: () => string } {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', BATCH_REFRESH_CONFIG: undefined, SEC_USER_AGENT: undefined, BATCH_REFRESH_NOW: undefined, JOURNAL_STREAM: undefined, ...options.env };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    BATCH_REFRESH_CONFIG: undefined,
+    SEC_USER_AGENT: undefined,
+    BATCH_REFRESH_NOW: undefined,
+    JOURNAL_STREAM: undefined,
+    ...options.env,
+  };
   for (const key of Object.keys(env)) if (env[key] === undefined) Reflect.deleteProperty(env, key);
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }) });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

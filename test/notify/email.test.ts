@@ -11,11 +11,32 @@ const REPORT_PATH = '/var/lib/batch-refresh/reports/batch_summary_20261125_02000
 
 function report(overrides: Partial<SummaryReport> = {}): SummaryReport {
   return sampleReport({
-    start_time: '2026-11-25T02:00:03.120-05:00', end_time: '2026-11-25T03:02:06.620-05:00', duration_seconds: 3723.5,
-    total_stocks: 100, successful: 97, failed: 3, skipped: 0, success_rate: '97.00%', failed_symbols: ['AAA', 'BBB', 'CCC'],
-    error_types: { timeout: 2, http_5xx: 1 }, status: 'completed', unchanged: 10, not_started: 0, error_message: null,
-    time_budget_exhausted: false, failures: [], skipped_symbols: [], retried_symbols: [], requests: { sec: 300, yahoo: 5 },
-    retries: {}, bytes_downloaded: {}, universe_size: 100, backup: null, database: 'stocks.db', config: 'batch_config.json', exit_code: 0,
+    start_time: '2026-11-25T02:00:03.120-05:00',
+    end_time: '2026-11-25T03:02:06.620-05:00',
+    duration_seconds: 3723.5,
+    total_stocks: 100,
+    successful: 97,
+    failed: 3,
+    skipped: 0,
+    success_rate: '97.00%',
+    failed_symbols: ['AAA', 'BBB', 'CCC'],
+    error_types: { timeout: 2, http_5xx: 1 },
+    status: 'completed',
+    unchanged: 10,
+    not_started: 0,
+    error_message: null,
+    time_budget_exhausted: false,
+    failures: [],
+    skipped_symbols: [],
+    retried_symbols: [],
+    requests: { sec: 300, yahoo: 5 },
+    retries: {},
+    bytes_downloaded: {},
+    universe_size: 100,
+    backup: null,
+    database: 'stocks.db',
+    config: 'batch_config.json',
+    exit_code: 0,
     ...overrides,
   });
 }
@@ -26,8 +47,14 @@ function notifications(port: number, email: Partial<Config['notifications']['ema
     enabled: true,
     webhooks: [],
     email: {
-      enabled: true, smtp_server: '127.0.0.1', smtp_port: port, from_address: 'batch@example.com', to_addresses: ['ops@example.com', 'dev@example.com'],
-      on_error_only: false, use_tls: false, ...email,
+      enabled: true,
+      smtp_server: '127.0.0.1',
+      smtp_port: port,
+      from_address: 'batch@example.com',
+      to_addresses: ['ops@example.com', 'dev@example.com'],
+      on_error_only: false,
+      use_tls: false,
+      ...email,
     },
   };
 }
@@ -39,7 +66,11 @@ function deps(env: NodeJS.ProcessEnv = {}, timeoutMs = 2000) {
   return { deps: d, lines };
 }
 
-interface Received { from: string; to: string[]; raw: string }
+interface Received {
+  from: string;
+  to: string[];
+  raw: string;
+}
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
@@ -86,7 +117,10 @@ function parseMail(raw: string): { subject: string; text: string } {
     encoding === 'base64'
       ? Buffer.from(body, 'base64').toString('utf8')
       : encoding === 'quoted-printable'
-        ? Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8')
+        ? Buffer.from(
+            body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+            'latin1',
+          ).toString('utf8')
         : body;
   return { subject: header('Subject'), text: text.replace(/\r\n/g, '\n') };
 }
@@ -204,10 +238,13 @@ describe('email notifications through a real SMTP server', () => {
     const sockets: Socket[] = [];
     const silent: TcpServer = createTcpServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      silent.close(() => resolve());
-    }));
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
     const { deps: d } = deps({}, 300);
     const started = performance.now();
     const [result] = await sendNotifications(notifications((silent.address() as AddressInfo).port), report(), REPORT_PATH, d);

@@ -13,9 +13,7 @@ describe('redaction of webhook URLs and secrets', () => {
 
   it('cuts every URL in a text to scheme and host, then hides the literal secrets left', () => {
     const url = 'https://hooks.slack.com/services/T0/B0/abc';
-    expect(redactText(`POST ${url} failed; path /services/T0/B0/abc; pass hunter2`, [...urlSecrets(url), 'hunter2'])).toBe(
-      'POST https://hooks.slack.com/… failed; path ***; pass ***',
-    );
+    expect(redactText(`POST ${url} failed; path /services/T0/B0/abc; pass hunter2`, [...urlSecrets(url), 'hunter2'])).toBe('POST https://hooks.slack.com/… failed; path ***; pass ***');
   });
 
   it('lists the path, its decoded form and a user-info password as secrets of a URL', () => {

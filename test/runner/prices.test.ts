@@ -35,7 +35,16 @@ const yahoo = new YahooSource(
   { fetch: () => Promise.reject(new Error('no request expected')), now: () => new Date(0), sleep: async () => undefined, log: () => undefined },
 );
 
-const quote = (price: number, splits: QuoteRow['splits'] = []): QuoteRow => ({ price, currency: 'USD', fifty_two_week_high: null, fifty_two_week_low: null, price_time: null, long_name: null, exchange_name: null, splits });
+const quote = (price: number, splits: QuoteRow['splits'] = []): QuoteRow => ({
+  price,
+  currency: 'USD',
+  fifty_two_week_high: null,
+  fifty_two_week_low: null,
+  price_time: null,
+  long_name: null,
+  exchange_name: null,
+  splits,
+});
 
 /** A fake provider answering from a table, recording what it was asked. */
 function fake(name: string, carriesSplits: boolean, answers: Record<string, PriceLookup>, asked: string[]): PriceProviderFactory {
@@ -53,7 +62,12 @@ describe('the price book asks the registered providers in order', () => {
   const split = { date: '2020-08-31', ratio: 4, source: 'yahoo' } as QuoteRow['splits'][number];
   const asked: string[] = [];
   const providers = [
-    fake('batched', false, { A: { kind: 'data', quote: quote(10), closes: [] }, L: { kind: 'failed', error: new SourceError('rate_limited', '429') }, F: { kind: 'failed', error: new SourceError('http_5xx', '503') } }, asked),
+    fake(
+      'batched',
+      false,
+      { A: { kind: 'data', quote: quote(10), closes: [] }, L: { kind: 'failed', error: new SourceError('rate_limited', '429') }, F: { kind: 'failed', error: new SourceError('http_5xx', '503') } },
+      asked,
+    ),
     fake('single', true, { A: { kind: 'data', quote: quote(11, [split]), closes: [] }, B: { kind: 'data', quote: quote(20), closes: [] }, F: { kind: 'data', quote: quote(30), closes: [] } }, asked),
   ];
   const book = new PriceBook(yahoo, { symbolsPerRequest: 20, now: () => new Date(0), latestCloseDates: new Map() }, providers);

@@ -66,10 +66,7 @@ describeWith('the installed units under a real systemd (systemd-nspawn)', missin
 
   /** Runs a command as the test user, with the environment of a login session (its user manager). */
   function asUser(command: string[], input?: string): Ran {
-    return inContainer(
-      ['runuser', '-u', USER, '--', 'env', `HOME=${HOME}`, `USER=${USER}`, `LOGNAME=${USER}`, `XDG_RUNTIME_DIR=/run/user/${uid}`, `PATH=${CLEAN_ENV.PATH}`, ...command],
-      input,
-    );
+    return inContainer(['runuser', '-u', USER, '--', 'env', `HOME=${HOME}`, `USER=${USER}`, `LOGNAME=${USER}`, `XDG_RUNTIME_DIR=/run/user/${uid}`, `PATH=${CLEAN_ENV.PATH}`, ...command], input);
   }
 
   function cli(args: string[]): Ran {
@@ -83,7 +80,13 @@ describeWith('the installed units under a real systemd (systemd-nspawn)', missin
 
   function unitProperties(unit: string, names: string[]): Record<string, string> {
     const result = asUser(['systemctl', '--user', 'show', unit, ...names.map((name) => `--property=${name}`)]);
-    return Object.fromEntries(result.stdout.trim().split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      result.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
   }
 
   function childrenOf(pid: number): number[] {
@@ -238,7 +241,11 @@ describeWith('the installed units under a real systemd (systemd-nspawn)', missin
   it('install --continuous replaces the timer; the service stops for good on a config error (exit 2), and status sees it', async () => {
     const install = cli(['schedule', 'install', '--continuous', '--config', `${DATA}/continuous.json`]);
     expect(install.status, install.stderr).toBe(0);
-    expect(asUser(['ls', UNIT_DIR]).stdout.split('\n').filter((name) => /\.(service|timer)$/.test(name))).toEqual(['batch-refresh-continuous.service']);
+    expect(
+      asUser(['ls', UNIT_DIR])
+        .stdout.split('\n')
+        .filter((name) => /\.(service|timer)$/.test(name)),
+    ).toEqual(['batch-refresh-continuous.service']);
     await waitFor(() => unitProperties('batch-refresh-continuous.service', ['ActiveState']).ActiveState === 'failed', 20_000, 'the continuous service to stop');
     expect(unitProperties('batch-refresh-continuous.service', ['ExecMainStatus', 'NRestarts'])).toEqual({ ExecMainStatus: '2', NRestarts: '0' });
     const status = JSON.parse(cli(['status', '--json', '--config', `${DATA}/batch_config.json`]).stdout) as { schedule: { source: string; continuous: unknown } };
@@ -248,7 +255,11 @@ describeWith('the installed units under a real systemd (systemd-nspawn)', missin
   it('schedule remove leaves no unit behind: no file, nothing loaded, no timer', () => {
     const remove = cli(['schedule', 'remove']);
     expect(remove.status, remove.stderr).toBe(0);
-    expect(asUser(['ls', UNIT_DIR]).stdout.split('\n').filter((name) => /\.(service|timer)$/.test(name))).toEqual([]);
+    expect(
+      asUser(['ls', UNIT_DIR])
+        .stdout.split('\n')
+        .filter((name) => /\.(service|timer)$/.test(name)),
+    ).toEqual([]);
     for (const unit of ['batch-refresh.timer', 'batch-refresh.service', 'batch-refresh-continuous.service']) {
       expect(unitProperties(unit, ['LoadState', 'ActiveState']), unit).toEqual({ LoadState: 'not-found', ActiveState: expect.stringMatching(/^(inactive|failed)$/) as unknown });
     }

@@ -55,7 +55,9 @@ describe('cron block', () => {
     const recorder = path.join(odd, 'fake node');
     writeFileSync(recorder, '#!/bin/sh\nprintf "%s\\n" "$PWD" "$@" > "$RECORD"\n');
     chmodSync(recorder, 0o755);
-    const block = renderCronBlock(target({ nodePath: recorder, binPath: path.join(odd, 'bin', 'batch-refresh'), installDir: odd, configPath: path.join(odd, 'my config.json'), logDirectory: path.join(odd, 'logs') }));
+    const block = renderCronBlock(
+      target({ nodePath: recorder, binPath: path.join(odd, 'bin', 'batch-refresh'), installDir: odd, configPath: path.join(odd, 'my config.json'), logDirectory: path.join(odd, 'logs') }),
+    );
     const command = jobLine(block).split(' ').slice(5).join(' ');
     expect(command).not.toMatch(/(^|[^\\])%/);
     const record = path.join(dir, 'argv');
@@ -71,7 +73,10 @@ describe('cron block', () => {
       const fakeNode = path.join(dir, 'fake node');
       writeFileSync(fakeNode, '#!/bin/sh\necho "night $NIGHT"\n');
       chmodSync(fakeNode, 0o755);
-      const command = jobLine(renderCronBlock(target({ nodePath: fakeNode, installDir: dir, logDirectory: logs, cronLogMaxBytes: maxBytes }))).split(' ').slice(5).join(' ');
+      const command = jobLine(renderCronBlock(target({ nodePath: fakeNode, installDir: dir, logDirectory: logs, cronLogMaxBytes: maxBytes })))
+        .split(' ')
+        .slice(5)
+        .join(' ');
       const result = spawnSync('/bin/sh', ['-c', command.replaceAll('\\%', '%')], { env: { PATH: '/usr/bin:/bin', NIGHT: String(nights++) }, encoding: 'utf8' });
       expect(result.status, result.stderr).toBe(0);
     }
@@ -203,7 +208,9 @@ describeWith('crontab -n', check.available ? null : check.why, () => {
 
   it('accepts a rendered block with awkward paths merged into an existing crontab', () => {
     const odd = `/home/jane/Jane's "100%" stocks`;
-    const block = renderCronBlock(target({ binPath: `${odd}/bin/batch-refresh`, installDir: odd, configPath: `${odd}/config/batch_config.json`, logDirectory: `${odd}/logs`, runTime: { hour: 23, minute: 59 } }));
+    const block = renderCronBlock(
+      target({ binPath: `${odd}/bin/batch-refresh`, installDir: odd, configPath: `${odd}/config/batch_config.json`, logDirectory: `${odd}/logs`, runTime: { hour: 23, minute: 59 } }),
+    );
     const edit = replaceCronBlock('MAILTO=""\n30 4 * * 1 /usr/bin/weekly\n', block);
     if (!edit.ok) throw new Error(edit.issue);
     expect(crontabN(edit.text)).toMatchObject({ status: 0 });

@@ -31,7 +31,10 @@ function directives(unit: string, section: string): [string, string][] {
   }
   return out;
 }
-const values = (unit: string, section: string, key: string): string[] => directives(unit, section).filter(([k]) => k === key).map(([, v]) => v);
+const values = (unit: string, section: string, key: string): string[] =>
+  directives(unit, section)
+    .filter(([k]) => k === key)
+    .map(([, v]) => v);
 
 describe('timer unit', () => {
   const timer = renderTimerUnit(target());
@@ -100,7 +103,10 @@ describe('nightly service unit', () => {
   });
 
   it('makes no claim in its comments about how long a run takes', () => {
-    const comments = service.split('\n').filter((line) => line.startsWith('#')).join('\n');
+    const comments = service
+      .split('\n')
+      .filter((line) => line.startsWith('#'))
+      .join('\n');
     expect(comments).not.toMatch(/\babout (an|a|one|\d+) (hour|minute)|\d+\s*(h|hours?|min|minutes?)\b(?! of| later)/i);
   });
 
@@ -171,9 +177,7 @@ describe('systemd quoting of paths', () => {
       }),
       { userNamespaces: true },
     );
-    expect(values(unit, 'Service', 'ExecStart')).toEqual([
-      '"/opt/my node/bin/node" "/home/jane/My Stocks/bin/batch-refresh" --config "/home/jane/My Stocks/config/batch config.json"',
-    ]);
+    expect(values(unit, 'Service', 'ExecStart')).toEqual(['"/opt/my node/bin/node" "/home/jane/My Stocks/bin/batch-refresh" --config "/home/jane/My Stocks/config/batch config.json"']);
     expect(values(unit, 'Service', 'ReadWritePaths')).toEqual(['"/home/jane/My Stocks/data" /var/tmp/reports']);
     // WorkingDirectory= takes the whole rest of the line: quotes would become part of the path.
     expect(values(unit, 'Service', 'WorkingDirectory')).toEqual(['/home/jane/My Stocks']);

@@ -208,7 +208,12 @@ describe('schedule install (systemd)', () => {
     const box = sandbox();
     expect(await box.run('install')).toBe(0);
     expect(await box.run('install', { continuous: true })).toBe(0);
-    expect(box.calls('systemctl').map((call) => call.args).slice(2)).toEqual([
+    expect(
+      box
+        .calls('systemctl')
+        .map((call) => call.args)
+        .slice(2),
+    ).toEqual([
       ['--user', 'disable', '--now', 'batch-refresh.timer'],
       ['--user', 'daemon-reload'],
       ['--user', 'enable', '--now', 'batch-refresh-continuous.service'],
@@ -239,7 +244,12 @@ describe('schedule remove and show (systemd)', () => {
     const box = sandbox();
     await box.run('install');
     expect(await box.run('remove')).toBe(0);
-    expect(box.calls('systemctl').map((call) => call.args).slice(2)).toEqual([
+    expect(
+      box
+        .calls('systemctl')
+        .map((call) => call.args)
+        .slice(2),
+    ).toEqual([
       ['--user', 'disable', '--now', 'batch-refresh.timer'],
       ['--user', 'daemon-reload'],
     ]);
@@ -344,7 +354,11 @@ describe('registerScheduleCommand', () => {
 
   /** A program shaped like main.ts's: a global --config (env BATCH_REFRESH_CONFIG), positional options, exitOverride. */
   function program(): Command {
-    const root = new Command().name('batch-refresh').enablePositionalOptions().exitOverride().configureOutput({ writeErr: () => undefined });
+    const root = new Command()
+      .name('batch-refresh')
+      .enablePositionalOptions()
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined });
     root.addOption(new Option('--config <file>', 'JSON config file').env('BATCH_REFRESH_CONFIG').default('config/batch_config.json'));
     root.option('--continuous', "the program's own flag, which must not swallow the subcommand's");
     registerScheduleCommand(root);
@@ -369,7 +383,7 @@ describe('registerScheduleCommand', () => {
     expect(written.join('')).toContain(`--config ${box.config} >> `);
   });
 
-  it('takes --continuous after `schedule` as the subcommand\'s flag', async () => {
+  it("takes --continuous after `schedule` as the subcommand's flag", async () => {
     const box = sandbox();
     vi.stubEnv('PATH', box.env.PATH ?? '');
     vi.stubEnv('STUB_LOG', box.env.STUB_LOG ?? '');

@@ -18,7 +18,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tempDir = tempDirs();
 const SCRIPT = path.join(ROOT, 'setup_scheduler.sh');
 
-function setup(options: { systemd: boolean; scheduling?: Record<string, string> }): { dir: string; config: string; run: (args: string[], input?: string) => { status: number | null; argv: string[] | null; stderr: string } } {
+function setup(options: { systemd: boolean; scheduling?: Record<string, string> }): {
+  dir: string;
+  config: string;
+  run: (args: string[], input?: string) => { status: number | null; argv: string[] | null; stderr: string };
+} {
   const dir = tempDir('schedule-setup-');
   mkdirSync(path.join(dir, 'bin'));
   mkdirSync(path.join(dir, 'config'));
@@ -81,7 +85,6 @@ describe('setup_scheduler.sh', () => {
   it('rejects an unknown argument with exit 2', () => {
     expect(setup({ systemd: true }).run(['--bogus']).status).toBe(2);
   });
-
 });
 
 describeWith('shellcheck', missingProgram('shellcheck'), () => {

@@ -50,7 +50,10 @@ function copyShippedUnits(dir: string): string[] {
 function realTarget(dir: string, install: InstallPaths): ScheduleTarget {
   const configPath = path.join(dir, 'config', 'batch_config.json');
   mkdirSync(path.dirname(configPath), { recursive: true });
-  writeFileSync(configPath, JSON.stringify({ database: { path: '../data/stocks.db', backup_directory: '../backups' }, logging: { log_directory: '../logs' }, reporting: { summary_directory: '../reports' } }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({ database: { path: '../data/stocks.db', backup_directory: '../backups' }, logging: { log_directory: '../logs' }, reporting: { summary_directory: '../reports' } }),
+  );
   const loaded = loadConfig(configPath);
   if (!loaded.ok) throw new Error(loaded.issues.join('\n'));
   const built = buildScheduleTarget(loaded.config, {}, install);

@@ -90,7 +90,20 @@ describe('modes of the files and folders a run creates', () => {
     const entries = walk(dir).filter((entry) => entry.path !== config);
     const names = entries.map((entry) => path.relative(dir, entry.path));
     // The test looks at what it means to: each kind of file is there.
-    expect(names).toEqual(expect.arrayContaining(['data', 'data/stocks.db', 'data/stocks.db.lock', 'data/backups', 'reports', 'logs', 'logs/batch_refresh.log', 'logs/batch_refresh.log.txt', 'metrics', 'metrics/batch_refresh.prom']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'data',
+        'data/stocks.db',
+        'data/stocks.db.lock',
+        'data/backups',
+        'reports',
+        'logs',
+        'logs/batch_refresh.log',
+        'logs/batch_refresh.log.txt',
+        'metrics',
+        'metrics/batch_refresh.prom',
+      ]),
+    );
     expect(names.filter((name) => /^data\/backups\/stocks_backup_\d{8}_\d{6}(_\d+)?\.db$/.test(name))).toHaveLength(1);
     expect(names.filter((name) => /^reports\/batch_summary_.*\.json$/.test(name))).toHaveLength(2);
     // A rotated log (rotating-file-stream names it like 20261125-0200-01-batch_refresh.log).

@@ -35,8 +35,7 @@ function analyse(files: string[], virtual: Record<string, string> = {}): Analysi
   const options = { ...config.options, noEmit: true };
   const host = ts.createCompilerHost(options);
   const [getSourceFile, fileExists, readFile] = [host.getSourceFile.bind(host), host.fileExists.bind(host), host.readFile.bind(host)];
-  host.getSourceFile = (name, language, ...rest) =>
-    virtual[name] !== undefined ? ts.createSourceFile(name, virtual[name], language, true) : getSourceFile(name, language, ...rest);
+  host.getSourceFile = (name, language, ...rest) => (virtual[name] !== undefined ? ts.createSourceFile(name, virtual[name], language, true) : getSourceFile(name, language, ...rest));
   host.fileExists = (name) => virtual[name] !== undefined || fileExists(name);
   host.readFile = (name) => virtual[name] ?? readFile(name);
   const roots = [...files, ...Object.keys(virtual)];

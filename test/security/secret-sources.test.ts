@@ -66,7 +66,17 @@ function emailWith(port: number, password: Partial<Config['notifications']['emai
   return {
     enabled: true,
     webhooks: [],
-    email: { enabled: true, smtp_server: '127.0.0.1', smtp_port: port, from_address: 'batch@example.com', to_addresses: ['ops@example.com'], on_error_only: false, use_tls: false, username: 'batch', ...password },
+    email: {
+      enabled: true,
+      smtp_server: '127.0.0.1',
+      smtp_port: port,
+      from_address: 'batch@example.com',
+      to_addresses: ['ops@example.com'],
+      on_error_only: false,
+      use_tls: false,
+      username: 'batch',
+      ...password,
+    },
   };
 }
 
@@ -80,10 +90,13 @@ async function startReceiver() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths };
 }
 
@@ -108,7 +121,14 @@ describe('notifications.email.password_file', () => {
 
   it.each([
     ['a missing file', (dir: string) => path.join(dir, 'absent'), 'does not exist'],
-    ['an empty file', (dir: string) => { writeFileSync(path.join(dir, 'empty'), '\n'); return path.join(dir, 'empty'); }, 'is empty'],
+    [
+      'an empty file',
+      (dir: string) => {
+        writeFileSync(path.join(dir, 'empty'), '\n');
+        return path.join(dir, 'empty');
+      },
+      'is empty',
+    ],
     ['a folder', (dir: string) => dir, 'is a folder, not a file'],
   ])('with %s: not sent, the log names the path and the key, the run goes on', async (_name, make, why) => {
     const smtp = await startSmtp();
@@ -143,7 +163,14 @@ describe('notifications.webhooks[].url_env and url_file', () => {
     const file = secretFile(`${receiver.base}/file/${TOKEN}?sig=${TOKEN}\n`);
     const { deps: d, lines } = deps({ HOOK_URL: `${receiver.base}/env/${TOKEN}` });
     const results = await sendNotifications(
-      { enabled: true, email: NO_EMAIL, webhooks: [{ url_env: 'HOOK_URL', format: 'json', on_error_only: false }, { url_file: file, format: 'slack', on_error_only: false }] },
+      {
+        enabled: true,
+        email: NO_EMAIL,
+        webhooks: [
+          { url_env: 'HOOK_URL', format: 'json', on_error_only: false },
+          { url_file: file, format: 'slack', on_error_only: false },
+        ],
+      },
       failedRun,
       REPORT_PATH,
       d,

@@ -136,8 +136,15 @@ describe('secrets never leak from a run with failing notifications', () => {
       notifications: {
         enabled: true,
         email: {
-          enabled: true, smtp_server: '127.0.0.1', smtp_port: smtpPort, use_tls: false, from_address: 'batch@example.com', to_addresses: ['ops@example.com'],
-          on_error_only: true, username: 'batch', ...(password === 'env' ? { password_env: 'TEST_SMTP_PASSWORD' } : { password_file: 'secrets/smtp_password' }),
+          enabled: true,
+          smtp_server: '127.0.0.1',
+          smtp_port: smtpPort,
+          use_tls: false,
+          from_address: 'batch@example.com',
+          to_addresses: ['ops@example.com'],
+          on_error_only: true,
+          username: 'batch',
+          ...(password === 'env' ? { password_env: 'TEST_SMTP_PASSWORD' } : { password_file: 'secrets/smtp_password' }),
         },
         webhooks: [
           { url: `${receiverBase}/hooks/T000/${SECRETS.tokenConfig}`, format: 'slack', on_error_only: true },
@@ -159,11 +166,7 @@ describe('secrets never leak from a run with failing notifications', () => {
     expect((JSON.parse(status.stdout) as StatusReport).last_run).toMatchObject({ status: 'completed', failed: 1 });
 
     // Every secret was really read and used, so its absence below means something.
-    expect(hookPaths.sort()).toEqual([
-      `/fail/env?token=${SECRETS.tokenEnv}`,
-      `/file/${SECRETS.tokenFilePath}?sig=${SECRETS.tokenFileQuery}`,
-      `/hooks/T000/${SECRETS.tokenConfig}`,
-    ]);
+    expect(hookPaths.sort()).toEqual([`/fail/env?token=${SECRETS.tokenEnv}`, `/file/${SECRETS.tokenFilePath}?sig=${SECRETS.tokenFileQuery}`, `/hooks/T000/${SECRETS.tokenConfig}`]);
     if (smtpUp) expect(logins).toEqual([{ user: 'batch', pass: expectedPassword }]);
     expect(mails).toBe(smtpAccepts ? 1 : 0);
 
@@ -182,13 +185,12 @@ describe('secrets never leak from a run with failing notifications', () => {
     expect(written.map((entry) => path.relative(dir, entry.file))).toEqual(
       expect.arrayContaining(['stocks.db', 'logs/batch_refresh.log', 'metrics/batch_refresh.prom', expect.stringMatching(/^reports\/batch_summary_\d{8}_\d{6}\.json$/)]),
     );
-    const outputs = [
-      { file: 'stdout (--json report)', text: run.stdout },
-      { file: 'stderr', text: run.stderr },
-      { file: 'status --json', text: status.stdout + status.stderr },
-      ...written,
-    ];
-    const leaks = outputs.flatMap(({ file, text }) => Object.entries(SECRETS).filter(([, secret]) => text.includes(secret)).map(([name]) => `${name} in ${file}`));
+    const outputs = [{ file: 'stdout (--json report)', text: run.stdout }, { file: 'stderr', text: run.stderr }, { file: 'status --json', text: status.stdout + status.stderr }, ...written];
+    const leaks = outputs.flatMap(({ file, text }) =>
+      Object.entries(SECRETS)
+        .filter(([, secret]) => text.includes(secret))
+        .map(([name]) => `${name} in ${file}`),
+    );
     expect(leaks).toEqual([]);
   });
 });

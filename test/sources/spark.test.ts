@@ -58,7 +58,11 @@ describe('YahooSource.fetchSpark against the stand-in', () => {
   it('serves the last 5, 22 and 252 points for 5d, 1mo and 1y, with the close before them as chartPreviousClose', async () => {
     const yahoo = makeYahoo();
     const history = syntheticSparkHistory(0);
-    for (const [range, points] of [['5d', 5], ['1mo', 22], ['1y', 252]] as const) {
+    for (const [range, points] of [
+      ['5d', 5],
+      ['1mo', 22],
+      ['1y', 252],
+    ] as const) {
       const entry = (await sparkJson(yahoo, symbols(1), range))[symbols(1)[0] as string];
       expect(entry?.timestamp).toEqual(history.timestamp.slice(-points));
       expect(entry?.close).toEqual(history.close.slice(-points));

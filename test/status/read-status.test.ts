@@ -64,11 +64,48 @@ function textfileLastSuccess(runs: Run[], minSuccessRate: number): number | null
 
 describe('last_success: the success rules', () => {
   const cases: [string, Run[], number | null][] = [
-    ['a completed run with no successful stock (every one skipped) is not a success', [{ status: 'completed', successful: 95, failed: 5 }, { status: 'completed', successful: 0, failed: 0 }], 1],
-    ['a completed run below min_success_rate is not a success', [{ status: 'completed', successful: 95, failed: 5 }, { status: 'completed', successful: 50, failed: 50 }], 1],
-    ['aborted and interrupted runs are not', [{ status: 'completed', successful: 90, failed: 10 }, { status: 'aborted', successful: 99, failed: 0 }, { status: 'interrupted', successful: 99, failed: 0 }], 1],
-    ['the newest run that meets them is', [{ status: 'completed', successful: 95, failed: 5 }, { status: 'completed', successful: 90, failed: 10 }, { status: 'completed', successful: 0, failed: 3 }], 2],
-    ['none when no run ever met them', [{ status: 'completed', successful: 0, failed: 0 }, { status: 'aborted', successful: 0, failed: 0 }], null],
+    [
+      'a completed run with no successful stock (every one skipped) is not a success',
+      [
+        { status: 'completed', successful: 95, failed: 5 },
+        { status: 'completed', successful: 0, failed: 0 },
+      ],
+      1,
+    ],
+    [
+      'a completed run below min_success_rate is not a success',
+      [
+        { status: 'completed', successful: 95, failed: 5 },
+        { status: 'completed', successful: 50, failed: 50 },
+      ],
+      1,
+    ],
+    [
+      'aborted and interrupted runs are not',
+      [
+        { status: 'completed', successful: 90, failed: 10 },
+        { status: 'aborted', successful: 99, failed: 0 },
+        { status: 'interrupted', successful: 99, failed: 0 },
+      ],
+      1,
+    ],
+    [
+      'the newest run that meets them is',
+      [
+        { status: 'completed', successful: 95, failed: 5 },
+        { status: 'completed', successful: 90, failed: 10 },
+        { status: 'completed', successful: 0, failed: 3 },
+      ],
+      2,
+    ],
+    [
+      'none when no run ever met them',
+      [
+        { status: 'completed', successful: 0, failed: 0 },
+        { status: 'aborted', successful: 0, failed: 0 },
+      ],
+      null,
+    ],
   ];
 
   it.each(cases)('%s; status and the metrics textfile name the same run', async (_label, runs, expected) => {
@@ -79,14 +116,25 @@ describe('last_success: the success rules', () => {
   });
 
   it("holds runs to the config's error_handling.min_success_rate", async () => {
-    const runs: Run[] = [{ status: 'completed', successful: 95, failed: 5 }, { status: 'completed', successful: 60, failed: 40 }];
+    const runs: Run[] = [
+      { status: 'completed', successful: 95, failed: 5 },
+      { status: 'completed', successful: 60, failed: 40 },
+    ];
     expect((await readStatus(databaseWith(runs), deps)).last_success?.id).toBe(1);
     expect((await readStatus(databaseWith(runs, { error_handling: { min_success_rate: 0.5 } }), deps)).last_success?.id).toBe(2);
     expect(textfileLastSuccess(runs, 0.5)).toBe(2);
   });
 
   it('the text names the last success when it is not the last run', async () => {
-    const text = renderStatus(await readStatus(databaseWith([{ status: 'completed', successful: 95, failed: 5 }, { status: 'completed', successful: 0, failed: 0 }]), deps));
+    const text = renderStatus(
+      await readStatus(
+        databaseWith([
+          { status: 'completed', successful: 95, failed: 5 },
+          { status: 'completed', successful: 0, failed: 0 },
+        ]),
+        deps,
+      ),
+    );
     expect(text).toMatch(/^last run: #2 completed/m);
     expect(text).toMatch(/^last success: #1 completed/m);
   });

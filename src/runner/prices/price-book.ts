@@ -6,10 +6,7 @@ import { PRICE_PROVIDERS } from './index.js';
 import type { PriceLookup, PriceProvider, PriceProviderFactory } from './provider.js';
 
 /** What the price providers gave for one symbol: the price, and the daily closes to add to price_history. */
-export type PriceAnswer =
-  | { kind: 'data'; quote: QuoteRow; closes: DailyClose[] }
-  | { kind: 'no_data'; reason: string }
-  | { kind: 'error'; error: SourceError };
+export type PriceAnswer = { kind: 'data'; quote: QuoteRow; closes: DailyClose[] } | { kind: 'no_data'; reason: string } | { kind: 'error'; error: SourceError };
 
 export interface PriceBookOptions {
   symbolsPerRequest: number;

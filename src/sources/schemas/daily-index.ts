@@ -56,5 +56,7 @@ function indexLines(text: string): Record<string, unknown> {
 
 /** An EDGAR index file, as its filing lines in file order. */
 export const DAILY_INDEX = textKind('daily index', 'latin1', indexLines, INDEX, (records): IndexLine[] =>
-  Object.entries(records).flatMap(([key, line]) => (key === 'header' || typeof line === 'string' ? [] : [{ cik: line.cik, company: line.company, form: line.form, filed: line.filed, file: line.file }])),
+  Object.entries(records).flatMap(([key, line]) =>
+    key === 'header' || typeof line === 'string' ? [] : [{ cik: line.cik, company: line.company, form: line.form, filed: line.filed, file: line.file }],
+  ),
 );

@@ -17,24 +17,22 @@ const COLUMNS: Record<string, z.ZodType> = {
   exchange: z.string().nullable(),
 };
 
-const TICKER_FILE_SCHEMA = z
-  .looseObject({ fields: z.array(z.string()), data: z.array(z.array(cell)) })
-  .superRefine((file, context) => {
-    if (!file.fields.includes('ticker') || !file.fields.includes('cik')) {
-      context.addIssue({ code: 'custom', path: ['fields'], message: 'names no "ticker"/"cik" column' });
-      return;
-    }
-    const checks = file.fields.map((field) => COLUMNS[field]);
-    file.data.forEach((row, index) => {
-      checks.forEach((check, column) => {
-        const result = check?.safeParse(row[column]);
-        if (result?.success === false) {
-          const [issue] = result.error.issues;
-          context.addIssue({ code: 'custom', path: ['data', index, column], message: `${String(file.fields[column])}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'unexpected'}` });
-        }
-      });
+const TICKER_FILE_SCHEMA = z.looseObject({ fields: z.array(z.string()), data: z.array(z.array(cell)) }).superRefine((file, context) => {
+  if (!file.fields.includes('ticker') || !file.fields.includes('cik')) {
+    context.addIssue({ code: 'custom', path: ['fields'], message: 'names no "ticker"/"cik" column' });
+    return;
+  }
+  const checks = file.fields.map((field) => COLUMNS[field]);
+  file.data.forEach((row, index) => {
+    checks.forEach((check, column) => {
+      const result = check?.safeParse(row[column]);
+      if (result?.success === false) {
+        const [issue] = result.error.issues;
+        context.addIssue({ code: 'custom', path: ['data', index, column], message: `${String(file.fields[column])}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'unexpected'}` });
+      }
     });
   });
+});
 
 /** One row of the ticker file by column name; a column the file lacks is null. */
 export interface TickerRow {
