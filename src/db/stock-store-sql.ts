@@ -1,3 +1,4 @@
+import { METRIC_COLUMNS } from '../extract/lynch-metrics.js';
 import type { EarningsRow } from '../extract/types.js';
 
 /*
@@ -28,9 +29,6 @@ export const EARNINGS_COLUMNS = [
 const HISTORY_KEPT_DAYS = 400;
 /** The 52-week range is taken over this many days ending at the newest close. */
 const RANGE_WINDOW_DAYS = 365;
-
-/** stock_metrics columns computed by computeLynchMetrics. */
-const METRIC_COLUMNS = ['market_cap', 'pe_ratio', 'ttm_eps', 'eps_growth_rate', 'peg_ratio', 'dividend_yield', 'debt_to_equity', 'lynch_category'] as const;
 
 export const UPSERT_STOCK = `
       INSERT INTO stocks (symbol, cik, name, exchange, sic, industry, fiscal_year_end, last_filing_accession,

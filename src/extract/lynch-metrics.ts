@@ -67,16 +67,28 @@ export interface LynchInput {
 export type LynchCategory = 'slow_grower' | 'stalwart' | 'fast_grower' | 'turnaround' | 'cyclical';
 
 /** The metrics; see the file comment for each formula. Percentages are in % (4.5 means 4.5 %). */
-export interface LynchMetrics {
-  market_cap: number | null;
-  pe_ratio: number | null;
-  ttm_eps: number | null;
-  eps_growth_rate: number | null;
-  peg_ratio: number | null;
-  dividend_yield: number | null;
-  debt_to_equity: number | null;
-  lynch_category: LynchCategory | null;
-}
+export type LynchMetrics = { [K in MetricName]: K extends 'lynch_category' ? LynchCategory | null : number | null };
+
+/**
+ * Every metric, declared once: its `stock_metrics` column, unit, inputs and formula. The store's
+ * columns are these (db/stock-store-sql.ts), `computeLynchMetrics` returns exactly these keys, and
+ * README.md ("Lynch metrics") states each formula as written here (a test holds all three to it).
+ */
+export const METRICS = [
+  { name: 'market_cap', unit: 'currency of the price', inputs: ['price', 'shares_outstanding'], formula: '`market_cap` = price × shares outstanding' },
+  { name: 'ttm_eps', unit: 'currency per share', inputs: ['earnings_history (quarters, FY)'], formula: '`ttm_eps` = the sum of the last four quarters when they are consecutive' },
+  { name: 'pe_ratio', unit: 'ratio', inputs: ['price', 'ttm_eps'], formula: '`pe_ratio` = price ÷ ttm_eps' },
+  { name: 'eps_growth_rate', unit: '% a year', inputs: ['earnings_history (FY)'], formula: '`eps_growth_rate` (% a year) = ((EPS_last ÷ EPS_first)^(1/n) − 1) × 100' },
+  { name: 'peg_ratio', unit: 'ratio', inputs: ['pe_ratio', 'eps_growth_rate'], formula: '`peg_ratio` = pe_ratio ÷ eps_growth_rate' },
+  { name: 'dividend_yield', unit: '%', inputs: ['price', 'earnings_history (dividends per share)'], formula: "`dividend_yield` (%) = the last fiscal year's dividends per share" },
+  { name: 'debt_to_equity', unit: 'ratio', inputs: ['earnings_history (balance sheet)'], formula: "`debt_to_equity` = total liabilities ÷ stockholders' equity" },
+  { name: 'lynch_category', unit: 'category', inputs: ['earnings_history (FY)'], formula: '`lynch_category` (Peter Lynch, *One Up on Wall Street*)' },
+] as const satisfies readonly { name: string; unit: string; inputs: readonly string[]; formula: string }[];
+
+export type MetricName = (typeof METRICS)[number]['name'];
+
+/** The `stock_metrics` columns the metrics fill, in declaration order. */
+export const METRIC_COLUMNS: readonly MetricName[] = METRICS.map((metric) => metric.name);
 
 const DAY_MS = 86_400_000;
 const QUARTER_GAP_MIN_DAYS = 80;
