@@ -1,8 +1,7 @@
 import type { Statement } from 'better-sqlite3';
-import { computeLynchMetrics } from '../extract/lynch-metrics.js';
 import type { FilingSection } from '../extract/filing-sections.js';
 import type { DailyClose } from '../extract/spark.js';
-import { applySplits } from '../extract/split-adjust.js';
+import { metricsRow, readjustedEarnings, splitShiftOfCloses } from '../extract/stock-rows.js';
 import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SplitEvent } from '../extract/types.js';
 import type { Validators } from '../sources/source-client.js';
 import type { Db } from './open-database.js';
@@ -187,62 +186,32 @@ export class StockStore {
     if (update.quote !== undefined || update.earnings !== undefined || readjusted) this.writeMetrics(update, now);
   }
 
-  /**
-   * The factor by which Yahoo's closes moved against the stored ones on the first date both have
-   * (new ÷ stored), when it is a split's and not a day's correction: outside 0.8–1.25 (the
-   * smallest split, 3:2, moves closes by 1.5). Null otherwise, or without a common date.
-   */
+  /** The split factor by which Yahoo's closes moved against the stored ones (splitShiftOfCloses), or null. */
   closeShift(symbol: string, closes: readonly DailyClose[]): number | null {
-    for (const { date, close } of closes) {
-      const stored = this.selectCloseOn.get(symbol, date) as { close: number } | undefined;
-      if (stored === undefined) continue;
-      const ratio = close / stored.close;
-      return Number.isFinite(ratio) && ratio > 0 && (ratio < 0.8 || ratio > 1.25) ? ratio : null;
-    }
-    return null;
+    return splitShiftOfCloses(closes, (date) => (this.selectCloseOn.get(symbol, date) as { close: number } | undefined)?.close);
   }
 
-  /**
-   * Puts the stored earnings on the share basis of `splits`, from their as-filed columns (what
-   * applySplits reads), as storing them with these splits would have. True when a row changed.
-   */
+  /** Puts the stored earnings on the share basis of `splits` (readjustedEarnings). True when a row changed. */
   private readjustEarnings(symbol: string, splits: SplitEvent[], now: string): boolean {
-    const stored = this.selectEarnings.all(symbol) as EarningsRow[];
-    let changed = false;
-    applySplits(stored, splits).forEach((row, index) => {
-      const before = stored[index];
-      if (before?.eps_diluted_adjusted === row.eps_diluted_adjusted && before.dividends_per_share === row.dividends_per_share) return;
-      const { fiscal_year, period, eps_diluted_adjusted, dividends_per_share } = row;
+    const changed = readjustedEarnings(this.selectEarnings.all(symbol) as EarningsRow[], splits);
+    for (const { fiscal_year, period, eps_diluted_adjusted, dividends_per_share } of changed) {
       this.updateAdjusted.run({ symbol, fiscal_year, period, eps_diluted_adjusted, dividends_per_share, now });
-      changed = true;
-    });
-    return changed;
+    }
+    return changed.length > 0;
   }
 
-  /**
-   * Metrics from what is stored after this update: a night that fetched only the price still gets
-   * a P/E from the stored earnings, and one that fetched only earnings keeps the stored price.
-   */
+  /** The stock_metrics row (metricsRow) from what is stored after this update. */
   private writeMetrics(update: StockUpdate, now: string): void {
     const stored = this.selectMetricInputs.get(update.symbol) as { shares_outstanding: number | null; price: number | null } | undefined;
-    const price = update.quote?.price ?? stored?.price ?? null;
-    const earnings = this.selectEarnings.all(update.symbol) as EarningsRow[];
-    const metrics = computeLynchMetrics({ price, sharesOutstanding: stored?.shares_outstanding ?? null, earnings });
-    const quote = update.quote;
-    // Closing highs and lows from price_history, not intraday ones like the chart meta's: spark
-    // has no range, and one kind of value for every stock beats a mix. The meta's range serves
-    // a stock whose price came from the chart endpoint.
-    // A quote without closes (the chart endpoint's) keeps its own range: the stored closes may have stopped.
-    const range = quote === undefined || (update.closes?.length ?? 0) === 0 ? undefined : (this.selectCloseRange.get({ symbol: update.symbol }) as { high: number | null; low: number | null });
-    this.upsertMetrics.run({
-      symbol: update.symbol,
-      price: quote?.price ?? null,
-      fifty_two_week_high: range?.high ?? quote?.fifty_two_week_high ?? null,
-      fifty_two_week_low: range?.low ?? quote?.fifty_two_week_low ?? null,
-      currency: quote?.currency ?? null,
-      price_time: quote?.price_time ?? null,
-      ...metrics,
-      now,
+    const withCloses = (update.closes?.length ?? 0) > 0;
+    const row = metricsRow({
+      quote: update.quote,
+      withCloses,
+      storedPrice: stored?.price ?? null,
+      sharesOutstanding: stored?.shares_outstanding ?? null,
+      earnings: this.selectEarnings.all(update.symbol) as EarningsRow[],
+      closeRange: update.quote !== undefined && withCloses ? (this.selectCloseRange.get({ symbol: update.symbol }) as { high: number | null; low: number | null }) : undefined,
     });
+    this.upsertMetrics.run({ symbol: update.symbol, ...row, now });
   }
 }
