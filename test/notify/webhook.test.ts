@@ -13,32 +13,13 @@ const REPORT_PATH = '/var/lib/batch-refresh/reports/batch_summary_20261125_02000
 
 function report(overrides: Partial<SummaryReport> = {}): SummaryReport {
   return sampleReport({
-    start_time: '2026-11-25T02:00:03.120-05:00',
-    end_time: '2026-11-25T03:02:06.620-05:00',
-    duration_seconds: 3723.5,
-    total_stocks: 100,
     successful: 97,
     failed: 3,
-    skipped: 0,
     success_rate: '97.00%',
     failed_symbols: ['AAA', 'BBB', 'C&<D>'],
     error_types: { timeout: 2, http_5xx: 1 },
-    status: 'completed',
     unchanged: 10,
-    not_started: 0,
-    error_message: null,
-    time_budget_exhausted: false,
-    failures: [],
-    skipped_symbols: [],
-    retried_symbols: [],
     requests: { sec: 300, yahoo: 5 },
-    retries: {},
-    bytes_downloaded: {},
-    universe_size: 100,
-    backup: null,
-    database: 'stocks.db',
-    config: 'batch_config.json',
-    exit_code: 0,
     ...overrides,
   });
 }

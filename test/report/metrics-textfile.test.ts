@@ -13,32 +13,17 @@ const MIN_RATE = 0.9;
 
 function report(overrides: Partial<SummaryReport> = {}): SummaryReport {
   return sampleReport({
-    start_time: '2026-11-25T02:00:03.120-05:00',
     end_time: '2026-11-25T02:02:06.620-05:00',
     duration_seconds: 123.5,
-    total_stocks: 100,
     successful: 90,
     failed: 3,
     skipped: 2,
     success_rate: '96.77%',
     failed_symbols: ['AAA', 'BBB', 'CCC'],
     error_types: { timeout: 2, http_5xx: 1 },
-    status: 'completed',
     unchanged: 40,
     not_started: 5,
-    error_message: null,
-    time_budget_exhausted: false,
-    failures: [],
-    skipped_symbols: [],
-    retried_symbols: [],
     requests: { yahoo: 5, sec: 300 },
-    retries: {},
-    bytes_downloaded: {},
-    universe_size: 100,
-    backup: null,
-    database: 'stocks.db',
-    config: 'batch_config.json',
-    exit_code: 0,
     ...overrides,
   });
 }
