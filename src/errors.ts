@@ -45,11 +45,12 @@ export const ERROR_TYPES = {
   http_5xx: 'the service answered 5xx',
   rate_limited: 'HTTP 429 after the retries, or the run stopped while the source was paused by one',
   http_4xx: 'a 4xx other than 403, 404 (a definite "no data") and 429',
-  forbidden: 'HTTP 403; from SEC it means the User-Agent is refused, and the run aborts',
+  forbidden: "HTTP 403: from SEC on the run's first request, the User-Agent is refused (the run aborts); from Yahoo, a block",
   invalid_json: 'a body that is not JSON: an HTML or XML error page, or a truncated body',
   malformed: 'a body that is JSON but fails its schema: the service changed or broke its answer',
   body_too_large: 'a body over max_body_mb',
-  unexpected_response: 'an answer that cannot be used: data the extraction rejects, a resume the server refused',
+  unexpected_response: 'an answer that cannot be used: data the extraction rejects, a resume the server refused, an empty price batch',
+  source_unavailable: "the source's circuit is open: source-wide trouble (a block, 429s, connection failures) stopped its requests",
   storage: "the stock's transaction could not be written (a full or failing disk aborts the run instead)",
   internal: 'a bug in the extraction, or the retry pass stopped before the stock',
 } as const;
@@ -146,7 +147,7 @@ export class SourceError extends BatchRefreshError {
   constructor(
     readonly type: ErrorType,
     message: string,
-    readonly details: { status?: number; retryAfterMs?: number; fatal?: boolean } = {},
+    readonly details: { status?: number; retryAfterMs?: number; fatal?: boolean; /** The start of an error page (a 403's), to tell a rate block from a refusal. */ page?: string } = {},
   ) {
     super(message);
     this.transient = TRANSIENT_ERROR_TYPES.has(type);

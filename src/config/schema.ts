@@ -144,6 +144,15 @@ const rateLimitingSchema = z.object({
     .default(9)
     .describe('Ceiling on SEC requests per second across all workers (SEC allows 10)'),
   yfinance_delay_seconds: positiveSeconds.max(60).default(0.5).describe('Minimum spacing of Yahoo requests across all workers'),
+  // SEC lifts its rate block once the rate has stayed under 10/s for 10 minutes.
+  edgar_block_cooldown_seconds: positiveSeconds
+    .max(86_400)
+    .default(600)
+    .describe("How long every SEC request waits after SEC's rate block (HTTP 403 with its block page, or any 403 once SEC answered this run); a second block halves the rate, a third aborts"),
+  circuit_cooldown_seconds: positiveSeconds
+    .max(86_400)
+    .default(600)
+    .describe("How long a source's open circuit (a Yahoo block, 429s in a row, connections failing in a row, a soft block) stops its requests before one probe tries again"),
 });
 
 const logLevel = z

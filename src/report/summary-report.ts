@@ -2,6 +2,8 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } f
 import path from 'node:path';
 import type { ErrorType } from '../errors.js';
 import type { SourceStats } from '../sources/source-client.js';
+import type { SourceHealthFigures } from '../sources/source-health.js';
+import type { PriceCounts } from '../runner/run-control.js';
 import type { BulkFigures } from '../runner/bulk-archives.js';
 import type { Outcome } from '../runner/outcome.js';
 
@@ -36,6 +38,8 @@ export interface SummaryReport {
   bytes_downloaded: Record<string, number>;
   /** Conditional requests answered "not modified" (304), per source. */
   not_modified: Record<string, number>;
+  /** How each source did (README, "Summary reports"): `sources.sec`, `sources.yahoo`; the price counts under the price source. */
+  sources: Record<string, SourceSection>;
   universe_size: number;
   /** How an incremental night found the companies that filed: `full-refresh` (force_refresh), `daily-index`, or `per-company`. */
   change_detection: 'full-refresh' | 'daily-index' | 'per-company';
@@ -51,6 +55,14 @@ export interface SummaryReport {
   database: string;
   config: string;
   exit_code: number;
+}
+
+/** One source's part of the report: its requests, its state and trouble, and for Yahoo the night's prices. */
+export type SourceSection = { requests: number } & SourceHealthFigures & Partial<PriceCounts>;
+
+/** The `sources` section: every source's requests and health; the price counts go under `yahoo`. */
+export function sourcesSection(stats: Record<string, SourceStats>, health: Record<string, SourceHealthFigures>, prices: PriceCounts | null): Record<string, SourceSection> {
+  return Object.fromEntries(Object.entries(health).map(([name, figures]) => [name, { requests: stats[name]?.requests ?? 0, ...figures, ...(name === 'yahoo' && prices !== null ? prices : {}) }]));
 }
 
 /** `failed_symbols`, `error_types` and `failures` from the outcomes. */

@@ -5,7 +5,8 @@ import { finishSyncRun } from '../db/sync-runs.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { sendNotifications } from '../notify/notify.js';
 import { writeMetricsTextfile } from '../report/metrics-textfile.js';
-import { formatRate, sourceFigures, summarizeFailures, writeReport, type SummaryReport } from '../report/summary-report.js';
+import { formatRate, sourceFigures, sourcesSection, summarizeFailures, writeReport, type SummaryReport } from '../report/summary-report.js';
+import type { SourceHealthFigures } from '../sources/source-health.js';
 import type { SourceStats } from '../sources/source-client.js';
 import { formatLocalIso } from '../util/time.js';
 import type { ChangeDetection } from './changes.js';
@@ -31,6 +32,8 @@ export interface FinishInput {
   plan: RefreshPlan;
   result: RefreshResult;
   stats: Record<string, SourceStats>;
+  /** Each source's state and trouble (SourceClient.healthFigures). */
+  health: Record<string, SourceHealthFigures>;
   backup: BackupResult | null;
   detection: ChangeDetection | null;
   /** Set when the night rebuilt from the bulk archives. */
@@ -84,6 +87,7 @@ function buildReport(input: FinishInput, end: { endedAt: Date; counts: OutcomeCo
     retried_symbols: result.retried,
     symbols_not_found: input.universe.notFound,
     ...sourceFigures(input.stats),
+    sources: sourcesSection(input.stats, input.health, input.config.sources.yahoo.enabled ? result.prices : null),
     universe_size: input.universe.size,
     change_detection: config.processing.force_refresh ? 'full-refresh' : (input.detection?.path ?? 'per-company'),
     change_detection_note: input.detection?.reason ?? null,

@@ -1,7 +1,7 @@
 import { trimSlash } from './sec.js';
 import { CHART, type ChartBody } from './schemas/chart.js';
 import { SPARK, type SparkBody } from './schemas/spark.js';
-import { SourceClient, type BodyResult, type SourceDeps } from './source-client.js';
+import { DEFAULT_COOLDOWN_MS, MAX_RETRY_AFTER_MS, SourceClient, type BodyResult, type SourceDeps } from './source-client.js';
 
 export interface YahooSourceOptions {
   baseUrl: string;
@@ -11,6 +11,8 @@ export interface YahooSourceOptions {
   maxBytes: number;
   retries: number;
   retryBaseDelayMs: number;
+  /** How long the circuit stays open (rate_limiting.circuit_cooldown_seconds). @default 600 s */
+  circuitCooldownMs?: number;
   /**
    * Most symbols in one spark request: Yahoo answers more than 20 with HTTP 400.
    * @default 20
@@ -43,6 +45,8 @@ export class YahooSource {
         headers: { Accept: 'application/json', 'User-Agent': 'Mozilla/5.0 (compatible; batch-refresh)' },
         retries: options.retries,
         retryBaseDelayMs: options.retryBaseDelayMs,
+        // A 403 from Yahoo is a block: no per-symbol fan-out into it.
+        circuit: { cooldownMs: options.circuitCooldownMs ?? DEFAULT_COOLDOWN_MS, openOnForbidden: true, longestPauseMs: MAX_RETRY_AFTER_MS },
       },
       deps,
     );
@@ -68,6 +72,6 @@ export class YahooSource {
       return Promise.reject(new RangeError(`yahoo spark takes 1 to ${most} symbols a request, got ${symbols.length}`));
     }
     const list = symbols.map((symbol) => encodeURIComponent(symbol)).join(',');
-    return this.client.getBody(SPARK, `${trimSlash(this.options.baseUrl)}/v8/finance/spark?symbols=${list}&range=${range}&interval=1d`, undefined, cancel);
+    return this.client.getBody(SPARK, `${trimSlash(this.options.baseUrl)}/v8/finance/spark?symbols=${list}&range=${range}&interval=1d`, undefined, { cancel });
   }
 }
