@@ -63,7 +63,7 @@ export class SecSource {
         headers: { 'User-Agent': options.userAgent, Accept: 'application/json', 'Accept-Encoding': 'gzip, deflate' },
         retries: options.retries,
         retryBaseDelayMs: options.retryBaseDelayMs,
-        block: { cooldownMs: options.blockCooldownMs ?? DEFAULT_COOLDOWN_MS, isBlockPage: isSecBlockPage, refusedHint: FORBIDDEN_HINT, abortAfter: 3 },
+        block: { cooldownMs: options.blockCooldownMs ?? DEFAULT_COOLDOWN_MS, isBlockPage: isSecBlockPage, refusedHint: FORBIDDEN_HINT, abortAfter: 3, label: 'SEC' },
         circuit: { cooldownMs: options.circuitCooldownMs ?? DEFAULT_COOLDOWN_MS, openOnForbidden: false, longestPauseMs: MAX_RETRY_AFTER_MS },
       },
       deps,

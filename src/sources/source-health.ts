@@ -23,7 +23,7 @@ export interface SourceHealthFigures {
   cooldowns: number;
 }
 
-/** SEC's rate block: a 403 whose page says so, or any 403 once this User-Agent was answered in the run. */
+/** SEC's rate block: any 403 once this User-Agent was answered in the run (its page may say so; a refused User-Agent gets the same page). */
 export interface BlockPolicy {
   /** How long every request of the source waits after a block (rate_limiting.edgar_block_cooldown_seconds). */
   cooldownMs: number;
@@ -32,6 +32,8 @@ export interface BlockPolicy {
   refusedHint: string;
   /** Blocks in one run that abort it (the one before halves the rate). */
   abortAfter: number;
+  /** The service's name in messages ("SEC"). */
+  label: string;
 }
 
 /** What to do about a 403 under a BlockPolicy. */
@@ -93,17 +95,19 @@ export class SourceHealth {
     const block = this.block;
     if (block === undefined) return { kind: 'fatal', error };
     const page = error.details.page ?? '';
-    if (!block.isBlockPage(page) && !this.answeredOnce) {
+    // SEC serves the same page to an undeclared User-Agent as to a host over the rate: on the run's
+    // first answer it is the User-Agent.
+    if (!this.answeredOnce) {
       this.fatalReason = 'the User-Agent was refused (HTTP 403)';
       return { kind: 'fatal', error: new SourceError('forbidden', `${error.message}: ${block.refusedHint}`, { status: 403, fatal: true }) };
     }
     // Requests that were in flight when the block began come back 403 during its cool-down.
     if (nowMs < this.blockedUntilMs) return { kind: 'same_block' };
     this.blocks += 1;
-    const seconds = Math.round(block.cooldownMs / 1000);
+    const seconds = Number((block.cooldownMs / 1000).toFixed(1));
     if (this.blocks >= block.abortAfter) {
       this.fatalReason = `blocked ${this.blocks} times`;
-      const message = `${this.name} is throttling this host: blocked (HTTP 403) ${this.blocks} times in one run; wait an hour and lower rate_limiting.edgar_requests_per_second`;
+      const message = `${block.label} is throttling this host: blocked (HTTP 403) ${this.blocks} times in one run; let it rest an hour, and lower rate_limiting.edgar_requests_per_second if it happens again`;
       return { kind: 'fatal', error: new SourceError('forbidden', message, { status: 403, fatal: true }) };
     }
     this.blockedUntilMs = nowMs + block.cooldownMs;
@@ -111,7 +115,7 @@ export class SourceHealth {
     const slowDown = this.blocks === block.abortAfter - 1;
     this.throttledReason = `rate block (HTTP 403) ${this.blocks} time${this.blocks === 1 ? '' : 's'}${slowDown ? ', rate halved' : ''}`;
     const what = block.isBlockPage(page) ? 'its rate-block page' : 'after answering this User-Agent';
-    const message = `${this.name}: HTTP 403 ${what} (block ${this.blocks}; ${block.abortAfter} abort the run): pausing every ${this.name} request for ${seconds}s${slowDown ? ', then at half the rate' : ''}`;
+    const message = `${this.name}: HTTP 403 ${what}: ${block.label}'s rate block (block ${this.blocks} of this run; block ${block.abortAfter} aborts it): pausing every ${block.label} request for ${seconds}s${slowDown ? ', then going on at half the rate' : ''}`;
     return { kind: 'pause', untilMs: this.blockedUntilMs, slowDown, message };
   }
 

@@ -139,7 +139,7 @@ describe('SourceClient', () => {
 
   it("makes a 403 on SEC's first answer fatal, with the User-Agent hint, and never retries it", async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 403 }, 10);
-    const { client } = makeClient({ block: { cooldownMs: 1000, isBlockPage: isSecBlockPage, refusedHint: 'declare a User-Agent', abortAfter: 3 } });
+    const { client } = makeClient({ block: { cooldownMs: 1000, isBlockPage: isSecBlockPage, refusedHint: 'declare a User-Agent', abortAfter: 3, label: 'SEC' } });
     const error = await failure(client.getBody(TICKER_FILE, tickerUrl()));
     expect(error).toMatchObject({ type: 'forbidden', fatal: true });
     expect(error.message).toContain('declare a User-Agent');

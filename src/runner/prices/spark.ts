@@ -81,8 +81,8 @@ export function sparkProvider(context: PriceProviderContext): PriceProvider {
 
 /** Symbols whose stored closes are this recent had prices "yesterday": Yahoo answering nothing for them is not a delisting. */
 const RECENT_CLOSE_MS = 10 * DAY_MS;
-/** A whole batch of this many symbols with no data at all is not a set of delistings either. */
-const IMPLAUSIBLY_EMPTY_BATCH = 5;
+/** A whole batch of this many symbols (a full spark request) with no data at all is not a set of delistings either. */
+const IMPLAUSIBLY_EMPTY_BATCH = 20;
 
 /**
  * A batch with data tells the circuit Yahoo answers; one that is empty for symbols that had prices
