@@ -9,8 +9,9 @@ import { textKind } from '../response-kind.js';
  * are checked like a JSON body: a page that is no index (an error page served with 200), a text
  * cut short (Node's fetch takes a gzip stream that stops early as whole, so the text is checked to
  * end with a line end) or a line that is no filing fails, where it would otherwise read as "nobody
- * filed" or lose the filings of the lines cut off. Such a text was damaged on the way: `invalid_json`,
- * retried like a truncated JSON body.
+ * filed" or lose the filings of the lines cut off. Such a text is taken as damaged on the way (an
+ * error page, a cut: most are) rather than as a changed layout: `invalid_json`, retried like a
+ * truncated JSON body; one that stays damaged sends the night to every company (runner/changes.ts).
  */
 
 const HEADER = 'CIK|Company Name|Form Type|Date Filed|File Name';
@@ -31,7 +32,8 @@ const NO_HEADER = `no "${HEADER}" line: not an EDGAR index`;
 /**
  * The header, the dashed rule under it, whether the text ends with a line end, then the filing lines
  * keyed `line N` (N counted from 1 in the file), so a broken one is named by its line. A text cut
- * after its last whole line cannot be told from a whole one; a cut anywhere else can.
+ * after its last whole line cannot be told from a whole one; a cut anywhere else can. Without a
+ * header line there is no `end` or `rule`: the missing header alone is named.
  */
 const INDEX = z
   .object({
