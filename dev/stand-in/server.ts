@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { cutAfter, serveArchiveFile } from './archive-route.js';
-import { applyFault, takeFault, type Fault, type QueuedFault } from './faults.js';
+import { applyFault, takeFault, truncatedAnswer, type Fault, type QueuedFault } from './faults.js';
 
-export type { Fault } from './faults.js';
+export { SEC_ACCESS_DENIED, type Fault } from './faults.js';
 
 /**
  * A local stand-in for SEC EDGAR and Yahoo Finance on 127.0.0.1, serving real-format bodies
@@ -132,11 +132,30 @@ async function handle(state: StandInState, request: IncomingMessage, response: S
     response.on('finish', () => (record.status = response.statusCode));
     return;
   }
+  if (fault?.kind === 'truncated') {
+    serveTruncated(options.data, record, response, fault);
+    return;
+  }
   if (fault !== undefined && fault.kind !== 'delay' && fault.kind !== 'cut') {
     applyFault(fault, record, response, state.hanging);
     return;
   }
   serveRouted(options.data, request, response, record);
+}
+
+/** The routed body cut short (a `truncated` fault); a 404 when there is no body to cut. */
+function serveTruncated(data: StandInData, record: RequestRecord, response: ServerResponse, fault: Extract<Fault, { kind: 'truncated' }>): void {
+  const body = route(data, record.path);
+  if (body === undefined || 'status' in body) {
+    record.status = 404;
+    response.writeHead(404, { 'content-type': 'application/xml' });
+    response.end(SEC_404);
+    return;
+  }
+  const { bytes, headers } = truncatedAnswer(body.gzipped ? gunzipSync(body.data) : body.data, fault);
+  record.status = 200;
+  response.writeHead(200, { 'content-type': 'text/plain', ...headers });
+  response.end(bytes);
 }
 
 /** The normal answer: the routed body (gzipped as the client and the body allow), a 304, a 403 or a 404. */

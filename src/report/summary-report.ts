@@ -47,6 +47,12 @@ export interface SummaryReport {
   change_detection_note: string | null;
   index_days: number;
   companies_changed: number | null;
+  /**
+   * Each business day's daily index on a night that read them (null otherwise), days as YYYY-MM-DD:
+   * read whole; no file before a day read (a holiday); not published yet, so read again the next
+   * night; damaged after the retries, so every company's filings were checked instead.
+   */
+  daily_index: DailyIndexFigures | null;
   /** Which way the fundamentals came: SEC's bulk archives, the daily index's changed companies, or every company asked. */
   refresh_path: 'bulk' | 'daily-index' | 'per-company';
   /** The bulk rebuild: why, each archive's bytes, resumes and companies used, extraction time. */
@@ -63,6 +69,14 @@ export type SourceSection = { requests: number } & SourceHealthFigures & Partial
 /** The `sources` section: every source's requests and health; the price counts go under `yahoo`. */
 export function sourcesSection(stats: Record<string, SourceStats>, health: Record<string, SourceHealthFigures>, prices: PriceCounts | null): Record<string, SourceSection> {
   return Object.fromEntries(Object.entries(health).map(([name, figures]) => [name, { requests: stats[name]?.requests ?? 0, ...figures, ...(name === 'yahoo' && prices !== null ? prices : {}) }]));
+}
+
+/** The report's `daily_index`. */
+export interface DailyIndexFigures {
+  days_read: string[];
+  no_file_days: string[];
+  missing_days: string[];
+  damaged_days: string[];
 }
 
 /** `failed_symbols`, `error_types` and `failures` from the outcomes. */

@@ -159,9 +159,10 @@ async function detect(options: JobOptions, deps: JobDeps, sec: SecSource | null,
   const { config } = options;
   if (config.processing.force_refresh || sec === null || !config.sources.edgar.enabled || plan.entries.length === 0) return null;
   const detection = await detectChanges(sec, db, deps.now(), (message) => deps.log.warn(message));
+  const missing = detection.path === 'daily-index' && detection.index.missing.length > 0 ? `; not published yet, read again next night: ${detection.index.missing.join(', ')}` : '';
   deps.log.info(
     detection.path === 'daily-index'
-      ? `daily index: ${plural(detection.changed.size, 'company', 'companies')} filed in ${plural(detection.days, 'business day', 'business days')}`
+      ? `daily index: ${plural(detection.changed.size, 'company', 'companies')} filed in ${plural(detection.index.read.length, 'business day', 'business days')} read${missing}`
       : `checking every company's filings (${detection.reason})`,
   );
   return detection;

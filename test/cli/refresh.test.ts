@@ -459,6 +459,8 @@ describe('incremental nights (force_refresh false)', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ successful: 12, unchanged: 11, failed: 0, change_detection: 'daily-index', index_days: 2, companies_changed: 1 });
+    // Monday has no file and Tuesday's was read: Monday was a day without filings, not one to read again.
+    expect(report.daily_index).toEqual({ days_read: ['2026-11-24'], no_file_days: ['2026-11-23'], missing_days: [], damaged_days: [] });
     // The ticker file, Monday's index (none: 404) and Tuesday's, then the one company that filed.
     expect(secPaths()).toEqual([
       '/files/company_tickers_exchange.json',
@@ -482,10 +484,12 @@ describe('incremental nights (force_refresh false)', () => {
     const report = JSON.parse(result.stdout) as SummaryReport;
     expect(report).toMatchObject({ successful: 12, unchanged: 11, change_detection: 'per-company', companies_changed: null });
     expect(report.change_detection_note).toBe(
-      'daily index 2026/QTR4/master.20261124.idx unavailable (daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index)',
+      'daily index 2026/QTR4/master.20261124.idx damaged (daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index, 3 attempts)',
     );
-    // Asked once: a malformed body is not retried.
-    expect(secPaths().filter((p) => p.endsWith('master.20261124.idx'))).toHaveLength(1);
+    // Monday had no file (404) and Tuesday came damaged.
+    expect(report.daily_index).toEqual({ days_read: [], no_file_days: [], missing_days: [], damaged_days: ['2026-11-24'] });
+    // A damaged index may be whole on the next try: asked once and retried twice (max_retries_per_stock).
+    expect(secPaths().filter((p) => p.endsWith('master.20261124.idx'))).toHaveLength(3);
     expect(query('SELECT form FROM sec_filings WHERE accession_number = ?', '0009000006-26-000099')).toEqual([{ form: '10-Q' }]);
   });
 

@@ -214,6 +214,13 @@ describe('a missed week, caught up through the daily indexes', () => {
     standIn.requests.splice(0);
     const report = await night('2026-11-25T07:00:00Z', { processing: { force_refresh: false } });
     expect(report).toMatchObject({ refresh_path: 'daily-index', change_detection: 'daily-index', index_days: 7, companies_changed: 3, successful: 20, unchanged: 17 });
+    // The 16th (the last run's own day) and the 19th have no file, and days after them were read: no filings then.
+    expect(report.daily_index).toEqual({
+      days_read: ['2026-11-17', '2026-11-18', '2026-11-20', '2026-11-23', '2026-11-24'],
+      no_file_days: ['2026-11-16', '2026-11-19'],
+      missing_days: [],
+      damaged_days: [],
+    });
     const indexes = secPaths().filter((p) => p.includes('/daily-index/'));
     expect(indexes.map((p) => p.slice(-12, -4))).toEqual(['20261116', '20261117', '20261118', '20261119', '20261120', '20261123', '20261124']);
     // Beyond the ticker file and the indexes, only the three filers' submissions and facts.

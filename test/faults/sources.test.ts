@@ -496,19 +496,23 @@ describe('64 MiB bodies and memory', () => {
 });
 
 describe('SEC 403 on an incremental night', () => {
-  it('a 403 on the daily index is "not published yet", not a refusal: the night goes on, every company checked', async () => {
+  it('a 403 on every daily index (not published yet) ends the night well: exit 0, prices refreshed, the days named missing', async () => {
     const h = await harness(syntheticCompanies(2));
     const first = await runCli(['--config', writeTestConfig(h.dir, h.server.url)], { env: { BATCH_REFRESH_NOW: '2026-11-24T07:00:00Z' } });
     expect(first.code, first.stderr).toBe(0);
-    h.server.addFault('/daily-index/', { kind: 'status', status: 403 }, ALWAYS);
+    h.server.addFault('/daily-index/', { kind: 'not-published' }, ALWAYS);
     const config = writeTestConfig(h.dir, h.server.url, { processing: { force_refresh: false } });
     const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
     await closeHarness(h);
     expectCleanEnd(result);
     expect(result.code, result.stderr).toBe(0);
     const report = lastReport(h.dir);
-    expect(report).toMatchObject({ status: 'completed', successful: 2, change_detection: 'per-company' });
+    expect(report).toMatchObject({ status: 'completed', successful: 2, change_detection: 'daily-index', error_message: null });
+    expect(report.daily_index).toEqual({ days_read: [], no_file_days: [], missing_days: ['2026-11-23', '2026-11-24'], damaged_days: [] });
+    expect(query(h.dir, 'SELECT status, index_missing_days FROM sync_runs ORDER BY id')).toEqual([
+      { status: 'completed', index_missing_days: null },
+      { status: 'completed', index_missing_days: '["2026-11-23","2026-11-24"]' },
+    ]);
     expect(report.sources.sec?.state).toBe('ok');
-    expect(query(h.dir, 'SELECT status FROM sync_runs ORDER BY id')).toEqual([{ status: 'completed' }, { status: 'completed' }]);
   });
 });

@@ -48,6 +48,7 @@ export function sampleReport(overrides: Partial<SummaryReport> = {}): SummaryRep
     change_detection_note: null,
     index_days: 0,
     companies_changed: null,
+    daily_index: null,
     refresh_path: 'daily-index',
     bulk: null,
     backup: null,
