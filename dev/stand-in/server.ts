@@ -3,9 +3,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { cutAfter, serveArchiveFile } from './archive-route.js';
+import { answerBlocked, type Block, type BlockState } from './blocks.js';
 import { applyFault, takeFault, truncatedAnswer, type Fault, type QueuedFault } from './faults.js';
 
 export { SEC_ACCESS_DENIED, type Fault } from './faults.js';
+export { SEC_BLOCK_PAGE, type Block } from './blocks.js';
 
 /**
  * A local stand-in for SEC EDGAR and Yahoo Finance on 127.0.0.1, serving real-format bodies
@@ -57,6 +59,8 @@ export interface StandIn {
   /** The next `times` requests whose path matches get `fault` (checked in the order added). */
   addFault(match: string | RegExp, fault: Fault, times?: number): void;
   clearFaults(): void;
+  /** A source-wide block (blocks.ts) from now on; null lifts it. */
+  setBlock(block: Block | null): void;
   close(): Promise<void>;
 }
 
@@ -87,10 +91,11 @@ interface StandInState {
   requests: RequestRecord[];
   faults: QueuedFault[];
   hanging: Set<ServerResponse>;
+  blocks: BlockState;
 }
 
 export async function startStandIn(options: StandInOptions): Promise<StandIn> {
-  const state: StandInState = { options, started: performance.now(), requests: [], faults: [], hanging: new Set() };
+  const state: StandInState = { options, started: performance.now(), requests: [], faults: [], hanging: new Set(), blocks: { block: null, secRequests: 0, secBlockedAt: null } };
   const { faults, hanging } = state;
   const server: Server = createServer((request, response) => {
     handle(state, request, response).catch((error: unknown) => {
@@ -105,6 +110,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     requests: state.requests,
     addFault: (match, fault, times = 1) => faults.push({ match, fault, remaining: times }),
     clearFaults: () => faults.splice(0),
+    setBlock: (block) => (state.blocks = { block, secRequests: 0, secBlockedAt: null }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const response of hanging) response.destroy();
@@ -122,6 +128,11 @@ async function handle(state: StandInState, request: IncomingMessage, response: S
   const record: RequestRecord = { at: performance.now() - state.started, path, source, userAgent: request.headers['user-agent'], status: 0 };
   state.requests.push(record);
   if (options.latencyMs) await delay(options.latencyMs);
+  const blocked = answerBlocked(state.blocks, source, path, performance.now() - state.started, response);
+  if (blocked !== null) {
+    record.status = blocked;
+    return;
+  }
   const fault = takeFault(state.faults, path);
   if (fault?.kind === 'delay') await delay(fault.ms);
   const archive = options.data.archives?.get(new URL(path, 'http://stand-in').pathname);
