@@ -123,16 +123,21 @@ describe('requests through a proxy', () => {
     expect(result.stderr).toContain(`proxy: ${forward.url.replace('//', '//***@')} (HTTPS_PROXY) for https://, http:// direct`);
   });
 
-  it('streams a rebuild from the bulk archives through the proxy', async () => {
+  it('streams a rebuild from the bulk archives through the proxy, resuming a dropped download', async () => {
     const data = syntheticDataset(syntheticCompanies(6));
     data.archives = await writeBulkArchives(data, tempDir('batch-refresh-proxy-archives-'), data.companyFacts.keys());
     const target = await standIn({ data });
+    // The first download of companyfacts.zip drops after 2,000 bytes: resumed through the proxy.
+    target.addFault('/companyfacts.zip', { kind: 'cut', afterBytes: 2000 });
     const forward = await proxy();
     const { result, report } = await run(target.url, { HTTP_PROXY: forward.url }, ['--bulk']);
     expect(result.code, result.stderr).toBe(0);
     expect(report).toMatchObject({ refresh_path: 'bulk', successful: 6, failed: 0 });
-    expect(report?.bulk?.archives.map((archive) => archive.error)).toEqual([null, null]);
-    expect(forward.requests.filter((url) => url.endsWith('.zip'))).toHaveLength(2);
+    expect(report?.bulk?.archives.map((archive) => [archive.error, archive.resumes])).toEqual([
+      [null, 1],
+      [null, 0],
+    ]);
+    expect(forward.requests.filter((url) => url.endsWith('.zip'))).toHaveLength(3);
     expect(forward.requests).toHaveLength(requestsOf(report));
   });
 });
