@@ -36,6 +36,8 @@ export interface SummaryReport {
   bytes_downloaded: Record<string, number>;
   /** Conditional requests answered "not modified" (304), per source. */
   not_modified: Record<string, number>;
+  /** Answers (data, 404 or 304) each Yahoo host gave, in the order of `sources.yahoo.base_url`; `{}` without Yahoo. */
+  yahoo_hosts: Record<string, number>;
   universe_size: number;
   /** How an incremental night found the companies that filed: `full-refresh` (force_refresh), `daily-index`, or `per-company`. */
   change_detection: 'full-refresh' | 'daily-index' | 'per-company';

@@ -31,6 +31,8 @@ export interface FinishInput {
   plan: RefreshPlan;
   result: RefreshResult;
   stats: Record<string, SourceStats>;
+  /** Answers per Yahoo host (YahooSource.served); empty without Yahoo. */
+  yahooHosts: Record<string, number>;
   backup: BackupResult | null;
   detection: ChangeDetection | null;
   /** Set when the night rebuilt from the bulk archives. */
@@ -84,6 +86,7 @@ function buildReport(input: FinishInput, end: { endedAt: Date; counts: OutcomeCo
     retried_symbols: result.retried,
     symbols_not_found: input.universe.notFound,
     ...sourceFigures(input.stats),
+    yahoo_hosts: { ...input.yahooHosts },
     universe_size: input.universe.size,
     change_detection: config.processing.force_refresh ? 'full-refresh' : (input.detection?.path ?? 'per-company'),
     change_detection_note: input.detection?.reason ?? null,

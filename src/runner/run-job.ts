@@ -59,7 +59,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     const stats: Record<string, SourceStats> = {};
     if (sources.sec !== null) stats.sec = sources.sec.client.stats;
     if (sources.yahoo !== null) stats.yahoo = sources.yahoo.client.stats;
-    const finished = finish({ db, runId: opened.runId, config, startedAt, stamp, stats, backup, deps, ...night });
+    const finished = finish({ db, runId: opened.runId, config, startedAt, stamp, stats, yahooHosts: sources.yahoo?.served ?? {}, backup, deps, ...night });
     await publish(config, finished, deps);
     return finished;
   } finally {
