@@ -13,7 +13,7 @@ export const EXIT = {
   FAILED: 1,
   /** A usage or configuration error: nothing was run. */
   USAGE: 2,
-  /** The run was aborted (failure limits, no universe, SEC 403, a full disk, setup failed). */
+  /** The run was aborted (failure limits, no universe, SEC 403, proxy 407, a full disk, setup failed). */
   ABORTED: 3,
   /** Another run holds the lock for this database: nothing was done (EX_TEMPFAIL). */
   LOCKED: 75,
@@ -32,7 +32,7 @@ export const EXIT_CODE_ROWS: readonly { codes: readonly ExitCode[]; meaning: str
   { codes: [EXIT.OK], meaning: 'run completed; success rate at or above error_handling.min_success_rate (default 0.9)' },
   { codes: [EXIT.FAILED], meaning: 'run completed below that success rate, or the summary report could not be written' },
   { codes: [EXIT.USAGE], meaning: 'usage or configuration error (the message names the flag or key); nothing was run' },
-  { codes: [EXIT.ABORTED], meaning: 'run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, or SEC 403' },
+  { codes: [EXIT.ABORTED], meaning: 'run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, SEC 403, or the proxy asking for credentials (407)' },
   { codes: [EXIT.LOCKED], meaning: 'another run holds the lock for this database; nothing was done' },
   { codes: [EXIT.SIGINT, EXIT.SIGTERM], meaning: 'interrupted by SIGINT/SIGTERM after finishing the stocks in flight; report written' },
   { codes: [EXIT.INTERNAL], meaning: 'internal error (a bug): the message carries the stack' },
@@ -46,6 +46,7 @@ export const ERROR_TYPES = {
   rate_limited: 'HTTP 429 after the retries, or the run stopped while the source was paused by one',
   http_4xx: 'a 4xx other than 403, 404 (a definite "no data") and 429',
   forbidden: "HTTP 403: from SEC on the run's first request, the User-Agent is refused (the run aborts); from Yahoo, a block",
+  proxy: 'the proxy refused the request: HTTP 407 (no or wrong credentials; the run aborts) or a tunnel it would not open',
   invalid_json: 'a body that is not JSON: an HTML or XML error page, or a truncated body',
   malformed: 'a body that is JSON but fails its schema: the service changed or broke its answer',
   body_too_large: 'a body over max_body_mb',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { cutAfter, serveArchiveFile } from './archive-route.js';
@@ -51,6 +52,8 @@ export interface RequestRecord {
   source: 'sec' | 'yahoo';
   userAgent: string | undefined;
   status: number;
+  /** The client's port: which connection (a proxy's, or the CLI's own) carried the request. */
+  remotePort: number | undefined;
 }
 
 export interface StandIn {
@@ -69,6 +72,8 @@ export interface StandInOptions {
   /** Added before every answer, to model the internet's latency. */
   latencyMs?: number;
   port?: number;
+  /** Serve https:// with this key and certificate (the URL is then `https://127.0.0.1:port`). */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 const SEC_404 = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>';
@@ -97,16 +102,17 @@ interface StandInState {
 export async function startStandIn(options: StandInOptions): Promise<StandIn> {
   const state: StandInState = { options, started: performance.now(), requests: [], faults: [], hanging: new Set(), blocks: { block: null, secRequests: 0, secBlockedAt: null } };
   const { faults, hanging } = state;
-  const server: Server = createServer((request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse): void => {
     handle(state, request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500);
       response.end(String(error));
     });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests: state.requests,
     addFault: (match, fault, times = 1) => faults.push({ match, fault, remaining: times }),
     clearFaults: () => faults.splice(0),
@@ -125,7 +131,7 @@ async function handle(state: StandInState, request: IncomingMessage, response: S
   const { options } = state;
   const path = request.url ?? '/';
   const source: RequestRecord['source'] = path.startsWith('/v8/') || path.startsWith('/v7/') ? 'yahoo' : 'sec';
-  const record: RequestRecord = { at: performance.now() - state.started, path, source, userAgent: request.headers['user-agent'], status: 0 };
+  const record: RequestRecord = { at: performance.now() - state.started, path, source, userAgent: request.headers['user-agent'], status: 0, remotePort: request.socket.remotePort };
   state.requests.push(record);
   if (options.latencyMs) await delay(options.latencyMs);
   const blocked = answerBlocked(state.blocks, source, path, performance.now() - state.started, response);

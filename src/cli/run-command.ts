@@ -10,6 +10,8 @@ import { createLogger, type Logger, type LogLevel } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
 import type { JobDeps, JobOptions } from '../runner/job.js';
 import { runJob } from '../runner/run-job.js';
+import type { FetchFn } from '../sources/http.js';
+import { createProxiedFetch, describeProxies, readProxySettings } from '../sources/proxy-fetch.js';
 import { plural } from '../util/text.js';
 import { createClock } from '../util/time.js';
 import { readVersion } from '../util/version.js';
@@ -39,6 +41,8 @@ interface Session {
   sleep: (ms: number) => Promise<void>;
   jobOptions: JobOptions;
   env: NodeJS.ProcessEnv;
+  /** Node's fetch, or undici's through the proxy the environment names. */
+  fetch: FetchFn;
 }
 
 /** Runs one refresh, a dry run, or the continuous loop, and returns the exit code. */
@@ -50,9 +54,13 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     return EXIT.OK;
   }
   const { config, warnings, userAgent } = readRunConfig(options, env);
+  const proxies = readProxySettings(env);
+  if (!proxies.ok) throw new ExitError(EXIT.USAGE, `invalid proxy setting: ${proxies.issue}`);
+  const runFetch = proxies.settings === null ? fetch : await createProxiedFetch(proxies.settings);
   const holder: { current: cliProgress.MultiBar | null } = { current: null };
   const log = openRunLog(options, config, { now, holder, env });
   for (const warning of warnings) log.warn(warning);
+  if (proxies.settings !== null) log.info(describeProxies(proxies.settings));
 
   const controller = new AbortController();
   const removeHandlers = handleSignals(controller, log);
@@ -69,6 +77,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
     signal: controller.signal,
     sleep: (ms) => abortableSleep(ms, controller.signal),
     env,
+    fetch: runFetch,
     jobOptions: {
       config,
       dryRun: options.dryRun === true,
@@ -140,7 +149,7 @@ function openRunLog(options: RunCommandOptions, config: ResolvedConfig, terminal
 }
 
 function jobDeps(session: Session): JobDeps {
-  return { fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal, env: session.env };
+  return { fetch: session.fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal, env: session.env };
 }
 
 async function runOnce(session: Session, options: RunCommandOptions): Promise<ExitCode> {

@@ -40,6 +40,8 @@ export interface SummaryReport {
   not_modified: Record<string, number>;
   /** How each source did (README, "Summary reports"): `sources.sec`, `sources.yahoo`; the price counts under the price source. */
   sources: Record<string, SourceSection>;
+  /** Answers (data, 404 or 304) each Yahoo host gave, in the order of `sources.yahoo.base_url`; `{}` without Yahoo. */
+  yahoo_hosts: Record<string, number>;
   universe_size: number;
   /** How an incremental night found the companies that filed: `full-refresh` (force_refresh), `daily-index`, or `per-company`. */
   change_detection: 'full-refresh' | 'daily-index' | 'per-company';

@@ -34,6 +34,8 @@ export interface FinishInput {
   stats: Record<string, SourceStats>;
   /** Each source's state and trouble (SourceClient.healthFigures). */
   health: Record<string, SourceHealthFigures>;
+  /** Answers per Yahoo host (YahooSource.served); empty without Yahoo. */
+  yahooHosts: Record<string, number>;
   backup: BackupResult | null;
   detection: ChangeDetection | null;
   /** Set when the night rebuilt from the bulk archives. */
@@ -88,6 +90,7 @@ function buildReport(input: FinishInput, end: { endedAt: Date; counts: OutcomeCo
     symbols_not_found: input.universe.notFound,
     ...sourceFigures(input.stats),
     sources: sourcesSection(input.stats, input.health, input.config.sources.yahoo.enabled ? result.prices : null),
+    yahoo_hosts: { ...input.yahooHosts },
     universe_size: input.universe.size,
     change_detection: config.processing.force_refresh ? 'full-refresh' : (input.detection?.path ?? 'per-company'),
     change_detection_note: input.detection?.reason ?? null,

@@ -51,6 +51,7 @@ function createYahoo(config: ResolvedConfig, deps: SourceDeps): YahooSource {
   return new YahooSource(
     {
       baseUrl: yahoo.base_url,
+      userAgent: yahoo.user_agent,
       delaySeconds: config.rate_limiting.yfinance_delay_seconds,
       symbolsPerRequest: yahoo.symbols_per_request,
       ...requestLimits(config, yahoo),

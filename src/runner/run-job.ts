@@ -63,7 +63,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     const health: Record<string, SourceHealthFigures> = {};
     if (sources.sec !== null) health.sec = sources.sec.client.healthFigures();
     if (sources.yahoo !== null) health.yahoo = sources.yahoo.client.healthFigures();
-    const finished = finish({ db, runId: opened.runId, config, startedAt, stamp, stats, health, backup, deps, ...night });
+    const finished = finish({ db, runId: opened.runId, config, startedAt, stamp, stats, health, yahooHosts: sources.yahoo?.served ?? {}, backup, deps, ...night });
     await publish(config, finished, deps);
     return finished;
   } finally {

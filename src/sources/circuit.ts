@@ -21,6 +21,8 @@ export interface CircuitOptions {
   suspectAnswersInRow?: number;
   /** A Retry-After longer than this opens it for that long instead of pausing (the client's cap). */
   longestPauseMs: number;
+  /** Hosts the source answers from (Yahoo's list): a block opens it only once every host refused. @default 1 */
+  hosts?: number;
 }
 
 export type Admission = { kind: 'send'; probe: boolean } | { kind: 'refused'; message: string };
@@ -32,7 +34,10 @@ export class Circuit {
   /** When the open circuit admits a probe; null while it is closed. */
   private openUntilMs: number | null = null;
   private probing = false;
-  private rateLimits = 0;
+  /** 429s without Retry-After in a row, per host. */
+  private readonly rateLimits = new Map<string, number>();
+  /** Hosts that answered 403 since the last answer. */
+  private readonly forbiddenHosts = new Set<string>();
   private readonly connectionFailures = new Set<string>();
   private suspects = 0;
   /** Why it is (or was last) open, and whether that was a block. */
@@ -61,8 +66,7 @@ export class Circuit {
   answered(): void {
     this.openUntilMs = null;
     this.probing = false;
-    this.rateLimits = 0;
-    this.connectionFailures.clear();
+    this.resetCounts();
   }
 
   /** A request failed: counts source-wide trouble, opens the circuit when it is enough. */
@@ -71,13 +75,23 @@ export class Circuit {
     if (this.openUntilMs !== null && !probe) return;
     const status = error.details.status;
     if (probe) return this.open(`the probe after the cool-down failed: ${error.message}`, nowMs, this.kind ?? 'circuit_open');
-    if (error.type === 'forbidden' && this.options.openOnForbidden) return this.open(`blocked: ${error.message}`, nowMs, 'blocked');
+    const host = hostOf(url);
+    const hosts = this.options.hosts ?? 1;
+    if (error.type === 'forbidden' && this.options.openOnForbidden) {
+      this.forbiddenHosts.add(host);
+      if (this.forbiddenHosts.size >= hosts) return this.open(`blocked: ${error.message}`, nowMs, 'blocked');
+      return;
+    }
     if (error.type === 'rate_limited' && status === 429) {
       const retryAfter = error.details.retryAfterMs;
       if (retryAfter !== undefined && retryAfter > this.options.longestPauseMs) {
         return this.open(`HTTP 429 asking to wait ${Math.round(retryAfter / 1000)}s`, nowMs, 'circuit_open', retryAfter);
       }
-      if (retryAfter === undefined && ++this.rateLimits >= (this.options.rateLimitsInRow ?? 3)) return this.open(`${this.rateLimits} HTTP 429s in a row without Retry-After`, nowMs, 'circuit_open');
+      if (retryAfter !== undefined) return;
+      const inRow = (this.rateLimits.get(host) ?? 0) + 1;
+      this.rateLimits.set(host, inRow);
+      const needed = this.options.rateLimitsInRow ?? 3;
+      if ([...this.rateLimits.values()].filter((n) => n >= needed).length >= hosts) return this.open(`${inRow} HTTP 429s in a row without Retry-After`, nowMs, 'circuit_open');
       return;
     }
     if (error.type === 'network' || error.type === 'timeout') {
@@ -109,8 +123,21 @@ export class Circuit {
     this.reason = reason;
     this.kind = kind;
     this.openings += 1;
-    this.rateLimits = 0;
-    this.connectionFailures.clear();
+    this.resetCounts();
     this.suspects = 0;
+  }
+
+  private resetCounts(): void {
+    this.rateLimits.clear();
+    this.forbiddenHosts.clear();
+    this.connectionFailures.clear();
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }

@@ -148,6 +148,8 @@ function tooLarge(url: string, maxBytes: number): SourceError {
 
 /** Undici wraps the real cause (ECONNREFUSED, socket closed, abort) in a TypeError. */
 export function classifyFetchError(error: unknown, url: string, timeoutMs: number): SourceError {
+  // Already classified where it happened (a proxy's refusal, see proxy-fetch.ts).
+  if (error instanceof SourceError) return error;
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.cause?.name === 'TimeoutError') {
     return new SourceError('timeout', `no complete answer from ${hostOf(url)} within ${timeoutMs / 1000}s`);

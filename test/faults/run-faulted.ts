@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect as globalExpect } from 'vitest';
 import type { SummaryReport } from '../../src/report/summary-report.js';
-import { BIN, ROOT, type CliResult } from '../helpers/cli.js';
+import { BIN, NO_PROXY_ENV, ROOT, type CliResult } from '../helpers/cli.js';
 
 /**
  * Shared by the fault tests: the newest report of a run, read-only queries on its database, the
@@ -61,7 +61,7 @@ export interface TimedResult extends CliResult {
 /** Runs the built CLI under GNU time, as runCli does (no TTY, no colour), and reads its peak RSS. */
 export function runCliTimed(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<TimedResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
-  for (const key of ['BATCH_REFRESH_CONFIG', 'SEC_USER_AGENT', 'BATCH_REFRESH_NOW', 'JOURNAL_STREAM']) Reflect.deleteProperty(childEnv, key);
+  for (const key of ['BATCH_REFRESH_CONFIG', 'SEC_USER_AGENT', 'BATCH_REFRESH_NOW', 'JOURNAL_STREAM', ...Object.keys(NO_PROXY_ENV)]) Reflect.deleteProperty(childEnv, key);
   // Its own process group, so a timeout kills the CLI and not only GNU time.
   const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, BIN, ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';

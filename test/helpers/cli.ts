@@ -24,6 +24,9 @@ export interface CliOptions {
   gid?: number;
 }
 
+/** The proxy variables, unset: a test that wants a proxy sets them itself. */
+export const NO_PROXY_ENV: Record<string, undefined> = { HTTP_PROXY: undefined, http_proxy: undefined, HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
+
 /** Runs the built CLI as a process, as cron or systemd would (no TTY, no colour). */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
@@ -38,6 +41,8 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
     SEC_USER_AGENT: undefined,
     BATCH_REFRESH_NOW: undefined,
     JOURNAL_STREAM: undefined,
+    // The machine's proxy settings must not send test traffic for 127.0.0.1 anywhere else.
+    ...NO_PROXY_ENV,
     ...options.env,
   };
   for (const key of Object.keys(env)) if (env[key] === undefined) Reflect.deleteProperty(env, key);

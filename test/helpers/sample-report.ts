@@ -43,6 +43,7 @@ export function sampleReport(overrides: Partial<SummaryReport> = {}): SummaryRep
         price_failures: [],
       },
     },
+    yahoo_hosts: { 'https://query1.finance.yahoo.com': 100 },
     universe_size: 100,
     change_detection: 'full-refresh',
     change_detection_note: null,
