@@ -135,4 +135,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sync_runs ADD COLUMN index_missing_days TEXT;
   `,
+  // 4: the sources a run degraded (a JSON object, source -> what happened), for `status`.
+  `
+  ALTER TABLE sync_runs ADD COLUMN degraded_sources TEXT;
+  `,
 ];

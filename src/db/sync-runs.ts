@@ -16,6 +16,8 @@ export interface SyncRunResult {
   universe_size: number;
   /** Business days (YYYY-MM-DD) whose daily index was not published yet: the next night reads them again. */
   index_missing_days?: string[];
+  /** Sources the run degraded (degradedSources): source -> what happened. */
+  degraded_sources?: Record<string, string>;
 }
 
 /** Opens the run's `sync_runs` row; it says `running` until `finishSyncRun`. */
@@ -29,9 +31,14 @@ export function finishSyncRun(db: Db, id: number, result: SyncRunResult): void {
     `UPDATE sync_runs SET completed_at = @completed_at, status = @status, total_stocks = @total_stocks,
        successful = @successful, failed = @failed, skipped = @skipped, unchanged = @unchanged,
        duration_seconds = @duration_seconds, report_path = @report_path, error_message = @error_message,
-       universe_size = @universe_size, index_missing_days = @index_missing_days
+       universe_size = @universe_size, index_missing_days = @index_missing_days, degraded_sources = @degraded_sources
      WHERE id = @id`,
-  ).run({ ...result, index_missing_days: result.index_missing_days?.length ? JSON.stringify(result.index_missing_days) : null, id });
+  ).run({
+    ...result,
+    index_missing_days: result.index_missing_days?.length ? JSON.stringify(result.index_missing_days) : null,
+    degraded_sources: result.degraded_sources !== undefined && Object.keys(result.degraded_sources).length > 0 ? JSON.stringify(result.degraded_sources) : null,
+    id,
+  });
 }
 
 /** The last completed run: when it started, and the days whose daily index it found not yet published. */

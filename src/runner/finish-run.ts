@@ -4,6 +4,7 @@ import type { Db } from '../db/open-database.js';
 import { finishSyncRun } from '../db/sync-runs.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { sendNotifications } from '../notify/notify.js';
+import { degradedSources } from '../report/degraded.js';
 import { writeMetricsTextfile } from '../report/metrics-textfile.js';
 import { formatRate, sourceFigures, sourcesSection, summarizeFailures, writeReport, type DailyIndexFigures, type SummaryReport } from '../report/summary-report.js';
 import type { SourceHealthFigures } from '../sources/source-health.js';
@@ -137,6 +138,7 @@ function recordSyncRun(input: FinishInput, end: { endedAt: Date; counts: Outcome
       universe_size: input.universe.size,
       // Only a night that used the daily index leaves days to read again; a per-company one checked them all.
       index_missing_days: input.detection?.path === 'daily-index' ? input.detection.index.missing : [],
+      degraded_sources: degradedSources(report.sources),
     });
     return true;
   } catch (error) {
