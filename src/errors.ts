@@ -13,7 +13,7 @@ export const EXIT = {
   FAILED: 1,
   /** A usage or configuration error: nothing was run. */
   USAGE: 2,
-  /** The run was aborted (failure limits, no universe, SEC 403, proxy 407, a full disk, setup failed). */
+  /** The run was aborted (failure limits, no universe, SEC refusing the User-Agent or blocking a third time, proxy 407, a full disk, setup failed). */
   ABORTED: 3,
   /** Another run holds the lock for this database: nothing was done (EX_TEMPFAIL). */
   LOCKED: 75,
@@ -32,7 +32,7 @@ export const EXIT_CODE_ROWS: readonly { codes: readonly ExitCode[]; meaning: str
   { codes: [EXIT.OK], meaning: 'run completed; success rate at or above error_handling.min_success_rate (default 0.9)' },
   { codes: [EXIT.FAILED], meaning: 'run completed below that success rate, or the summary report could not be written' },
   { codes: [EXIT.USAGE], meaning: 'usage or configuration error (the message names the flag or key); nothing was run' },
-  { codes: [EXIT.ABORTED], meaning: 'run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, SEC 403, or the proxy asking for credentials (407)' },
+  { codes: [EXIT.ABORTED], meaning: "run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, SEC refusing the User-Agent (403 on its first answer) or SEC's rate block a third time, or the proxy asking for credentials (407)" },
   { codes: [EXIT.LOCKED], meaning: 'another run holds the lock for this database; nothing was done' },
   { codes: [EXIT.SIGINT, EXIT.SIGTERM], meaning: 'interrupted by SIGINT/SIGTERM after finishing the stocks in flight; report written' },
   { codes: [EXIT.INTERNAL], meaning: 'internal error (a bug): the message carries the stack' },
@@ -76,7 +76,7 @@ export const ERROR_KINDS = {
   universe: EXIT.ABORTED,
   /** `SetupError`: the lock file, the backup or the database failed before the first stock. */
   setup: EXIT.ABORTED,
-  /** `FatalSourceError`: SEC 403 or a full disk mid-run; the runner catches it and ends the run aborted, with its report. */
+  /** `FatalSourceError`: SEC refusing the User-Agent or blocking a third time, a proxy's 407, a full disk mid-run; the runner catches it and ends the run aborted, with its report. */
   fatal: EXIT.ABORTED,
   /** `SourceError`: one request failed, classified by `ErrorType`; a failed stock (a fatal one aborts the run, as above). */
   source: null,

@@ -28,6 +28,8 @@ describe('parseConfig rejects absurd numbers and hostile strings, naming the key
     [{ processing: { max_runtime_minutes: 1e12 } }, 'processing.max_runtime_minutes', /at most 10080/],
     [{ processing: { bulk_threshold: 25 } }, 'processing.bulk_threshold', /fraction/],
     [{ rate_limiting: { edgar_requests_per_second: 1e-9 } }, 'rate_limiting.edgar_requests_per_second', /at least 0\.1/],
+    [{ rate_limiting: { edgar_block_cooldown_seconds: -1 } }, 'rate_limiting.edgar_block_cooldown_seconds', />=0/],
+    [{ rate_limiting: { circuit_cooldown_seconds: 1e9 } }, 'rate_limiting.circuit_cooldown_seconds', /<=86400/],
     [{ logging: { progress_interval_seconds: 1e-6 } }, 'logging.progress_interval_seconds', /at least 1/],
     [{ logging: { log_file: '..' } }, 'logging.log_file', /not a path/],
     [{ logging: { backup_count: 1e9 } }, 'logging.backup_count', /<=1000/],
@@ -77,6 +79,7 @@ describe('parseConfig rejects absurd numbers and hostile strings, naming the key
     [{ logging: { max_log_size_mb: 0.001, progress_interval_seconds: 1, log_file: '.hidden.log' } }],
     [{ continuous: { idle_sleep_minutes: 0.01, refresh_interval_hours: 0.1 } }],
     [{ rate_limiting: { edgar_requests_per_second: 0.1, yfinance_delay_seconds: 0 } }],
+    [{ rate_limiting: { edgar_block_cooldown_seconds: 0.2, circuit_cooldown_seconds: 0 } }],
     [{ error_handling: { max_consecutive_failures: 1_000_000, min_success_rate: 0 } }],
   ])('still accepts the edge values real configs and tests use: %j', (raw) => {
     expect(issuesOf(raw)).toEqual([]);
