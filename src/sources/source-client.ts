@@ -1,11 +1,11 @@
 import pRetry from 'p-retry';
 import pThrottle from 'p-throttle';
 import { SourceError } from '../errors.js';
-import type { CircuitOptions } from './circuit.js';
-import { httpGet, httpOpen, type FetchFn, type HttpBody } from './http.js';
+import { httpGet, httpOpen, type HttpBody } from './http.js';
+import type { BodyResult, RequestOptions, SourceClientOptions, SourceDeps, SourceStats, Validators } from './source-types.js';
 import type { ResponseKind } from './response-kind.js';
 import { SendWindow } from './send-window.js';
-import { SourceHealth, type BlockPolicy, type SourceHealthFigures } from './source-health.js';
+import { SourceHealth, type SourceHealthFigures } from './source-health.js';
 
 /** Retry-After beyond this is not waited for: the circuit opens instead (or, without one, the pause is capped). */
 export const MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -23,59 +23,7 @@ const EARLY_WAKE_TOLERANCE_MS = 10;
 /** What a throttle slot yields when the source was paused while the request waited for it. */
 const PAUSED = Symbol('paused');
 
-export interface SourceClientOptions {
-  /** Name used in the report's `requests` and in messages: "sec", "yahoo". */
-  name: string;
-  /** Requests allowed per `intervalMs`, across every worker sharing this client. */
-  limit: number;
-  intervalMs: number;
-  timeoutMs: number;
-  maxBytes: number;
-  headers: Record<string, string>;
-  retries: number;
-  retryBaseDelayMs: number;
-  /** Source-wide trouble stops this source's requests (circuit.ts). */
-  circuit?: CircuitOptions;
-  /** A 403 is SEC's rate block, or on the run's first answer a refused User-Agent (source-health.ts). */
-  block?: BlockPolicy;
-}
-
-/** One call's treatment of answers. */
-export interface RequestOptions {
-  /** Aborted: the request is not sent (or retried) any more. */
-  cancel?: AbortSignal | undefined;
-  /**
-   * A 403 that is not a rate-block page means "not there (yet)", as SEC's archives answer for a file
-   * not published: it reaches the caller as a non-fatal `forbidden` error, no block and no refusal.
-   */
-  forbiddenMeansAbsent?: boolean;
-}
-
-export interface SourceDeps {
-  fetch: FetchFn;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  log: (level: 'debug' | 'warn', message: string) => void;
-}
-
-/** Counters per source, for the report and metrics. */
-export interface SourceStats {
-  requests: number;
-  retries: number;
-  bytes: number;
-  rate_limited: number;
-  /** Conditional requests answered 304: the data had not changed and no body came. */
-  not_modified: number;
-}
-
-/** What a server said of a resource, to ask next time whether it changed (ETag / Last-Modified). */
-export interface Validators {
-  etag: string | null;
-  last_modified: string | null;
-}
-
-/** An answer decoded through its kind: the typed body, or a definite "no data" (404), or "not modified" (304). */
-export type BodyResult<T> = { kind: 'data'; body: T; validators: Validators } | { kind: 'not_found' } | { kind: 'not_modified' };
+export type { BodyResult, RequestOptions, SourceClientOptions, SourceDeps, SourceStats, Validators } from './source-types.js';
 
 /**
  * A rate-limited, retrying client for one service. The ceiling is a sliding window
