@@ -78,7 +78,11 @@ function timed(label: string, run: (index: number) => void): number {
   const started = performance.now();
   for (let index = 0; index < STOCKS; index += 1) run(index);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${label.padEnd(34)} ${seconds.toFixed(2).padStart(7)} s  ${Math.round(STOCKS / seconds).toLocaleString('en-US').padStart(7)} saves/s`);
+  console.log(
+    `${label.padEnd(34)} ${seconds.toFixed(2).padStart(7)} s  ${Math.round(STOCKS / seconds)
+      .toLocaleString('en-US')
+      .padStart(7)} saves/s`,
+  );
   return seconds;
 }
 
