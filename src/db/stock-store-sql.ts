@@ -74,12 +74,13 @@ export const SELECT_CLOSES_FROM = 'SELECT date, close FROM price_history WHERE s
 export const RESCALE_CLOSES = 'UPDATE price_history SET close = close * @ratio, updated_at = @now WHERE symbol = @symbol AND date < @before';
 /*
  * One aggregate instead of a year of rows: the highest and lowest close before @before within the
- * window (@window, '-365 days') ending at the newest close after the write, @newest's or the stored one.
+ * window (@window, '-365 days') ending at the newest close after the write, @newest's or the stored
+ * one. Without stored closes MAX(…) is NULL, as is the range: there is nothing older.
  */
 export const SELECT_OLDER_CLOSE_RANGE = `
       SELECT MAX(close) AS high, MIN(close) AS low FROM price_history
       WHERE symbol = @symbol AND date < @before
-        AND date > date(MAX(@newest, COALESCE((SELECT MAX(date) FROM price_history WHERE symbol = @symbol), @newest)), @window)`;
+        AND date > date(MAX(@newest, (SELECT MAX(date) FROM price_history WHERE symbol = @symbol)), @window)`;
 export const SELECT_LATEST_CLOSE_DATES = 'SELECT symbol, MAX(date) AS date FROM price_history GROUP BY symbol';
 export const SELECT_SPLITS = 'SELECT symbol, date, ratio, source FROM stock_splits ORDER BY symbol, date';
 export const SELECT_SPLITS_OF = 'SELECT date, ratio, source FROM stock_splits WHERE symbol = ? ORDER BY date';

@@ -84,8 +84,11 @@ export interface StoredStock {
 
 /** The parts of the stored state an update needs. */
 export function storedStockQuery(update: StockUpdate): StoredStockQuery {
-  const dates = (update.closes ?? []).map((close) => close.date).sort();
-  const [from, newest] = [dates[0], dates.at(-1)];
+  let [from, newest]: (string | undefined)[] = [];
+  for (const { date } of update.closes ?? []) {
+    if (from === undefined || date < from) from = date;
+    if (newest === undefined || date > newest) newest = date;
+  }
   const keepsEarnings = update.earnings === undefined;
   return {
     metricInputs: update.quote !== undefined || !keepsEarnings || update.splits !== undefined,
@@ -156,10 +159,13 @@ export interface StockWrite {
 export function planStockWrite(stored: StoredStock, update: StockUpdate, now: string): StockWrite {
   const earnings = update.earnings === undefined ? null : applySplits(update.earnings, update.splits ?? stored.splits);
   const restated = earnings === null && update.splits !== undefined ? applySplits(stored.earnings, update.splits) : stored.earnings;
-  const readjusted = restated.filter((row, index) => {
-    const before = stored.earnings[index];
-    return before?.eps_diluted_adjusted !== row.eps_diluted_adjusted || before.dividends_per_share !== row.dividends_per_share;
-  });
+  const readjusted =
+    restated === stored.earnings
+      ? []
+      : restated.filter((row, index) => {
+          const before = stored.earnings[index];
+          return before?.eps_diluted_adjusted !== row.eps_diluted_adjusted || before.dividends_per_share !== row.dividends_per_share;
+        });
   const prices = closeRows(stored, update.closes ?? []);
   const recompute = update.quote !== undefined || earnings !== null || readjusted.length > 0;
   const sections = update.sections;
