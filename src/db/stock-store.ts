@@ -1,11 +1,12 @@
 import type { DailyClose } from '../extract/spark.js';
-import { planStockWrite, splitShiftOfCloses, storedStockQuery, type StockUpdate, type StockWrite, type StoredStock } from '../extract/stock-rows.js';
+import { planStockWrite, splitShiftOfCloses, storedStockQuery, type StockWrite, type StoredStock } from '../extract/stock-rows.js';
+import type { StockUpdate } from '../extract/stock-update.js';
 import type { EarningsRow, SplitEvent } from '../extract/types.js';
 import type { Validators } from '../sources/source-client.js';
 import type { Db } from './open-database.js';
 import { EARNINGS_COLUMNS, prepareStatements, type Statements } from './stock-store-sql.js';
 
-export type { StockUpdate } from '../extract/stock-rows.js';
+export type { StockUpdate } from '../extract/stock-update.js';
 
 /** What the store remembers of a stock between runs, for incremental nights and ordering. */
 export interface StoredStockState {
