@@ -15,8 +15,8 @@ import { lastReport as lastReportIn, query as queryIn, readReports as readReport
 /*
  * Refresh runs against the stand-in, in-process through the job's injected effects (the night's
  * behaviour: what is stored, the report, failure limits, retries, backups, incremental nights).
- * One stays on the built CLI: the SEC ceiling measured at arrival needs the client in a process
- * of its own.
+ * Two stay on the built CLI: the clean night, whose --json output is checked against the report
+ * file, and the SEC ceiling measured at arrival, which needs the client in a process of its own.
  */
 
 let standIn: StandIn;
@@ -57,11 +57,12 @@ function peakInWindow(times: number[], windowMs: number): number {
 
 describe('a refresh against the stand-in', () => {
   it("stores every source's data for a clean universe, exits 0 and writes a one-line report", async () => {
+    // Through the CLI: --json prints on stdout what the report file holds.
     const config = writeTestConfig(dir, standIn.url);
-    const run = await runInProcess(config, { flags: { json: true } });
-    expect(run.code, explain(run)).toBe(0);
+    const result = await runCli(['--config', config, '--json']);
+    expect(result.code, result.stderr).toBe(0);
     const report = lastReport();
-    expect(run.report).toEqual(report);
+    expect(JSON.parse(result.stdout)).toEqual(report);
     expect(report).toMatchObject({ total_stocks: 12, successful: 12, failed: 0, skipped: 0, success_rate: '100.00%', status: 'completed', failed_symbols: [], error_types: {} });
     expect(report.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
     expect(report.end_time).toMatch(/[+-]\d\d:\d\d$/);
