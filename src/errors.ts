@@ -14,7 +14,7 @@ export const EXIT = {
   FAILED: 1,
   /** A usage or configuration error: nothing was run. */
   USAGE: 2,
-  /** The run was aborted (failure limits, no universe, SEC 403, a full disk, setup failed). */
+  /** The run was aborted (failure limits, no universe, SEC refusing the User-Agent or blocking a third time, proxy 407, a full disk, setup failed). */
   ABORTED: 3,
   /** Another run holds the lock for this database: nothing was done (EX_TEMPFAIL). */
   LOCKED: 75,
@@ -33,7 +33,11 @@ export const EXIT_CODE_ROWS: readonly { codes: readonly ExitCode[]; meaning: str
   { codes: [EXIT.OK], meaning: 'run completed; success rate at or above error_handling.min_success_rate (default 0.9)' },
   { codes: [EXIT.FAILED], meaning: 'run completed below that success rate, or the summary report could not be written' },
   { codes: [EXIT.USAGE], meaning: 'usage or configuration error (the message names the flag or key); nothing was run' },
-  { codes: [EXIT.ABORTED], meaning: 'run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, or SEC 403' },
+  {
+    codes: [EXIT.ABORTED],
+    meaning:
+      "run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, SEC refusing the User-Agent (403 on its first answer) or SEC's rate block a third time, or the proxy asking for credentials (407)",
+  },
   { codes: [EXIT.LOCKED], meaning: 'another run holds the lock for this database; nothing was done' },
   { codes: [EXIT.SIGINT, EXIT.SIGTERM], meaning: 'interrupted by SIGINT/SIGTERM after finishing the stocks in flight; report written' },
   { codes: [EXIT.INTERNAL], meaning: 'internal error (a bug): the message carries the stack' },
@@ -46,11 +50,13 @@ export const ERROR_TYPES = {
   http_5xx: 'the service answered 5xx',
   rate_limited: 'HTTP 429 after the retries, or the run stopped while the source was paused by one',
   http_4xx: 'a 4xx other than 403, 404 (a definite "no data") and 429',
-  forbidden: 'HTTP 403; from SEC it means the User-Agent is refused, and the run aborts',
+  forbidden: "HTTP 403: from SEC on the run's first request, the User-Agent is refused (the run aborts); from Yahoo, a block",
+  proxy: 'the proxy refused the request: HTTP 407 (no or wrong credentials; the run aborts) or a tunnel it would not open',
   invalid_json: 'a body that is not JSON: an HTML or XML error page, or a truncated body',
   malformed: 'a body that is JSON but fails its schema: the service changed or broke its answer',
   body_too_large: 'a body over max_body_mb',
-  unexpected_response: 'an answer that cannot be used: data the extraction rejects, a resume the server refused',
+  unexpected_response: 'an answer that cannot be used: data the extraction rejects, a resume the server refused, an empty price batch',
+  source_unavailable: "the source's circuit is open: source-wide trouble (a block, 429s, connection failures) stopped its requests",
   storage: "the stock's transaction could not be written (a full or failing disk aborts the run instead)",
   internal: 'a bug in the extraction, or the retry pass stopped before the stock',
 } as const;
@@ -75,7 +81,7 @@ export const ERROR_KINDS = {
   universe: EXIT.ABORTED,
   /** `SetupError`: the lock file, the backup or the database failed before the first stock. */
   setup: EXIT.ABORTED,
-  /** `FatalSourceError`: SEC 403 or a full disk mid-run; the runner catches it and ends the run aborted, with its report. */
+  /** `FatalSourceError`: SEC refusing the User-Agent or blocking a third time, a proxy's 407, a full disk mid-run; the runner catches it and ends the run aborted, with its report. */
   fatal: EXIT.ABORTED,
   /** `SourceError`: one request failed, classified by `ErrorType`; a failed stock (a fatal one aborts the run, as above). */
   source: null,
@@ -147,7 +153,7 @@ export class SourceError extends BatchRefreshError {
   constructor(
     readonly type: ErrorType,
     message: string,
-    readonly details: { status?: number; retryAfterMs?: number; fatal?: boolean } = {},
+    readonly details: { status?: number; retryAfterMs?: number; fatal?: boolean; /** The start of an error page (a 403's), to tell a rate block from a refusal. */ page?: string } = {},
   ) {
     super(message);
     this.transient = TRANSIENT_ERROR_TYPES.has(type);

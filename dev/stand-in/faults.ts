@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 
 /* The stand-in's injected faults: which request gets one, and how each kind is answered. */
 
@@ -12,7 +13,18 @@ export type Fault =
   | { kind: 'huge'; bytes: number }
   | { kind: 'delay'; ms: number }
   /** An archive download whose connection drops after this many bytes of the answer. */
-  | { kind: 'cut'; afterBytes: number };
+  | { kind: 'cut'; afterBytes: number }
+  /**
+   * The normal body cut to the first `keep` share (0–1) of its bytes — of its gzip stream when
+   * `gzip` — sent whole as far as HTTP goes (a Content-Length of what is sent): a stored copy cut
+   * short. Node's fetch reads a gzip stream that stops early without an error.
+   */
+  | { kind: 'truncated'; keep: number; gzip: boolean }
+  /** 403 with the XML SEC's archives answer for a file they do not hold (a daily index not published yet). */
+  | { kind: 'not-published' };
+
+/** SEC's answer (403) for an archive file it does not hold, such as a daily index before it is published. */
+export const SEC_ACCESS_DENIED = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
 
 /** A fault added with addFault, for the next `remaining` requests whose path matches. */
 export interface QueuedFault {
@@ -30,9 +42,21 @@ export function takeFault(faults: QueuedFault[], path: string): Fault | undefine
   return entry.fault;
 }
 
+/** The bytes of `body` (plain) cut as a `truncated` fault says, with the headers that send them. */
+export function truncatedAnswer(plain: Buffer, fault: Extract<Fault, { kind: 'truncated' }>): { bytes: Buffer; headers: Record<string, string> } {
+  const whole = fault.gzip ? gzipSync(plain) : plain;
+  const bytes = whole.subarray(0, Math.floor(whole.length * fault.keep));
+  return { bytes, headers: { 'content-length': String(bytes.length), ...(fault.gzip ? { 'content-encoding': 'gzip' } : {}) } };
+}
+
 /** Answers with `fault` instead of the normal answer, recording the status the client will see (-1 none, -2 a reset). */
-export function applyFault(fault: Exclude<Fault, { kind: 'delay' | 'cut' }>, record: { status: number }, response: ServerResponse, hanging: Set<ServerResponse>): void {
+export function applyFault(fault: Exclude<Fault, { kind: 'delay' | 'cut' | 'truncated' }>, record: { status: number }, response: ServerResponse, hanging: Set<ServerResponse>): void {
   switch (fault.kind) {
+    case 'not-published':
+      record.status = 403;
+      response.writeHead(403, { 'content-type': 'application/xml' });
+      response.end(SEC_ACCESS_DENIED);
+      return;
     case 'status':
       record.status = fault.status;
       response.writeHead(fault.status, { 'content-type': 'text/html', ...fault.headers });

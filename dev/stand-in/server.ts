@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { cutAfter, serveArchiveFile } from './archive-route.js';
-import { applyFault, takeFault, type Fault, type QueuedFault } from './faults.js';
+import { answerBlocked, type Block, type BlockState } from './blocks.js';
+import { applyFault, takeFault, truncatedAnswer, type Fault, type QueuedFault } from './faults.js';
 
-export type { Fault } from './faults.js';
+export { SEC_ACCESS_DENIED, type Fault } from './faults.js';
+export { SEC_BLOCK_PAGE, type Block } from './blocks.js';
 
 /**
  * A local stand-in for SEC EDGAR and Yahoo Finance on 127.0.0.1, serving real-format bodies
@@ -49,6 +52,8 @@ export interface RequestRecord {
   source: 'sec' | 'yahoo';
   userAgent: string | undefined;
   status: number;
+  /** The client's port: which connection (a proxy's, or the CLI's own) carried the request. */
+  remotePort: number | undefined;
 }
 
 export interface StandIn {
@@ -57,6 +62,8 @@ export interface StandIn {
   /** The next `times` requests whose path matches get `fault` (checked in the order added). */
   addFault(match: string | RegExp, fault: Fault, times?: number): void;
   clearFaults(): void;
+  /** A source-wide block (blocks.ts) from now on; null lifts it. */
+  setBlock(block: Block | null): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +72,8 @@ export interface StandInOptions {
   /** Added before every answer, to model the internet's latency. */
   latencyMs?: number;
   port?: number;
+  /** Serve https:// with this key and certificate (the URL is then `https://127.0.0.1:port`). */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 const SEC_404 = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>';
@@ -87,24 +96,27 @@ interface StandInState {
   requests: RequestRecord[];
   faults: QueuedFault[];
   hanging: Set<ServerResponse>;
+  blocks: BlockState;
 }
 
 export async function startStandIn(options: StandInOptions): Promise<StandIn> {
-  const state: StandInState = { options, started: performance.now(), requests: [], faults: [], hanging: new Set() };
+  const state: StandInState = { options, started: performance.now(), requests: [], faults: [], hanging: new Set(), blocks: { block: null, secRequests: 0, secBlockedAt: null } };
   const { faults, hanging } = state;
-  const server: Server = createServer((request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse): void => {
     handle(state, request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500);
       response.end(String(error));
     });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests: state.requests,
     addFault: (match, fault, times = 1) => faults.push({ match, fault, remaining: times }),
     clearFaults: () => faults.splice(0),
+    setBlock: (block) => (state.blocks = { block, secRequests: 0, secBlockedAt: null }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const response of hanging) response.destroy();
@@ -119,9 +131,14 @@ async function handle(state: StandInState, request: IncomingMessage, response: S
   const { options } = state;
   const path = request.url ?? '/';
   const source: RequestRecord['source'] = path.startsWith('/v8/') || path.startsWith('/v7/') ? 'yahoo' : 'sec';
-  const record: RequestRecord = { at: performance.now() - state.started, path, source, userAgent: request.headers['user-agent'], status: 0 };
+  const record: RequestRecord = { at: performance.now() - state.started, path, source, userAgent: request.headers['user-agent'], status: 0, remotePort: request.socket.remotePort };
   state.requests.push(record);
   if (options.latencyMs) await delay(options.latencyMs);
+  const blocked = answerBlocked(state.blocks, source, path, performance.now() - state.started, response);
+  if (blocked !== null) {
+    record.status = blocked;
+    return;
+  }
   const fault = takeFault(state.faults, path);
   if (fault?.kind === 'delay') await delay(fault.ms);
   const archive = options.data.archives?.get(new URL(path, 'http://stand-in').pathname);
@@ -132,11 +149,30 @@ async function handle(state: StandInState, request: IncomingMessage, response: S
     response.on('finish', () => (record.status = response.statusCode));
     return;
   }
+  if (fault?.kind === 'truncated') {
+    serveTruncated(options.data, record, response, fault);
+    return;
+  }
   if (fault !== undefined && fault.kind !== 'delay' && fault.kind !== 'cut') {
     applyFault(fault, record, response, state.hanging);
     return;
   }
   serveRouted(options.data, request, response, record);
+}
+
+/** The routed body cut short (a `truncated` fault); a 404 when there is no body to cut. */
+function serveTruncated(data: StandInData, record: RequestRecord, response: ServerResponse, fault: Extract<Fault, { kind: 'truncated' }>): void {
+  const body = route(data, record.path);
+  if (body === undefined || 'status' in body) {
+    record.status = 404;
+    response.writeHead(404, { 'content-type': 'application/xml' });
+    response.end(SEC_404);
+    return;
+  }
+  const { bytes, headers } = truncatedAnswer(body.gzipped ? gunzipSync(body.data) : body.data, fault);
+  record.status = 200;
+  response.writeHead(200, { 'content-type': 'text/plain', ...headers });
+  response.end(bytes);
 }
 
 /** The normal answer: the routed body (gzipped as the client and the body allow), a 304, a 403 or a 404. */

@@ -20,6 +20,8 @@ const ENVIRONMENT: Rows = [
   ['BATCH_REFRESH_CONFIG', 'the config file when --config is not given (default config/batch_config.json)'],
   ['BATCH_REFRESH_NOW', 'ISO 8601 time the run takes as its start (tests, re-running a missed night)'],
   ['NO_COLOR', 'set to anything: no colour and no progress bar (TERM=dumb does the same)'],
+  ['HTTPS_PROXY, HTTP_PROXY', 'proxy for https:// and http:// requests (http://[user:password@]host:port; lower case too)'],
+  ['NO_PROXY', 'hosts reached without the proxy (host, .domain, host:port, *)'],
 ];
 
 /**

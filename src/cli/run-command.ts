@@ -24,7 +24,7 @@ export async function runCommand(options: RunCommandOptions, env: NodeJS.Process
   const setup = readRunSetup(options, env);
   const holder: { current: cliProgress.MultiBar | null } = { current: null };
   const controller = new AbortController();
-  const session = openRunSession(options, setup, {
+  const session = await openRunSession(options, setup, {
     console: createConsoleSink(holder, env),
     holder,
     bar: isInteractive(process.stderr, env) && options.json !== true && options.verbose !== true,

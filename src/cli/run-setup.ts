@@ -5,6 +5,8 @@ import { EXIT, ExitError, SetupError, UniverseError } from '../errors.js';
 import { normalizeSymbol } from '../extract/universe.js';
 import { createLogger, type ConsoleSink, type Logger, type LogLevel } from '../logging/logger.js';
 import type { JobDeps, JobOptions } from '../runner/job.js';
+import type { FetchFn } from '../sources/http.js';
+import { createProxiedFetch, describeProxies, readProxySettings, type ProxySettings } from '../sources/proxy-fetch.js';
 import { createClock } from '../util/time.js';
 import { readVersion } from '../util/version.js';
 import { abortableSleep } from './interrupt.js';
@@ -12,8 +14,8 @@ import { createProgressReporter, type ProgressReporter } from './terminal.js';
 
 /*
  * What a refresh run is made of before the job starts, from the flags and the environment: the
- * clock, the checked config and the job's options, the logger, the progress lines, the job's
- * effects. The shell (run-command.ts) adds the process around it (stderr, signals, stdout); the
+ * clock, the checked config and the job's options, the proxy, the logger, the progress lines, the
+ * job's effects. The shell (run-command.ts) adds the process around it (stderr, signals, stdout); the
  * in-process tests (test/helpers/in-process.ts) build the same session with a console of their own.
  */
 
@@ -31,11 +33,12 @@ export interface RunCommandOptions {
   strict?: boolean;
 }
 
-/** The checked config of a run, its warnings, and what the job is asked to do. */
+/** The checked config of a run, its warnings, what the job is asked to do, and the proxy the environment names. */
 export interface RunSetup {
   config: ResolvedConfig;
   warnings: string[];
   jobOptions: JobOptions;
+  proxies: ProxySettings | null;
 }
 
 /** A run ready to start: its config, logger, progress, clock, signal and the job's options. */
@@ -48,6 +51,8 @@ export interface RunSession {
   sleep: (ms: number) => Promise<void>;
   jobOptions: JobOptions;
   env: NodeJS.ProcessEnv;
+  /** Node's fetch, or undici's through the proxy the environment names. */
+  fetch: FetchFn;
 }
 
 /** Where the session's console lines go, and whether a progress bar is drawn there. */
@@ -70,7 +75,7 @@ export function readRunClock(env: NodeJS.ProcessEnv): () => Date {
   }
 }
 
-/** The config, its warnings and the job's options; a bad config or a bad combination of flags is a usage error. */
+/** The config, its warnings, the job's options and the proxy; a bad config, proxy setting or combination of flags is a usage error. */
 export function readRunSetup(options: RunCommandOptions, env: NodeJS.ProcessEnv): RunSetup {
   const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT }, { strict: options.strict === true });
   if (!loaded.ok) {
@@ -93,14 +98,18 @@ export function readRunSetup(options: RunCommandOptions, env: NodeJS.ProcessEnv)
     ...(options.symbols ? { symbols: options.symbols } : {}),
     ...(options.bulk === true ? { bulk: true } : {}),
   };
-  return { config, warnings, jobOptions };
+  const proxies = readProxySettings(env);
+  if (!proxies.ok) throw new ExitError(EXIT.USAGE, `invalid proxy setting: ${proxies.issue}`);
+  return { config, warnings, jobOptions, proxies: proxies.settings };
 }
 
-/** The run's logger (its config's warnings logged first) and progress lines, its sleep ended by the signal. */
-export function openRunSession(options: RunCommandOptions, setup: RunSetup, terminal: RunTerminal): RunSession {
-  const { config } = setup;
+/** The run's fetch (through the proxy, if any), logger (the config's warnings and the proxy first) and progress lines, its sleep ended by the signal. */
+export async function openRunSession(options: RunCommandOptions, setup: RunSetup, terminal: RunTerminal): Promise<RunSession> {
+  const { config, proxies } = setup;
+  const runFetch = proxies === null ? fetch : await createProxiedFetch(proxies);
   const log = openRunLog(options, config, terminal);
   for (const warning of setup.warnings) log.warn(warning);
+  if (proxies !== null) log.info(describeProxies(proxies));
   const progress = createProgressReporter(log, { bar: terminal.bar, intervalMs: config.logging.progress_interval_seconds * 1000, now: terminal.now }, terminal.holder);
   return {
     config,
@@ -111,6 +120,7 @@ export function openRunSession(options: RunCommandOptions, setup: RunSetup, term
     sleep: (ms) => abortableSleep(ms, terminal.signal),
     jobOptions: setup.jobOptions,
     env: terminal.env,
+    fetch: runFetch,
   };
 }
 
@@ -144,9 +154,9 @@ export function logRunFailure(session: RunSession, error: unknown): void {
   }
 }
 
-/** The job's effects in a session: the real fetch, its clock, sleep, logger, progress, signal and environment. */
+/** The job's effects in a session: its fetch, clock, sleep, logger, progress, signal and environment. */
 export function jobDeps(session: RunSession): JobDeps {
-  return { fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal, env: session.env };
+  return { fetch: session.fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal, env: session.env };
 }
 
 /** Parses --symbols A,B,C into normalised symbols; a bad one is a usage error naming it. */

@@ -93,6 +93,7 @@ export function renderStatus(status: StatusReport): string {
   lines.push(`running: ${describeRunning(status)}`);
   lines.push(`last run: ${status.last_run === null ? 'none' : describeRun(status.last_run)}`);
   if (status.last_run?.report_path) lines.push(`  report: ${status.last_run.report_path}`);
+  for (const [source, what] of Object.entries(status.last_run?.degraded_sources ?? {})) lines.push(`  degraded: ${source} ${what}`);
   if (status.last_success !== null && status.last_success.id !== status.last_run?.id) lines.push(`last success: ${describeRun(status.last_success)}`);
   const { freshness } = status;
   lines.push(

@@ -104,8 +104,17 @@ const edgarSchema = z.object({
   enabled: z.boolean().default(true).describe('false: no fundamentals or filings are fetched'),
 });
 
+/** What batch-refresh has always sent to Yahoo: honest about what it is. */
+export const DEFAULT_YAHOO_USER_AGENT = 'Mozilla/5.0 (compatible; batch-refresh)';
+
 const yahooSchema = z.object({
-  base_url: baseUrl.default('https://query1.finance.yahoo.com').describe('Yahoo Finance API host'),
+  // One host, or several: the next is asked when one refuses (yahoo.ts). Always a list once read.
+  base_url: z
+    .union([baseUrl, z.array(baseUrl).min(1, 'at least one host').max(10, 'at most 10 hosts')])
+    .default('https://query1.finance.yahoo.com')
+    .transform((value) => (typeof value === 'string' ? [value] : value))
+    .describe('Yahoo Finance API host, or a list of hosts asked in order: a host that refuses (403, 429, 5xx, connection failures) hands its requests to the next'),
+  user_agent: userAgentSchema.default(DEFAULT_YAHOO_USER_AGENT).describe('User-Agent sent to Yahoo with every request'),
   timeout_seconds: z.number().min(0.1, 'at least 0.1 (seconds)').max(600).default(30).describe('Per-request timeout, body included'),
   max_body_mb: z.number().min(0.01, 'at least 0.01 (MiB)').max(1024).default(4).describe('Largest response body accepted, in MiB'),
   enabled: z.boolean().default(true).describe('false: no prices are fetched'),
@@ -144,6 +153,15 @@ const rateLimitingSchema = z.object({
     .default(9)
     .describe('Ceiling on SEC requests per second across all workers (SEC allows 10)'),
   yfinance_delay_seconds: positiveSeconds.max(60).default(0.5).describe('Minimum spacing of Yahoo requests across all workers'),
+  // SEC lifts its rate block once the rate has stayed under 10/s for 10 minutes.
+  edgar_block_cooldown_seconds: positiveSeconds
+    .max(86_400)
+    .default(600)
+    .describe("How long every SEC request waits after SEC's rate block (HTTP 403 with its block page, or any 403 once SEC answered this run); a second block halves the rate, a third aborts"),
+  circuit_cooldown_seconds: positiveSeconds
+    .max(86_400)
+    .default(600)
+    .describe("How long a source's open circuit (a Yahoo block, 429s in a row, connections failing in a row, a soft block) stops its requests before one probe tries again"),
 });
 
 const logLevel = z

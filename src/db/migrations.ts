@@ -130,4 +130,13 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (symbol, date)
   ) WITHOUT ROWID;
   `,
+  // 3: the business days whose daily index a completed run found not yet published (a JSON array
+  // of YYYY-MM-DD), which the next night reads again.
+  `
+  ALTER TABLE sync_runs ADD COLUMN index_missing_days TEXT;
+  `,
+  // 4: the sources a run degraded (a JSON object, source -> what happened), for `status`.
+  `
+  ALTER TABLE sync_runs ADD COLUMN degraded_sources TEXT;
+  `,
 ];

@@ -53,13 +53,18 @@ export function dailyIndexPath(day: Date): string {
 
 /**
  * The business days whose index a night must read: every weekday from the day before the last
- * successful run's start (read again, in case it was published after that run read it) up to
- * yesterday, as calendar days in New York, where EDGAR publishes. Holidays have no file (404).
+ * successful run's start (read again, in case it was published after that run read it), or from
+ * the earliest day that run found not yet published (`missing`, YYYY-MM-DD) when that is earlier,
+ * up to yesterday, as calendar days in New York, where EDGAR publishes. Holidays have no file.
  */
-export function indexDaysSince(lastSuccess: Date, now: Date): Date[] {
+export function indexDaysSince(lastSuccess: Date, now: Date, missing: readonly string[] = []): Date[] {
   const days: Date[] = [];
   const first = startOfEdgarDay(lastSuccess);
   first.setUTCDate(first.getUTCDate() - 1);
+  for (const day of missing) {
+    const date = new Date(`${day}T00:00:00Z`);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(day) && date < first) first.setTime(date.getTime());
+  }
   const last = startOfEdgarDay(now);
   last.setUTCDate(last.getUTCDate() - 1);
   for (const day = first; day <= last; day.setUTCDate(day.getUTCDate() + 1)) {
@@ -67,6 +72,25 @@ export function indexDaysSince(lastSuccess: Date, now: Date): Date[] {
     if (weekday !== 0 && weekday !== 6) days.push(new Date(day));
   }
   return days;
+}
+
+/** A day of indexDaysSince as YYYY-MM-DD. */
+export function isoDay(day: Date): string {
+  return day.toISOString().slice(0, 10);
+}
+
+/**
+ * What the days without a file (403 or 404: SEC's archives answer 403 for a file they do not hold)
+ * mean. EDGAR publishes each business day's index that evening, in order: a day without a file
+ * before a day that was read never gets one (a holiday, EDGAR closed), one after the last day read
+ * may just not be out yet, and is read again the next night.
+ */
+export function classifyAbsentDays(absent: readonly string[], read: readonly string[]): { noFile: string[]; notPublished: string[] } {
+  const lastRead = read.reduce<string | null>((latest, day) => (latest === null || day > latest ? day : latest), null);
+  return {
+    noFile: absent.filter((day) => lastRead !== null && day < lastRead),
+    notPublished: absent.filter((day) => lastRead === null || day > lastRead),
+  };
 }
 
 /** Midnight UTC of the calendar date that `instant` has in New York. */

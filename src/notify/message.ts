@@ -1,4 +1,5 @@
 import { EXIT } from '../errors.js';
+import { degradedSources } from '../report/degraded.js';
 import type { SummaryReport } from '../report/summary-report.js';
 
 /** Failed symbols listed by name in a message; the rest are counted. */
@@ -10,15 +11,16 @@ export const DISCORD_MAX_CHARS = 2000;
 export type WebhookFormat = 'slack' | 'discord' | 'json';
 
 /**
- * A run worth an `on_error_only` notification: failed stocks, an abort, an interruption, or any
- * other non-zero exit (a report that could not be written, nothing attempted).
+ * A run worth an `on_error_only` notification: failed stocks, an abort, an interruption, any other
+ * non-zero exit (a report that could not be written, nothing attempted), or a degraded source.
  */
 export function isErrorRun(report: SummaryReport): boolean {
-  return report.failed > 0 || report.status !== 'completed' || report.exit_code !== EXIT.OK;
+  return report.failed > 0 || report.status !== 'completed' || report.exit_code !== EXIT.OK || Object.keys(degradedSources(report.sources)).length > 0;
 }
 
 /** Subject line and plain-text body shared by every channel. */
 export function renderMessage(report: SummaryReport, reportPath: string | null): { subject: string; text: string } {
+  const degraded = Object.entries(degradedSources(report.sources));
   const label =
     report.status !== 'completed'
       ? report.status.toUpperCase()
@@ -26,7 +28,9 @@ export function renderMessage(report: SummaryReport, reportPath: string | null):
         ? 'completed with failures'
         : report.exit_code !== EXIT.OK
           ? `completed, exit code ${report.exit_code}`
-          : 'completed';
+          : degraded.length > 0
+            ? `completed, ${degraded.map(([source]) => source).join(' and ')} degraded`
+            : 'completed';
   const subject = `batch-refresh ${label}: ${report.successful} successful, ${report.failed} failed, ${report.skipped} skipped (${report.success_rate})`;
   const lines = [
     `Status: ${report.status} (exit code ${report.exit_code})`,
@@ -46,6 +50,7 @@ export function renderMessage(report: SummaryReport, reportPath: string | null):
   const errorTypes = Object.entries(report.error_types).map(([type, count]) => `${type} ${count}`);
   if (errorTypes.length > 0) lines.push(`Error types: ${errorTypes.join(', ')}`);
   if (report.failed_symbols.length > 0) lines.push(`Failed symbols (${report.failed_symbols.length}): ${listSymbols(report.failed_symbols)}`);
+  for (const [source, what] of degraded) lines.push(`Degraded source: ${source} ${what}`);
   lines.push('', `Report: ${reportPath ?? 'not written'}`);
   return { subject, text: lines.join('\n') };
 }

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isSuccessfulRun } from './run-success.js';
+import type { SourceState } from '../sources/source-health.js';
 import type { SummaryReport } from './summary-report.js';
 
 /*
@@ -11,6 +12,7 @@ import type { SummaryReport } from './summary-report.js';
 
 const LAST_SUCCESS = 'batch_refresh_last_success_timestamp_seconds';
 const STATUSES: readonly SummaryReport['status'][] = ['completed', 'aborted', 'interrupted'];
+const SOURCE_STATES: readonly SourceState[] = ['ok', 'throttled', 'circuit_open', 'blocked'];
 
 interface Sample {
   labels?: Record<string, string>;
@@ -53,6 +55,14 @@ export function renderMetrics(report: SummaryReport, lastSuccessTimestampSeconds
   gauge('batch_refresh_stocks_unchanged', 'Successful stocks of the last run whose data had not changed.', [{ value: report.unchanged }]);
   gauge('batch_refresh_errors', 'Failed stocks of the last run, by error type.', labelled('type', report.error_types));
   gauge('batch_refresh_requests', 'HTTP requests of the last run, by source.', labelled('source', report.requests));
+  gauge(
+    'batch_refresh_source_state',
+    'State each source ended the last run in (1 for that state, 0 for the others): ok, throttled, circuit_open, blocked.',
+    Object.entries(report.sources).flatMap(([source, section]) => SOURCE_STATES.map((state) => ({ labels: { source, state }, value: state === section.state ? 1 : 0 }))),
+  );
+  gauge('batch_refresh_prices_not_refreshed', 'Prices the last run did not refresh (failed, refused by an open circuit, or still on their way at its end).', [
+    { value: report.sources.yahoo?.prices_not_refreshed ?? 0 },
+  ]);
   return `${out.join('\n')}\n`;
 }
 

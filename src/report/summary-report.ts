@@ -2,6 +2,8 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } f
 import path from 'node:path';
 import type { ErrorType } from '../errors.js';
 import type { SourceStats } from '../sources/source-client.js';
+import type { SourceHealthFigures } from '../sources/source-health.js';
+import type { PriceCounts } from '../runner/run-control.js';
 import type { BulkFigures } from '../runner/bulk-archives.js';
 import type { Outcome } from '../runner/outcome.js';
 
@@ -36,6 +38,10 @@ export interface SummaryReport {
   bytes_downloaded: Record<string, number>;
   /** Conditional requests answered "not modified" (304), per source. */
   not_modified: Record<string, number>;
+  /** How each source did (README, "Summary reports"): `sources.sec`, `sources.yahoo`; the price counts under the price source. */
+  sources: Record<string, SourceSection>;
+  /** Answers (data, 404 or 304) each Yahoo host gave, in the order of `sources.yahoo.base_url`; `{}` without Yahoo. */
+  yahoo_hosts: Record<string, number>;
   universe_size: number;
   /** How an incremental night found the companies that filed: `full-refresh` (force_refresh), `daily-index`, or `per-company`. */
   change_detection: 'full-refresh' | 'daily-index' | 'per-company';
@@ -43,6 +49,12 @@ export interface SummaryReport {
   change_detection_note: string | null;
   index_days: number;
   companies_changed: number | null;
+  /**
+   * Each business day's daily index on a night that read them (null otherwise), days as YYYY-MM-DD:
+   * read whole; no file before a day read (a holiday); not published yet, so read again the next
+   * night; damaged after the retries, so every company's filings were checked instead.
+   */
+  daily_index: DailyIndexFigures | null;
   /** Which way the fundamentals came: SEC's bulk archives, the daily index's changed companies, or every company asked. */
   refresh_path: 'bulk' | 'daily-index' | 'per-company';
   /** The bulk rebuild: why, each archive's bytes, resumes and companies used, extraction time. */
@@ -51,6 +63,22 @@ export interface SummaryReport {
   database: string;
   config: string;
   exit_code: number;
+}
+
+/** One source's part of the report: its requests, its state and trouble, and for Yahoo the night's prices. */
+export type SourceSection = { requests: number } & SourceHealthFigures & Partial<PriceCounts>;
+
+/** The `sources` section: every source's requests and health; the price counts go under `yahoo`. */
+export function sourcesSection(stats: Record<string, SourceStats>, health: Record<string, SourceHealthFigures>, prices: PriceCounts | null): Record<string, SourceSection> {
+  return Object.fromEntries(Object.entries(health).map(([name, figures]) => [name, { requests: stats[name]?.requests ?? 0, ...figures, ...(name === 'yahoo' && prices !== null ? prices : {}) }]));
+}
+
+/** The report's `daily_index`. */
+export interface DailyIndexFigures {
+  days_read: string[];
+  no_file_days: string[];
+  missing_days: string[];
+  damaged_days: string[];
 }
 
 /** `failed_symbols`, `error_types` and `failures` from the outcomes. */

@@ -5,7 +5,7 @@ import type { FilingRow, SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import type { SecSource } from '../sources/sec.js';
 import { fetchLatestSections, type CompanyData } from './company-data.js';
-import type { Outcome } from './outcome.js';
+import type { Outcome, PriceOutcome } from './outcome.js';
 import type { PriceBook } from './prices/price-book.js';
 import type { RunControl } from './run-control.js';
 
@@ -81,16 +81,27 @@ export async function fetchSplitEvents(prices: PriceBook, entries: readonly Univ
   }
 }
 
-/** A rebuilt stock's outcome: its failure, else its price's, else successful or skipped by what the archives had. */
+/**
+ * A rebuilt stock's outcome: its failure, else successful or skipped by what the archives had. Its
+ * price's outcome is recorded apart (a price that failed fails the stock only when SEC had nothing).
+ */
 export function bulkOutcome(entry: UniverseEntry, failure: Outcome | undefined, seen: Set<string> | undefined, price: PricePart | undefined): Outcome {
   if (failure !== undefined) return failure;
-  if (price?.kind === 'error') {
+  const hasSec = seen !== undefined && seen.size > 0;
+  if (price?.kind === 'error' && !hasSec) {
     return { status: 'failed', symbol: entry.symbol, errorType: price.error.type, message: `yahoo: ${price.error.message}`, attempts: price.error.attempts, source: 'yahoo' };
   }
-  const hasSec = seen !== undefined && seen.size > 0;
   const notes: string[] = [];
   if (!hasSec) notes.push(entry.cik === null ? 'sec: no CIK for this symbol' : 'sec: not in the bulk archives');
   if (price?.kind === 'no_data') notes.push(price.reason);
+  if (price?.kind === 'error') notes.push(`yahoo: price not refreshed (${price.error.message})`);
   if (!hasSec && price?.kind !== 'data') return { status: 'skipped', symbol: entry.symbol, reason: notes.join('; ') || 'no source has data' };
   return { status: 'successful', symbol: entry.symbol, unchanged: false, notes };
+}
+
+/** A rebuild's price part as the night's price outcome. */
+export function bulkPriceOutcome(price: PricePart): PriceOutcome {
+  if (price.kind === 'data') return { status: 'refreshed' };
+  if (price.kind === 'no_data') return { status: 'no_data', reason: price.reason };
+  return { status: 'failed', errorType: price.error.type, message: `yahoo: ${price.error.message}`, attempts: price.error.attempts };
 }

@@ -14,7 +14,8 @@ import { filingsOwners, type RefreshPlan } from './plan.js';
 import { refreshCompanies } from './per-company.js';
 import { PriceBook } from './prices/price-book.js';
 import type { StockPipeline } from './process-stock.js';
-import { OutcomeLedger, RunControl } from './run-control.js';
+import { LatePrices } from './prices/late-prices.js';
+import { OutcomeLedger, RunControl, type PriceCounts } from './run-control.js';
 
 /*
  * The one engine of a night, whichever way the fundamentals come: the plan's stocks go to the
@@ -36,6 +37,8 @@ export interface RefreshResult {
   notStarted: number;
   /** Symbols that failed in the main pass and were tried again. */
   retried: string[];
+  /** The night's prices, apart from the stocks' outcomes. */
+  prices: PriceCounts;
 }
 
 /** What the engine needs of the stored state and the sources. */
@@ -58,6 +61,8 @@ export interface Night {
   deps: JobDeps;
   control: RunControl;
   ledger: OutcomeLedger;
+  /** Prices still on their way when their stocks' fundamentals were stored. */
+  latePrices: LatePrices;
 }
 
 /**
@@ -81,7 +86,7 @@ export async function runNight(plan: RefreshPlan, parts: NightParts, options: Jo
     limits: { maxConsecutiveFailures: limits.max_consecutive_failures, continueOnError: limits.continue_on_error },
     onStockDone: deps.events?.onStockDone,
   });
-  const night: Night = { plan, parts, options, deps, control, ledger };
+  const night: Night = { plan, parts, options, deps, control, ledger, latePrices: new LatePrices() };
   const bulk = bulkReason === null ? null : new BulkProvider(bulkReason);
   const perCompany = new PerCompanyProvider();
   try {
@@ -93,9 +98,19 @@ export async function runNight(plan: RefreshPlan, parts: NightParts, options: Jo
       pending = await provider.refresh(pending, night);
     }
     const retried = await perCompany.secondPass(night);
+    await settleLatePrices(night);
+    perCompany.close();
     const outcomes = ledger.ordered(plan.entries);
     return {
-      result: { outcomes, status: control.status(), abortReason: control.abortReason, budgetExhausted: control.budgetExhausted, notStarted: plan.entries.length - outcomes.length, retried },
+      result: {
+        outcomes,
+        status: control.status(),
+        abortReason: control.abortReason,
+        budgetExhausted: control.budgetExhausted,
+        notStarted: plan.entries.length - outcomes.length,
+        retried,
+        prices: ledger.priceCounts(),
+      },
       bulk: bulk?.figures ?? null,
     };
   } finally {
@@ -167,10 +182,7 @@ class PerCompanyProvider implements FundamentalsProvider {
   /** The stocks it refreshed that failed get one more try, at the end, not counted toward the abort limits. */
   async secondPass(night: Night): Promise<string[]> {
     const failed = this.served.filter((entry) => night.ledger.get(entry.symbol)?.status === 'failed');
-    if (!night.options.config.error_handling.retry_failed_stocks || failed.length === 0 || night.control.stopped() || this.pipeline === null) {
-      this.pipeline?.prices?.close();
-      return [];
-    }
+    if (!night.options.config.error_handling.retry_failed_stocks || failed.length === 0 || night.control.stopped() || this.pipeline === null) return [];
     const retried = failed.map((entry) => entry.symbol);
     night.deps.events?.onRetryPass?.(retried);
     night.ledger.forget(retried);
@@ -182,8 +194,12 @@ class PerCompanyProvider implements FundamentalsProvider {
         night.ledger.record({ status: 'failed', symbol: entry.symbol, errorType: 'internal', message: 'retry pass stopped before this stock', attempts: 0, source: 'runner' }, false);
       }
     }
-    this.pipeline.prices?.close();
     return retried;
+  }
+
+  /** The night is over: price requests still queued for stocks nobody will take are dropped. */
+  close(): void {
+    this.pipeline?.prices?.close();
   }
 
   /** The companies and prices of the whole night, made once: a CIK fetched once, however many listings. */
@@ -202,9 +218,25 @@ class PerCompanyProvider implements FundamentalsProvider {
     };
     const { sec } = parts;
     const companies = sec !== null && config.sources.edgar.enabled ? new CompanyCache((cik) => fetchCompanyData(sec, cik, parts.states.get(owners.get(cik) ?? ''), fetchOptions)) : null;
-    this.pipeline = { companies, prices: newPriceBook(night), storedSplits: parts.storedSplits, store: parts.store, now: deps.now, filingsOwner: (cik) => owners.get(cik) };
+    this.pipeline = {
+      companies,
+      prices: newPriceBook(night),
+      storedSplits: parts.storedSplits,
+      store: parts.store,
+      now: deps.now,
+      filingsOwner: (cik) => owners.get(cik),
+      latePrices: night.latePrices,
+      onPrice: (symbol, outcome) => night.ledger.recordPrice(symbol, outcome),
+    };
     return this.pipeline;
   }
+}
+
+/** Waits for the prices still on their way, within the time budget; those that never came are counted as still waiting. */
+async function settleLatePrices(night: Night): Promise<void> {
+  const { latePrices, deps, control, ledger } = night;
+  if (latePrices.size > 0) deps.log.info(`waiting for ${plural(latePrices.size, 'price', 'prices')} still on their way from Yahoo`);
+  for (const symbol of await latePrices.settle(control.stopSignal)) ledger.recordPrice(symbol, { status: 'pending' });
 }
 
 function perCompanyOptions(night: Night): { batchSize: number; maxWorkers: number; delayBetweenBatchesMs: number } {

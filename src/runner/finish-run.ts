@@ -4,8 +4,10 @@ import type { Db } from '../db/open-database.js';
 import { finishSyncRun } from '../db/sync-runs.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { sendNotifications } from '../notify/notify.js';
+import { degradedSources } from '../report/degraded.js';
 import { writeMetricsTextfile } from '../report/metrics-textfile.js';
-import { formatRate, sourceFigures, summarizeFailures, writeReport, type SummaryReport } from '../report/summary-report.js';
+import { formatRate, sourceFigures, sourcesSection, summarizeFailures, writeReport, type DailyIndexFigures, type SummaryReport } from '../report/summary-report.js';
+import type { SourceHealthFigures } from '../sources/source-health.js';
 import type { SourceStats } from '../sources/source-client.js';
 import { formatLocalIso } from '../util/time.js';
 import type { ChangeDetection } from './changes.js';
@@ -31,6 +33,10 @@ export interface FinishInput {
   plan: RefreshPlan;
   result: RefreshResult;
   stats: Record<string, SourceStats>;
+  /** Each source's state and trouble (SourceClient.healthFigures). */
+  health: Record<string, SourceHealthFigures>;
+  /** Answers per Yahoo host (YahooSource.served); empty without Yahoo. */
+  yahooHosts: Record<string, number>;
   backup: BackupResult | null;
   detection: ChangeDetection | null;
   /** Set when the night rebuilt from the bulk archives. */
@@ -84,11 +90,14 @@ function buildReport(input: FinishInput, end: { endedAt: Date; counts: OutcomeCo
     retried_symbols: result.retried,
     symbols_not_found: input.universe.notFound,
     ...sourceFigures(input.stats),
+    sources: sourcesSection(input.stats, input.health, input.config.sources.yahoo.enabled ? result.prices : null),
+    yahoo_hosts: { ...input.yahooHosts },
     universe_size: input.universe.size,
     change_detection: config.processing.force_refresh ? 'full-refresh' : (input.detection?.path ?? 'per-company'),
     change_detection_note: input.detection?.reason ?? null,
     index_days: input.detection?.days ?? 0,
     companies_changed: changedInPlan(input.plan, input.detection),
+    daily_index: dailyIndexFigures(input.detection),
     refresh_path: refreshPath(input),
     bulk: input.bulk,
     backup: input.backup === null ? null : { path: input.backup.path, bytes: input.backup.bytes },
@@ -127,6 +136,9 @@ function recordSyncRun(input: FinishInput, end: { endedAt: Date; counts: Outcome
       report_path: end.reportPath,
       error_message: input.result.abortReason ?? end.reportError,
       universe_size: input.universe.size,
+      // Only a night that used the daily index leaves days to read again; a per-company one checked them all.
+      index_missing_days: input.detection?.path === 'daily-index' ? input.detection.index.missing : [],
+      degraded_sources: degradedSources(report.sources),
     });
     return true;
   } catch (error) {
@@ -159,6 +171,12 @@ function refreshPath(input: FinishInput): SummaryReport['refresh_path'] {
   if (input.bulk !== null && input.bulk.archives.length > 0) return 'bulk';
   if (!input.config.processing.force_refresh && input.detection?.path === 'daily-index') return 'daily-index';
   return 'per-company';
+}
+
+function dailyIndexFigures(detection: ChangeDetection | null): DailyIndexFigures | null {
+  const index = detection?.index;
+  if (index === null || index === undefined) return null;
+  return { days_read: index.read, no_file_days: index.noFile, missing_days: index.missing, damaged_days: index.damaged };
 }
 
 /** Companies of this run that the daily index names (the index covers the whole market). */

@@ -28,6 +28,7 @@ function createSec(options: JobOptions, deps: SourceDeps): SecSource | null {
       dataUrl: edgar.data_url,
       userAgent: options.userAgent,
       requestsPerSecond: config.rate_limiting.edgar_requests_per_second,
+      blockCooldownMs: config.rate_limiting.edgar_block_cooldown_seconds * 1000,
       ...requestLimits(config, edgar),
     },
     deps,
@@ -41,6 +42,7 @@ function requestLimits(config: ResolvedConfig, source: { timeout_seconds: number
     maxBytes: source.max_body_mb * 1048576,
     retries: config.error_handling.max_retries_per_stock,
     retryBaseDelayMs: config.error_handling.retry_base_delay_seconds * 1000,
+    circuitCooldownMs: config.rate_limiting.circuit_cooldown_seconds * 1000,
   };
 }
 
@@ -49,6 +51,7 @@ function createYahoo(config: ResolvedConfig, deps: SourceDeps): YahooSource {
   return new YahooSource(
     {
       baseUrl: yahoo.base_url,
+      userAgent: yahoo.user_agent,
       delaySeconds: config.rate_limiting.yfinance_delay_seconds,
       symbolsPerRequest: yahoo.symbols_per_request,
       ...requestLimits(config, yahoo),

@@ -6,6 +6,12 @@ export type Outcome =
   | { status: 'failed'; symbol: string; errorType: ErrorType; message: string; attempts: number; source: string }
   | { status: 'skipped'; symbol: string; reason: string };
 
+/**
+ * What became of one stock's price, apart from its fundamentals (README, "Outcomes"): refreshed, no
+ * data at Yahoo (delisted, unknown), failed, or still on its way when the run ended.
+ */
+export type PriceOutcome = { status: 'refreshed' } | { status: 'no_data'; reason: string } | { status: 'failed'; errorType: ErrorType; message: string; attempts: number } | { status: 'pending' };
+
 export interface OutcomeCounts {
   successful: number;
   failed: number;

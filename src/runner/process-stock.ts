@@ -6,7 +6,8 @@ import type { UniverseEntry } from '../extract/universe.js';
 import type { CompanyFactsExtract, QuoteRow, SplitEvent } from '../extract/types.js';
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
 import type { CompanyCache, CompanyData } from './company-data.js';
-import type { Outcome } from './outcome.js';
+import type { Outcome, PriceOutcome } from './outcome.js';
+import type { LatePrices } from './prices/late-prices.js';
 import type { PriceBook } from './prices/price-book.js';
 
 /** SQLite and file-system codes that mean the disk is full or failing, not this stock's data. */
@@ -16,55 +17,95 @@ export interface StockPipeline {
   companies: CompanyCache | null;
   /** Batched prices (spark), with the chart endpoint for what spark does not answer. */
   prices: PriceBook | null;
-  /** Splits stored per symbol: a split the filings show that is not among them is asked of Yahoo's chart. */
+  /** Splits stored per symbol: a split the filings show that is not among them is asked of Yahoo's chart. Kept current as stocks are stored. */
   storedSplits: Map<string, SplitEvent[]>;
   store: StockStore;
   now: () => Date;
   /** The listing under which a company's filings are stored (the first of its CIK in the plan). */
   filingsOwner: (cik: number) => string | undefined;
+  /** Prices still on their way when their stock's fundamentals were stored. */
+  latePrices: LatePrices;
+  /** Each stock's price outcome, apart from its fundamentals (the report's `sources.yahoo`). */
+  onPrice: (symbol: string, outcome: PriceOutcome) => void;
 }
 
 type Part<T> = { kind: 'data'; value: T } | { kind: 'no_data'; reason: string } | { kind: 'error'; source: string; error: SourceError };
 
+/** A price that has not come yet (see settledNow). */
+const PENDING = Symbol('pending');
+
 /**
- * Refreshes one stock: EDGAR first (shared per CIK), Yahoo for the price, then one transaction.
- * Classifies the result as README.md ("Outcomes") defines: successful when every enabled source answered with
- * data or a definite "no data", skipped when none had anything, failed when a source still failed
- * after its retries (what the others returned is stored all the same).
+ * Refreshes one stock: EDGAR first (shared per CIK), then its price, stored together in one
+ * transaction; a price still on its way (Yahoo paused) is stored when it comes, in its own, so
+ * Yahoo's waits never hold up SEC's work. The outcome is README.md's ("Outcomes"): with SEC enabled
+ * it is the fundamentals' (successful, skipped, failed), and the price's is recorded apart
+ * (`onPrice`): a price that failed never fails the stock. Without SEC the price is the stock's data.
  */
 export async function processStock(entry: UniverseEntry, pipeline: StockPipeline): Promise<Outcome> {
   // The price request is in flight already (the batch's spark requests start with the batch).
   const sec = await secPart(entry, pipeline);
   const facts = sec?.kind === 'data' ? sec.value.facts : undefined;
-  const price = await pricePart(entry, pipeline, facts !== undefined && showsNewSplit(facts, pipeline.storedSplits.get(entry.symbol) ?? []));
-  const parts: Part<unknown>[] = [];
-  if (sec !== null) parts.push(sec);
-  if (price !== null) parts.push(price);
+  const pricing = pricePart(entry, pipeline, facts !== undefined && showsNewSplit(facts, pipeline.storedSplits.get(entry.symbol) ?? []));
+  const price = sec === null ? await pricing : await settledNow(pricing);
+  if (price !== PENDING) return finish(entry, sec, price, pipeline);
+  const outcome = finish(entry, sec, null, pipeline);
+  pipeline.latePrices.add(
+    entry.symbol,
+    pricing.then((late) => storeLatePrice(entry, late, pipeline)),
+  );
+  return outcome;
+}
+
+/** The price if it has come (its answer is in, only promise callbacks away), else PENDING. */
+async function settledNow<T>(promise: Promise<T>): Promise<T | typeof PENDING> {
+  return Promise.race([promise, new Promise<typeof PENDING>((resolve) => setImmediate(() => resolve(PENDING)))]);
+}
+
+/** Stores what arrived and gives the stock's outcome; `price` null: not fetched (SEC only) or still on its way. */
+function finish(entry: UniverseEntry, sec: Part<CompanyData> | null, price: Part<PriceData> | null, pipeline: StockPipeline): Outcome {
+  if (price !== null) pipeline.onPrice(entry.symbol, priceOutcome(price));
+  // The stock's own parts: its fundamentals; its price only when SEC is not asked.
+  const parts: Part<unknown>[] = sec === null ? (price === null ? [] : [price]) : [sec];
   // A 10-K document that could not be had fails the stock; its other data is stored all the same.
   if (sec?.kind === 'data' && sec.value.sectionsError !== undefined) parts.push({ kind: 'error', source: 'sec', error: sec.value.sectionsError });
   const failure = parts.find((part): part is Extract<Part<unknown>, { kind: 'error' }> => part.kind === 'error');
-  const hasData = parts.some((part) => part.kind === 'data');
-  if (!hasData && failure === undefined) {
-    const reasons = parts.map((part) => (part.kind === 'no_data' ? part.reason : '')).filter(Boolean);
-    return { status: 'skipped', symbol: entry.symbol, reason: reasons.join('; ') || 'no source has data' };
-  }
+  const hasData = sec?.kind === 'data' || price?.kind === 'data';
   if (hasData) {
     const storageFailure = store(entry, sec?.kind === 'data' ? sec.value : undefined, price?.kind === 'data' ? price.value : undefined, pipeline);
     if (storageFailure !== null && failure === undefined) return storageFailure;
   }
   if (failure !== undefined) {
-    return {
-      status: 'failed',
-      symbol: entry.symbol,
-      errorType: failure.error.type,
-      message: `${failure.source}: ${failure.error.message}`,
-      attempts: failure.error.attempts,
-      source: failure.source,
-    };
+    const { error, source } = failure;
+    return { status: 'failed', symbol: entry.symbol, errorType: error.type, message: `${source}: ${error.message}`, attempts: error.attempts, source };
   }
-  const notes = parts.flatMap((part) => (part.kind === 'no_data' ? [part.reason] : []));
+  const notes = [sec, price].flatMap((part) => (part?.kind === 'no_data' ? [part.reason] : part?.kind === 'error' ? [`${part.source}: price not refreshed (${part.error.message})`] : []));
+  if (!hasData) {
+    // Nothing anywhere, and the price could not be asked: not known to have nothing.
+    if (price?.kind === 'error')
+      return { status: 'failed', symbol: entry.symbol, errorType: price.error.type, message: `yahoo: ${price.error.message}`, attempts: price.error.attempts, source: 'yahoo' };
+    return { status: 'skipped', symbol: entry.symbol, reason: notes.join('; ') || 'no source has data' };
+  }
   const unchanged = sec?.kind === 'data' && sec.value.unchanged;
   return { status: 'successful', symbol: entry.symbol, unchanged, notes };
+}
+
+/** A price that came after its stock's fundamentals were stored: stored alone, its outcome recorded. */
+function storeLatePrice(entry: UniverseEntry, price: Part<PriceData> | null, pipeline: StockPipeline): void {
+  if (price === null || pipeline.latePrices.isClosed) return;
+  if (price.kind === 'data') {
+    const failed = store(entry, undefined, price.value, pipeline);
+    if (failed !== null && failed.status === 'failed') {
+      pipeline.onPrice(entry.symbol, { status: 'failed', errorType: failed.errorType, message: failed.message, attempts: 1 });
+      return;
+    }
+  }
+  pipeline.onPrice(entry.symbol, priceOutcome(price));
+}
+
+function priceOutcome(price: Part<PriceData>): PriceOutcome {
+  if (price.kind === 'data') return { status: 'refreshed' };
+  if (price.kind === 'no_data') return { status: 'no_data', reason: price.reason };
+  return { status: 'failed', errorType: price.error.type, message: `yahoo: ${price.error.message}`, attempts: price.error.attempts };
 }
 
 async function secPart(entry: UniverseEntry, pipeline: StockPipeline): Promise<Part<CompanyData> | null> {
@@ -167,7 +208,11 @@ export function buildUpdate(
 /** Writes what arrived in one transaction; a storage failure is this stock's failure. */
 function store(entry: UniverseEntry, company: CompanyData | undefined, price: PriceData | undefined, pipeline: StockPipeline): Outcome | null {
   const isPrimaryListing = entry.cik !== null && pipeline.filingsOwner(entry.cik) === entry.symbol;
-  return saveUpdate(pipeline.store, buildUpdate(entry, company, price, isPrimaryListing, pipeline.storedSplits.get(entry.symbol)), pipeline.now());
+  const update = buildUpdate(entry, company, price, isPrimaryListing, pipeline.storedSplits.get(entry.symbol));
+  const failed = saveUpdate(pipeline.store, update, pipeline.now());
+  // A price stored after its fundamentals merges its splits with those just stored.
+  if (failed === null && update.splits !== undefined) pipeline.storedSplits.set(entry.symbol, update.splits);
+  return failed;
 }
 
 /**

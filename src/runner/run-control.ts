@@ -1,4 +1,5 @@
-import type { Outcome, OutcomeCounts } from './outcome.js';
+import type { ErrorType } from '../errors.js';
+import type { Outcome, OutcomeCounts, PriceOutcome } from './outcome.js';
 import { countOutcomes } from './outcome.js';
 import { plural } from '../util/text.js';
 
@@ -68,9 +69,21 @@ export interface FailureLimits {
 
 export type StockDone = (outcome: Outcome, progress: { done: number; total: number; counts: OutcomeCounts }) => void;
 
+/** The night's prices apart from the stocks' outcomes: the report's `sources.yahoo` counts. */
+export interface PriceCounts {
+  prices_refreshed: number;
+  prices_no_data: number;
+  /** Failed, or still on their way when the run ended. */
+  prices_not_refreshed: number;
+  price_error_types: Partial<Record<ErrorType | 'still_waiting', number>>;
+  /** Each price that failed on its own (not those an open circuit stopped, nor those still waiting: the counts have them). */
+  price_failures: { symbol: string; error_type: ErrorType; message: string; attempts: number }[];
+}
+
 /** The outcome of each stock, the failure limits applied as they come in, progress reported. */
 export class OutcomeLedger {
   private readonly outcomes = new Map<string, Outcome>();
+  private readonly prices = new Map<string, PriceOutcome>();
   private consecutiveFailures = 0;
 
   constructor(
@@ -84,6 +97,28 @@ export class OutcomeLedger {
     this.outcomes.set(outcome.symbol, outcome);
     if (countFailures) this.checkFailureLimits(outcome);
     this.options.onStockDone?.(outcome, { done: this.outcomes.size, total: this.total, counts: countOutcomes(this.outcomes.values()) });
+  }
+
+  /** Records a stock's price outcome (the last one stands: a price retried in the second pass). */
+  recordPrice(symbol: string, outcome: PriceOutcome): void {
+    this.prices.set(symbol, outcome);
+  }
+
+  priceCounts(): PriceCounts {
+    const counts: PriceCounts = { prices_refreshed: 0, prices_no_data: 0, prices_not_refreshed: 0, price_error_types: {}, price_failures: [] };
+    for (const [symbol, outcome] of this.prices) {
+      if (outcome.status === 'refreshed') counts.prices_refreshed += 1;
+      else if (outcome.status === 'no_data') counts.prices_no_data += 1;
+      else {
+        counts.prices_not_refreshed += 1;
+        const type = outcome.status === 'pending' ? 'still_waiting' : outcome.errorType;
+        counts.price_error_types[type] = (counts.price_error_types[type] ?? 0) + 1;
+        if (outcome.status === 'failed' && outcome.errorType !== 'source_unavailable') {
+          counts.price_failures.push({ symbol, error_type: outcome.errorType, message: outcome.message, attempts: outcome.attempts });
+        }
+      }
+    }
+    return counts;
   }
 
   get(symbol: string): Outcome | undefined {
@@ -104,6 +139,8 @@ export class OutcomeLedger {
   }
 
   private checkFailureLimits(outcome: Outcome): void {
+    // Price trouble never aborts the night; nor does a source whose circuit is open (it stopped its own requests).
+    if (outcome.status === 'failed' && (outcome.source === 'yahoo' || outcome.errorType === 'source_unavailable')) return;
     if (outcome.status !== 'failed') {
       this.consecutiveFailures = 0;
       return;

@@ -11,6 +11,7 @@ import { LockHeldError, SetupError, SourceError, UniverseError } from '../errors
 import { acquireRunLock, type RunLock } from '../lock/run-lock.js';
 import type { SecSource } from '../sources/sec.js';
 import type { SourceStats } from '../sources/source-client.js';
+import type { SourceHealthFigures } from '../sources/source-health.js';
 import { plural } from '../util/text.js';
 import { fileStamp } from '../util/time.js';
 import type { BulkFigures } from './bulk-archives.js';
@@ -59,7 +60,10 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     const stats: Record<string, SourceStats> = {};
     if (sources.sec !== null) stats.sec = sources.sec.client.stats;
     if (sources.yahoo !== null) stats.yahoo = sources.yahoo.client.stats;
-    const finished = finish({ db, runId: opened.runId, config, startedAt, stamp, stats, backup, deps, ...night });
+    const health: Record<string, SourceHealthFigures> = {};
+    if (sources.sec !== null) health.sec = sources.sec.client.healthFigures();
+    if (sources.yahoo !== null) health.yahoo = sources.yahoo.client.healthFigures();
+    const finished = finish({ db, runId: opened.runId, config, startedAt, stamp, stats, health, yahooHosts: sources.yahoo?.served ?? {}, backup, deps, ...night });
     await publish(config, finished, deps);
     return finished;
   } finally {
@@ -137,7 +141,15 @@ async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, 
     deps.log.error(error.message);
     universe ??= { entries: [], rejected: [], origin: 'unavailable', size: 0, notFound: [] };
     plan ??= { entries: [], batches: [], companies: 0, estimatedSeconds: 0, pricesSeconds: 0 };
-    const result: RefreshResult = { outcomes: [], status: 'aborted', abortReason: error.message, budgetExhausted: false, notStarted: plan.entries.length, retried: [] };
+    const result: RefreshResult = {
+      outcomes: [],
+      status: 'aborted',
+      abortReason: error.message,
+      budgetExhausted: false,
+      notStarted: plan.entries.length,
+      retried: [],
+      prices: { prices_refreshed: 0, prices_no_data: 0, prices_not_refreshed: 0, price_error_types: {}, price_failures: [] },
+    };
     return { universe, plan, result, detection: null, bulk: null };
   }
 }
@@ -147,9 +159,10 @@ async function detect(options: JobOptions, deps: JobDeps, sec: SecSource | null,
   const { config } = options;
   if (config.processing.force_refresh || sec === null || !config.sources.edgar.enabled || plan.entries.length === 0) return null;
   const detection = await detectChanges(sec, db, deps.now(), (message) => deps.log.warn(message));
+  const missing = detection.path === 'daily-index' && detection.index.missing.length > 0 ? `; not published yet, read again next night: ${detection.index.missing.join(', ')}` : '';
   deps.log.info(
     detection.path === 'daily-index'
-      ? `daily index: ${plural(detection.changed.size, 'company', 'companies')} filed in ${plural(detection.days, 'business day', 'business days')}`
+      ? `daily index: ${plural(detection.changed.size, 'company', 'companies')} filed in ${plural(detection.index.read.length, 'business day', 'business days')} read${missing}`
       : `checking every company's filings (${detection.reason})`,
   );
   return detection;

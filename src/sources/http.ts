@@ -66,15 +66,41 @@ export async function httpOpen(url: string, options: Omit<GetOptions, 'maxBytes'
 async function rejectErrorStatus(response: Response, url: string, nowMs: () => number): Promise<void> {
   const { status } = response;
   if (status === 404 || status === 304 || (status >= 200 && status < 300)) return;
-  // Error bodies are not needed (and may be large HTML pages): release the connection.
+  // Error bodies are not needed (and may be large HTML pages): release the connection. A 403's
+  // page is read in part: SEC's rate block and its User-Agent refusal differ only there.
+  const page = status === 403 ? await readStart(response, ERROR_PAGE_BYTES) : undefined;
   await response.body?.cancel().catch(() => undefined);
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), nowMs());
     throw new SourceError('rate_limited', `HTTP 429 Too Many Requests from ${hostOf(url)}`, { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   }
   if (status >= 500) throw new SourceError('http_5xx', `HTTP ${status} from ${hostOf(url)}`, { status });
-  if (status === 403) throw new SourceError('forbidden', `HTTP 403 Forbidden from ${hostOf(url)}`, { status });
+  if (status === 403) throw new SourceError('forbidden', `HTTP 403 Forbidden from ${hostOf(url)}`, { status, ...(page === undefined ? {} : { page }) });
   throw new SourceError('http_4xx', `HTTP ${status} from ${hostOf(url)}`, { status });
+}
+
+/** How much of an error page is kept: SEC's block page says what it is within its first few KB. */
+const ERROR_PAGE_BYTES = 16 * 1024;
+
+/** The first `limit` bytes of a body as text; undefined when it cannot be read. */
+async function readStart(response: Response, limit: number): Promise<string | undefined> {
+  if (response.body === null) return undefined;
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks, total).subarray(0, limit).toString('utf8');
 }
 
 /** Parses a body as JSON; HTML or XML error pages served with 200 become `invalid_json`. */
@@ -122,6 +148,8 @@ function tooLarge(url: string, maxBytes: number): SourceError {
 
 /** Undici wraps the real cause (ECONNREFUSED, socket closed, abort) in a TypeError. */
 export function classifyFetchError(error: unknown, url: string, timeoutMs: number): SourceError {
+  // Already classified where it happened (a proxy's refusal, see proxy-fetch.ts).
+  if (error instanceof SourceError) return error;
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.cause?.name === 'TimeoutError') {
     return new SourceError('timeout', `no complete answer from ${hostOf(url)} within ${timeoutMs / 1000}s`);

@@ -39,12 +39,36 @@ export function jsonKind<S extends z.ZodType, T = z.output<S>>(name: string, sch
   return { name, decode: (bytes, source) => finish(check(name, schema, parseJsonBody(bytes, source))) };
 }
 
+export interface TextKindOptions {
+  /**
+   * A text that breaks its layout was damaged on the way (cut short, an error page in its place),
+   * not changed by the service: it fails as `invalid_json`, retried, instead of `malformed`.
+   * @default false
+   */
+  damagedInTransit?: boolean;
+}
+
 /**
  * A text answer (EDGAR's index files): `toRecords` turns the text into plain records (its parsed
  * lines), which are checked against `schema` like a JSON body, then `transform`ed.
  */
-export function textKind<S extends z.ZodType, T>(name: string, encoding: BufferEncoding, toRecords: (text: string) => unknown, schema: S, transform: (records: z.output<S>) => T): ResponseKind<T> {
-  return { name, decode: (bytes) => transform(checkShape(name, schema, toRecords(bytes.toString(encoding)))) };
+export function textKind<S extends z.ZodType, T>(
+  name: string,
+  encoding: BufferEncoding,
+  toRecords: (text: string) => unknown,
+  schema: S,
+  transform: (records: z.output<S>) => T,
+  options: TextKindOptions = {},
+): ResponseKind<T> {
+  const check = (records: unknown): z.output<S> => {
+    try {
+      return checkShape(name, schema, records);
+    } catch (error) {
+      if (options.damagedInTransit !== true || !(error instanceof SourceError)) throw error;
+      throw new SourceError('invalid_json', error.message);
+    }
+  };
+  return { name, decode: (bytes) => transform(check(toRecords(bytes.toString(encoding)))) };
 }
 
 /**

@@ -2,7 +2,7 @@ import { COMPANYFACTS, type CompanyFacts } from './schemas/companyfacts.js';
 import { DAILY_INDEX, type IndexLine } from './schemas/daily-index.js';
 import { SUBMISSIONS, SUBMISSIONS_PAGE, type FilingColumns, type Submissions } from './schemas/submissions.js';
 import { TICKER_FILE, type TickerRow } from './schemas/ticker-file.js';
-import { SourceClient, type BodyResult, type SourceDeps, type Validators } from './source-client.js';
+import { DEFAULT_COOLDOWN_MS, MAX_RETRY_AFTER_MS, SourceClient, type BodyResult, type SourceDeps, type Validators } from './source-client.js';
 
 export interface SecSourceOptions {
   wwwUrl: string;
@@ -13,6 +13,10 @@ export interface SecSourceOptions {
   maxBytes: number;
   retries: number;
   retryBaseDelayMs: number;
+  /** How long every request waits after SEC's rate block (rate_limiting.edgar_block_cooldown_seconds). @default 600 s */
+  blockCooldownMs?: number;
+  /** How long the circuit stays open (rate_limiting.circuit_cooldown_seconds). @default 600 s */
+  circuitCooldownMs?: number;
 }
 
 /** SEC's 10-digit, zero-padded CIK as used in data.sec.gov paths. */
@@ -25,6 +29,17 @@ const ACCESSION = /^\d{10}-\d{2}-\d{6}$/;
 const DOCUMENT_NAME = /^[\w][\w.-]{0,200}\.(?:htm|html|txt)$/i;
 
 const FORBIDDEN_HINT = 'SEC refuses requests without a descriptive User-Agent ("Name email"); set sources.edgar.user_agent or SEC_USER_AGENT, and stay under 10 requests/s';
+
+/**
+ * SEC's rate-block page ("Your Request Originates from an Undeclared Automated Tool" / "Request Rate
+ * Threshold Exceeded"): served with 403 to a host over 10 requests/s, lifted after 10 minutes under it.
+ */
+const BLOCK_PAGE = /Request Rate Threshold Exceeded|Undeclared Automated Tool|exceeded the (?:SEC's )?(?:maximum )?(?:request )?rate/i;
+
+/** Whether a 403's page is SEC's rate block rather than a refusal. */
+export function isSecBlockPage(page: string): boolean {
+  return BLOCK_PAGE.test(page);
+}
 
 /** SEC EDGAR: the ticker file, companyfacts, submissions and the daily indexes, all under one rate ceiling, each decoded through its kind. */
 export class SecSource {
@@ -48,7 +63,8 @@ export class SecSource {
         headers: { 'User-Agent': options.userAgent, Accept: 'application/json', 'Accept-Encoding': 'gzip, deflate' },
         retries: options.retries,
         retryBaseDelayMs: options.retryBaseDelayMs,
-        fatalOnForbidden: FORBIDDEN_HINT,
+        block: { cooldownMs: options.blockCooldownMs ?? DEFAULT_COOLDOWN_MS, isBlockPage: isSecBlockPage, refusedHint: FORBIDDEN_HINT, abortAfter: 3, label: 'SEC' },
+        circuit: { cooldownMs: options.circuitCooldownMs ?? DEFAULT_COOLDOWN_MS, openOnForbidden: false, longestPauseMs: MAX_RETRY_AFTER_MS },
       },
       deps,
     );
@@ -64,7 +80,8 @@ export class SecSource {
 
   /** A daily master index (`2026/QTR4/master.20261124.idx`), as its filing lines; `not_found` on weekends and holidays. */
   fetchDailyIndex(relativePath: string): Promise<BodyResult<IndexLine[]>> {
-    return this.client.getBody(DAILY_INDEX, `${trimSlash(this.options.wwwUrl)}/Archives/edgar/daily-index/${relativePath}`);
+    // SEC's archives answer 403 for a file not published yet (today's index before it is out).
+    return this.client.getBody(DAILY_INDEX, `${trimSlash(this.options.wwwUrl)}/Archives/edgar/daily-index/${relativePath}`, undefined, { forbiddenMeansAbsent: true });
   }
 
   /** A file under the web host, e.g. the bulk archives under `Archives/edgar/daily-index/`. */

@@ -1,11 +1,16 @@
 import pRetry from 'p-retry';
 import pThrottle from 'p-throttle';
 import { SourceError } from '../errors.js';
-import { httpGet, httpOpen, type FetchFn, type HttpBody } from './http.js';
+import { httpGet, httpOpen, type HttpBody } from './http.js';
+import type { BodyResult, RequestOptions, SourceClientOptions, SourceDeps, SourceStats, Validators } from './source-types.js';
 import type { ResponseKind } from './response-kind.js';
+import { SendWindow } from './send-window.js';
+import { SourceHealth, type SourceHealthFigures } from './source-health.js';
 
-/** Retry-After beyond this is capped: a nightly job should not stall for hours on one header. */
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/** Retry-After beyond this is not waited for: the circuit opens instead (or, without one, the pause is capped). */
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/** The cool-downs' default (SEC lifts a rate block after 10 minutes under its limit). */
+export const DEFAULT_COOLDOWN_MS = 600_000;
 /** Longest backoff between two attempts, whatever the base delay. */
 const MAX_BACKOFF_MS = 60_000;
 /**
@@ -18,46 +23,7 @@ const EARLY_WAKE_TOLERANCE_MS = 10;
 /** What a throttle slot yields when the source was paused while the request waited for it. */
 const PAUSED = Symbol('paused');
 
-export interface SourceClientOptions {
-  /** Name used in the report's `requests` and in messages: "sec", "yahoo". */
-  name: string;
-  /** Requests allowed per `intervalMs`, across every worker sharing this client. */
-  limit: number;
-  intervalMs: number;
-  timeoutMs: number;
-  maxBytes: number;
-  headers: Record<string, string>;
-  retries: number;
-  retryBaseDelayMs: number;
-  /** Turns a 403 into a fatal error (SEC refuses requests without a proper User-Agent). */
-  fatalOnForbidden?: string;
-}
-
-export interface SourceDeps {
-  fetch: FetchFn;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  log: (level: 'debug' | 'warn', message: string) => void;
-}
-
-/** Counters per source, for the report and metrics. */
-export interface SourceStats {
-  requests: number;
-  retries: number;
-  bytes: number;
-  rate_limited: number;
-  /** Conditional requests answered 304: the data had not changed and no body came. */
-  not_modified: number;
-}
-
-/** What a server said of a resource, to ask next time whether it changed (ETag / Last-Modified). */
-export interface Validators {
-  etag: string | null;
-  last_modified: string | null;
-}
-
-/** An answer decoded through its kind: the typed body, or a definite "no data" (404), or "not modified" (304). */
-export type BodyResult<T> = { kind: 'data'; body: T; validators: Validators } | { kind: 'not_found' } | { kind: 'not_modified' };
+export type { BodyResult, RequestOptions, SourceClientOptions, SourceDeps, SourceStats, Validators } from './source-types.js';
 
 /**
  * A rate-limited, retrying client for one service. The ceiling is a sliding window
@@ -67,16 +33,20 @@ export type BodyResult<T> = { kind: 'data'; body: T; validators: Validators } | 
 export class SourceClient {
   readonly stats: SourceStats = { requests: 0, retries: 0, bytes: 0, rate_limited: 0, not_modified: 0 };
   private pausedUntilMs = 0;
+  /** Whether the pause is SEC's rate block's cool-down rather than a 429's. */
+  private pausedByBlock = false;
   /** A pause was cut short by the run stopping: nothing of this source is retried any more. */
   private interrupted = false;
   private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
   private readonly window: SendWindow;
+  private readonly health: SourceHealth;
 
   constructor(
     private readonly options: SourceClientOptions,
     private readonly deps: SourceDeps,
   ) {
     this.window = new SendWindow(options.limit, options.intervalMs);
+    this.health = new SourceHealth(options.name, options.circuit, options.block);
     const throttle = pThrottle({ limit: options.limit, interval: options.intervalMs + THROTTLE_SAFETY_MS, strict: true });
     const gate = throttle(async <T>(task: () => Promise<T>) => task());
     this.throttled = <T>(task: () => Promise<T>) => gate<T>(task);
@@ -86,17 +56,16 @@ export class SourceClient {
    * GETs one answer of `kind` and decodes it there, where the bytes arrive: the typed body, or
    * `not_found` for a 404; a `SourceError` after the retries for anything else. With `validators`
    * from an earlier answer the request is conditional (If-None-Match / If-Modified-Since), and a
-   * server that supports it answers `not_modified` without a body. Once `cancel` is aborted the
-   * request is not sent (or retried) any more.
+   * server that supports it answers `not_modified` without a body.
    */
-  async getBody<T>(kind: ResponseKind<T>, url: string, validators?: Validators, cancel?: AbortSignal): Promise<BodyResult<T>> {
+  async getBody<T>(kind: ResponseKind<T>, url: string, validators?: Validators, request: RequestOptions = {}): Promise<BodyResult<T>> {
     const conditional: Record<string, string> = {};
     if (validators?.etag) conditional['If-None-Match'] = validators.etag;
     if (validators?.last_modified) conditional['If-Modified-Since'] = validators.last_modified;
     // Decoding is part of the attempt: a truncated or HTML body (invalid_json) is retried like any
     // transient fault; one that parses but breaks its schema (malformed) would come back the same.
     return this.retrying(async () => {
-      const response = await this.attempt(this.bodyRequest(url, conditional), cancel);
+      const response = await this.attempt(url, this.bodyRequest(url, conditional), request);
       if (response.status === 304) return { kind: 'not_modified' };
       if (response.status === 404) return { kind: 'not_found' };
       return {
@@ -104,12 +73,12 @@ export class SourceClient {
         body: kind.decode(response.body, url),
         validators: { etag: response.headers.get('etag'), last_modified: response.headers.get('last-modified') },
       };
-    }, cancel);
+    }, request.cancel);
   }
 
   /** GETs raw bytes under the same ceiling and retries (2xx and 404 resolve). */
   async get(url: string): Promise<{ status: number; body: Buffer; headers: Headers }> {
-    return this.retrying(() => this.attempt(this.bodyRequest(url)));
+    return this.retrying(() => this.attempt(url, this.bodyRequest(url)));
   }
 
   /**
@@ -119,7 +88,7 @@ export class SourceClient {
    */
   async openStream(url: string, headers: Record<string, string> = {}): Promise<Response> {
     return this.retrying(() =>
-      this.attempt((onSend) =>
+      this.attempt(url, (onSend) =>
         httpOpen(url, {
           headers: { ...this.options.headers, ...headers },
           timeoutMs: this.options.timeoutMs,
@@ -171,39 +140,83 @@ export class SourceClient {
     };
   }
 
-  private async attempt<T>(request: (onSend: () => void) => Promise<T>, cancel?: AbortSignal): Promise<T> {
+  private async attempt<T>(url: string, request: (onSend: () => void) => Promise<T>, options: RequestOptions = {}): Promise<T> {
     for (;;) {
       await this.waitWhilePaused();
-      const response = await this.send(request, cancel);
+      const response = await this.send(url, request, options);
       if (response !== PAUSED) return response;
     }
   }
 
-  /** One request in its throttle slot; PAUSED when a 429 paused the source while it waited for the slot. */
-  private send<T>(request: (onSend: () => void) => Promise<T>, cancel?: AbortSignal): Promise<T | typeof PAUSED> {
+  /** One request in its throttle slot; PAUSED when the source was paused while it waited for the slot, or a block paused it. */
+  private send<T>(url: string, request: (onSend: () => void) => Promise<T>, options: RequestOptions): Promise<T | typeof PAUSED> {
     return this.throttled(async () => {
       // A request nobody waits for any more (prices asked ahead for stocks a stopped run will not
       // start) gives up its slot instead of going out.
-      if (cancel?.aborted === true) throw new SourceError('network', `${this.options.name}: request cancelled, the run stopped`);
+      if (options.cancel?.aborted === true) throw new SourceError('network', `${this.options.name}: request cancelled, the run stopped`);
       // p-throttle fixes a slot's time when the request joins the queue: requests queued before a
       // 429 would go out during its pause. Such a slot goes unused and the request queues again.
       if (this.pausedUntilMs > this.deps.now().getTime()) return PAUSED;
+      const admission = this.health.admit(this.deps.now().getTime());
+      if (admission.kind === 'refused') throw new SourceError('source_unavailable', `${this.options.name}: ${admission.message}`);
       const slot = await this.window.reserve();
       this.stats.requests += 1;
       try {
-        return await request(slot.markSent);
+        const response = await request(slot.markSent);
+        this.health.answered();
+        return response;
       } catch (error) {
-        if (error instanceof SourceError && error.type === 'rate_limited') {
-          this.stats.rate_limited += 1;
-          // The whole source waits, also when this request has no retry left: the others still do.
-          this.pause(error.details.retryAfterMs);
-        }
-        if (error instanceof SourceError && error.type === 'forbidden' && this.options.fatalOnForbidden !== undefined) {
-          throw new SourceError('forbidden', `${error.message}: ${this.options.fatalOnForbidden}`, { status: 403, fatal: true });
-        }
-        throw error;
+        if (!(error instanceof SourceError)) throw error;
+        return this.failedSend(error, url, admission.probe, options);
       }
     });
+  }
+
+  /** A request that failed: the pause of a 429, SEC's rate block, the circuit; PAUSED to send it again after a block's cool-down. */
+  private failedSend(error: SourceError, url: string, probe: boolean, options: RequestOptions): typeof PAUSED {
+    const nowMs = this.deps.now().getTime();
+    if (error.type === 'rate_limited') {
+      this.stats.rate_limited += 1;
+      // The whole source waits, also when this request has no retry left: the others still do.
+      if ((error.details.retryAfterMs ?? 0) <= MAX_RETRY_AFTER_MS || this.options.circuit === undefined) this.pause(error.details.retryAfterMs);
+    }
+    if (error.type === 'forbidden' && this.options.block !== undefined) {
+      const isBlockPage = this.options.block.isBlockPage(error.details.page ?? '');
+      if (options.forbiddenMeansAbsent === true && !isBlockPage) throw error;
+      const verdict = this.health.forbidden(error, nowMs);
+      if (verdict.kind === 'fatal') throw verdict.error;
+      if (verdict.kind === 'pause') {
+        this.pausedUntilMs = Math.max(this.pausedUntilMs, verdict.untilMs);
+        this.pausedByBlock = true;
+        if (verdict.slowDown) this.window.slowDown();
+        this.deps.log('warn', verdict.message);
+      }
+      return PAUSED;
+    }
+    if (this.health.failed(error, url, nowMs, probe)) {
+      this.deps.log(
+        'warn',
+        `${this.options.name}: ${this.health.openReason ?? 'source-wide trouble'}: its circuit is open, no ${this.options.name} request goes out until a probe after the cool-down succeeds`,
+      );
+    }
+    throw error;
+  }
+
+  /** The source's state and trouble, for the report (SourceHealthFigures). */
+  healthFigures(): SourceHealthFigures {
+    return this.health.figures();
+  }
+
+  /** Soft-block evidence from a provider (an empty answer for symbols that had data); may open the circuit. */
+  suspectAnswer(reason: string): void {
+    if (this.health.suspect(reason, this.deps.now().getTime())) {
+      this.deps.log('warn', `${this.options.name}: ${this.health.openReason ?? reason}: its circuit is open, stored data is kept`);
+    }
+  }
+
+  /** An answer with the data asked for (suspect answers are no longer in a row). */
+  healthyAnswer(): void {
+    this.health.healthy();
   }
 
   /** Every worker of this source waits out a 429's Retry-After (or one base delay when absent). */
@@ -212,6 +225,7 @@ export class SourceClient {
     const until = this.deps.now().getTime() + delay;
     if (until > this.pausedUntilMs) {
       this.pausedUntilMs = until;
+      this.pausedByBlock = false;
       this.deps.log('warn', `${this.options.name}: rate limited (HTTP 429); pausing all requests for ${(delay / 1000).toFixed(1)}s`);
     }
   }
@@ -230,39 +244,10 @@ export class SourceClient {
       const left = wait - (this.deps.now().getTime() - started);
       if (left > EARLY_WAKE_TOLERANCE_MS) {
         this.interrupted = true;
-        throw new SourceError('rate_limited', `${this.options.name}: stopped while paused by HTTP 429 (${Math.ceil(left / 1000)}s of Retry-After left)`);
+        const seconds = Math.ceil(left / 1000);
+        const what = this.pausedByBlock ? `its rate block (${seconds}s of the cool-down left)` : `HTTP 429 (${seconds}s of Retry-After left)`;
+        throw new SourceError('rate_limited', `${this.options.name}: stopped while paused by ${what}`);
       }
-    }
-  }
-}
-
-/**
- * The ceiling checked where it matters, at the moment a request is handed to the network.
- * p-throttle schedules slots from the time a request joins its queue; under CPU load (or while the
- * first fetch of a process compiles) a request can leave well after its slot, and the next on time,
- * closer together than the interval. Each slot here is stamped again when its request really goes
- * out, and a new one is given only while fewer than `limit` stamps fall within the last interval.
- */
-class SendWindow {
-  private stamps: { at: number }[] = [];
-
-  constructor(
-    private readonly limit: number,
-    private readonly intervalMs: number,
-  ) {}
-
-  /** Waits for room in the window; call `markSent` right before the request is sent. */
-  async reserve(): Promise<{ markSent: () => void }> {
-    for (;;) {
-      const now = performance.now();
-      this.stamps = this.stamps.filter((stamp) => now - stamp.at < this.intervalMs);
-      if (this.stamps.length < this.limit) {
-        const stamp = { at: now };
-        this.stamps.push(stamp);
-        return { markSent: () => (stamp.at = Math.max(stamp.at, performance.now())) };
-      }
-      const oldest = Math.min(...this.stamps.map((stamp) => stamp.at));
-      await new Promise((resolve) => setTimeout(resolve, this.intervalMs - (now - oldest) + 1));
     }
   }
 }

@@ -21,6 +21,8 @@ export interface RunSummary {
   unchanged: number;
   report_path: string | null;
   error_message: string | null;
+  /** Sources the run degraded (a circuit open, a block, prices not refreshed): source -> what happened; null when none. */
+  degraded_sources: Record<string, string> | null;
 }
 
 /** What `batch-refresh status --json` prints; its shape is kept stable for scripts. */
@@ -136,7 +138,20 @@ function findLastSuccess(db: Db, minSuccessRate: number): (RunSummary & { pid: n
   return undefined;
 }
 
-function toSummary(row: RunSummary & { pid?: number | null }, running: LockHolder | null): RunSummary {
+/** A stored JSON object of source -> text; anything else (an older or hand-edited row) reads as none. */
+function parseDegraded(value: unknown): Record<string, string> | null {
+  if (typeof value !== 'string') return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+    const entries = Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+    return entries.length === 0 ? null : Object.fromEntries(entries);
+  } catch {
+    return null;
+  }
+}
+
+function toSummary(row: Omit<RunSummary, 'degraded_sources'> & { pid?: number | null; degraded_sources?: unknown }, running: LockHolder | null): RunSummary {
   const abandoned = row.status === 'running' && (running === null || running.pid !== row.pid);
   return {
     id: row.id,
@@ -151,5 +166,6 @@ function toSummary(row: RunSummary & { pid?: number | null }, running: LockHolde
     unchanged: row.unchanged,
     report_path: row.report_path,
     error_message: row.error_message,
+    degraded_sources: parseDegraded(row.degraded_sources),
   };
 }

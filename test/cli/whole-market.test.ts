@@ -102,13 +102,14 @@ describe('prices in spark batches', () => {
     expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM stock_metrics WHERE price IS NOT NULL')[0]?.n).toBe(25);
   });
 
-  it('does not turn a rate-limited batch into twenty chart requests: its stocks fail as rate_limited', async () => {
+  it('does not turn a rate-limited batch into twenty chart requests: its prices are not refreshed, its stocks are', async () => {
     (standIn as StandIn).addFault('/v8/finance/spark', { kind: 'status', status: 429, headers: { 'retry-after': '0' } }, 1000);
     const config = writeTestConfig(dir, (standIn as StandIn).url, { processing: { batch_size: 100 }, error_handling: { retry_failed_stocks: false } });
     const run = await runInProcess(config, { now: '2026-11-25T07:00:00Z', flags: { json: true } });
-    expect(run.code, explain(run)).toBe(1);
+    expect(run.code, explain(run)).toBe(0);
     const report = reportOf(run);
-    expect(report).toMatchObject({ failed: 25, error_types: { rate_limited: 25 } });
+    expect(report).toMatchObject({ successful: 25, failed: 0, error_types: {} });
+    expect(report.sources.yahoo).toMatchObject({ state: 'throttled', prices_refreshed: 0, prices_not_refreshed: 25, price_error_types: { rate_limited: 25 } });
     expect(yahooPaths().filter((p) => p.startsWith('/v8/finance/chart'))).toEqual([]);
     // The SEC data of every stock is stored all the same.
     expect(query<{ n: number }>("SELECT COUNT(DISTINCT symbol) AS n FROM earnings_history WHERE period = 'FY'")[0]?.n).toBe(25);
@@ -214,6 +215,13 @@ describe('a missed week, caught up through the daily indexes', () => {
     standIn.requests.splice(0);
     const report = await night('2026-11-25T07:00:00Z', { processing: { force_refresh: false } });
     expect(report).toMatchObject({ refresh_path: 'daily-index', change_detection: 'daily-index', index_days: 7, companies_changed: 3, successful: 20, unchanged: 17 });
+    // The 16th (the last run's own day) and the 19th have no file, and days after them were read: no filings then.
+    expect(report.daily_index).toEqual({
+      days_read: ['2026-11-17', '2026-11-18', '2026-11-20', '2026-11-23', '2026-11-24'],
+      no_file_days: ['2026-11-16', '2026-11-19'],
+      missing_days: [],
+      damaged_days: [],
+    });
     const indexes = secPaths().filter((p) => p.includes('/daily-index/'));
     expect(indexes.map((p) => p.slice(-12, -4))).toEqual(['20261116', '20261117', '20261118', '20261119', '20261120', '20261123', '20261124']);
     // Beyond the ticker file and the indexes, only the three filers' submissions and facts.
@@ -311,14 +319,16 @@ describe('rebuilds from the bulk archives', () => {
     );
   });
 
-  it('aborts cleanly (exit 3) when SEC refuses the archive (403), naming the User-Agent', async () => {
+  it("aborts cleanly (exit 3) when SEC keeps refusing the archive (403 after it answered): three rate blocks, then 'throttling'", async () => {
     (standIn as StandIn).addFault('/submissions.zip', { kind: 'status', status: 403 }, 1000);
-    const config = writeTestConfig(dir, (standIn as StandIn).url);
+    const config = writeTestConfig(dir, (standIn as StandIn).url, { rate_limiting: { edgar_block_cooldown_seconds: 0.2 } });
     const run = await runInProcess(config, { now: '2026-11-25T07:00:00Z', flags: { json: true, bulk: true } });
     expect(run.code, explain(run)).toBe(3);
     const report = reportOf(run);
     expect(report).toMatchObject({ status: 'aborted', refresh_path: 'bulk', exit_code: 3 });
-    expect(report.error_message).toMatch(/403.*User-Agent/);
+    expect(report.error_message).toMatch(/^SEC is throttling this host: blocked \(HTTP 403\) 3 times in one run/);
+    expect(report.sources.sec).toMatchObject({ state: 'blocked', cooldowns: 2 });
+    expect(secPaths().filter((p) => p.endsWith('/submissions.zip'))).toHaveLength(3);
     // What companyfacts.zip gave is stored; nothing was asked company by company.
     expect(query<{ n: number }>('SELECT COUNT(DISTINCT symbol) AS n FROM earnings_history')[0]?.n).toBeGreaterThan(0);
     expect(secPaths().filter((p) => p.startsWith('/submissions/CIK') || p.startsWith('/api/'))).toEqual([]);

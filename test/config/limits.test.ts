@@ -28,6 +28,8 @@ describe('parseConfig rejects absurd numbers and hostile strings, naming the key
     [{ processing: { max_runtime_minutes: 1e12 } }, 'processing.max_runtime_minutes', /at most 10080/],
     [{ processing: { bulk_threshold: 25 } }, 'processing.bulk_threshold', /fraction/],
     [{ rate_limiting: { edgar_requests_per_second: 1e-9 } }, 'rate_limiting.edgar_requests_per_second', /at least 0\.1/],
+    [{ rate_limiting: { edgar_block_cooldown_seconds: -1 } }, 'rate_limiting.edgar_block_cooldown_seconds', />=0/],
+    [{ rate_limiting: { circuit_cooldown_seconds: 1e9 } }, 'rate_limiting.circuit_cooldown_seconds', /<=86400/],
     [{ logging: { progress_interval_seconds: 1e-6 } }, 'logging.progress_interval_seconds', /at least 1/],
     [{ logging: { log_file: '..' } }, 'logging.log_file', /not a path/],
     [{ logging: { backup_count: 1e9 } }, 'logging.backup_count', /<=1000/],
@@ -55,6 +57,11 @@ describe('parseConfig rejects absurd numbers and hostile strings, naming the key
     [{ sources: { edgar: { data_url: 'javascript:alert(1)' } } }, 'sources.edgar.data_url', /http:\/\/ or https:\/\//],
     [{ sources: { yahoo: { base_url: 'ftp://example.com' } } }, 'sources.yahoo.base_url', /http:\/\/ or https:\/\//],
     [{ sources: { yahoo: { base_url: 'http://' } } }, 'sources.yahoo.base_url', /http:\/\/ or https:\/\//],
+    [{ sources: { yahoo: { base_url: ['https://query1.finance.yahoo.com', 'ftp://example.com'] } } }, 'sources.yahoo.base_url.1', /http:\/\/ or https:\/\//],
+    [{ sources: { yahoo: { base_url: [] } } }, 'sources.yahoo.base_url', /at least one host/],
+    [{ sources: { yahoo: { base_url: 42 } } }, 'sources.yahoo.base_url', /.+/],
+    [{ sources: { yahoo: { user_agent: 'Mozilla/5.0\r\nX-Injected: 1' } } }, 'sources.yahoo.user_agent', /control character \(U\+000D\)/],
+    [{ sources: { yahoo: { user_agent: '' } } }, 'sources.yahoo.user_agent', /.+/],
     [{ sources: { edgar: { www_url: 'https://user:secret@www.sec.gov' } } }, 'sources.edgar.www_url', /no user:password/],
     [{ sources: { edgar: { data_url: 'https://data.sec.gov/?x=1' } } }, 'sources.edgar.data_url', /\?query/],
   ])('rejects %j naming %s', (raw, key, reason) => {
@@ -66,11 +73,13 @@ describe('parseConfig rejects absurd numbers and hostile strings, naming the key
 
   it.each([
     [{ sources: { edgar: { timeout_seconds: 0.4, max_body_mb: 0.5 }, yahoo: { base_url: 'http://127.0.0.1:8080/' } } }],
+    [{ sources: { yahoo: { base_url: ['https://query1.finance.yahoo.com', 'https://query2.finance.yahoo.com'], user_agent: 'Acme screener/2.1 (ops@example.com)' } } }],
     [{ sources: { edgar: { user_agent: 'Jürgen Müller jm@example.de', www_url: 'HTTPS://WWW.SEC.GOV/', data_url: 'http://[::1]:9000/sec' } } }],
     [{ processing: { max_runtime_minutes: 0.005, refetch_threshold_days: 0, bulk_threshold: 1 } }],
     [{ logging: { max_log_size_mb: 0.001, progress_interval_seconds: 1, log_file: '.hidden.log' } }],
     [{ continuous: { idle_sleep_minutes: 0.01, refresh_interval_hours: 0.1 } }],
     [{ rate_limiting: { edgar_requests_per_second: 0.1, yfinance_delay_seconds: 0 } }],
+    [{ rate_limiting: { edgar_block_cooldown_seconds: 0.2, circuit_cooldown_seconds: 0 } }],
     [{ error_handling: { max_consecutive_failures: 1_000_000, min_success_rate: 0 } }],
   ])('still accepts the edge values real configs and tests use: %j', (raw) => {
     expect(issuesOf(raw)).toEqual([]);

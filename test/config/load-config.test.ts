@@ -48,6 +48,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads sources.yahoo.base_url as a list of hosts, a single string being a list of one, and defaults the Yahoo User-Agent to what was always sent', () => {
+    const read = (yahoo: Record<string, unknown>) => {
+      const result = parseConfig({ sources: { yahoo } }, '/etc/batch-refresh/batch_config.json');
+      if (!result.ok) throw new Error(result.issues.join('; '));
+      return result.config.sources.yahoo;
+    };
+    expect(read({})).toMatchObject({ base_url: ['https://query1.finance.yahoo.com'], user_agent: 'Mozilla/5.0 (compatible; batch-refresh)' });
+    expect(read({ base_url: 'http://127.0.0.1:9000' }).base_url).toEqual(['http://127.0.0.1:9000']);
+    const hosts = ['https://query1.finance.yahoo.com', 'https://query2.finance.yahoo.com'];
+    expect(read({ base_url: hosts, user_agent: 'Acme/1.0' })).toMatchObject({ base_url: hosts, user_agent: 'Acme/1.0' });
+  });
+
   it('keeps config/batch_config.schema.json in step with the zod schema', () => {
     const committed = readFileSync(path.join(ROOT, 'config', 'batch_config.schema.json'), 'utf8');
     expect(committed).toBe(renderConfigJsonSchema());

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { changedCompanies, dailyIndexPath, indexDaysSince, isFundamentalForm, parseMasterIndex } from '../../src/extract/daily-index.js';
+import { changedCompanies, classifyAbsentDays, dailyIndexPath, indexDaysSince, isFundamentalForm, isoDay, parseMasterIndex } from '../../src/extract/daily-index.js';
 import { DAILY_INDEX, type IndexLine } from '../../src/sources/schemas/daily-index.js';
 import { decodeError } from '../helpers/bodies.js';
 
@@ -67,9 +67,11 @@ describe('parseMasterIndex on real EDGAR index files', () => {
 
 describe('the daily index schema (DAILY_INDEX, where the bytes arrive)', () => {
   const HEADER = 'Description: Daily Index\n \nCIK|Company Name|Form Type|Date Filed|File Name\n--------\n';
-  const malformed = (text: string): string => {
+  const APPLE = '320193|APPLE INC|10-K|20240103|edgar/data/320193/0000320193-24-000123.txt';
+  /** A text that breaks the index's layout was damaged on the way: retried like a truncated JSON body. */
+  const damaged = (text: string): string => {
     const error = decodeError(DAILY_INDEX, Buffer.from(text, 'latin1'));
-    expect(error).toMatchObject({ type: 'malformed', transient: false });
+    expect(error).toMatchObject({ type: 'invalid_json', transient: true });
     return error.message;
   };
 
@@ -77,20 +79,51 @@ describe('the daily index schema (DAILY_INDEX, where the bytes arrive)', () => {
     for (const file of ['master.20200103.idx', 'full-index_2015_QTR4_xbrl.idx', 'full-index_2014_QTR4_xbrl_partial_CR.idx']) expect(indexLines(read(file)).length).toBeGreaterThan(1000);
   });
 
-  it('fails the real daily index with one CIK broken as malformed, naming the line and cell', () => {
+  it('fails the real daily index with one CIK broken as damaged, naming the line and cell', () => {
     const text = read('master.20200103.idx').replace('1000232|KENTUCKY BANCSHARES', 'x1000232|KENTUCKY BANCSHARES');
-    expect(malformed(text)).toBe('daily index: line 12.cik: expected a CIK (digits)');
+    expect(damaged(text)).toBe('daily index: line 12.cik: expected a CIK (digits)');
+  });
+
+  it('fails the real daily index cut short anywhere but right after a line end: the text stops mid-line', () => {
+    const text = read('master.20200103.idx');
+    // Inside a file name (the line still has its five cells), inside a date, after a cell's "|".
+    for (const cut of [text.indexOf('0001209191-20-000796') + 7, text.indexOf('|20200103|edgar/data/1000232') + 5, text.indexOf('|4|20200103|edgar/data/9984') + 1]) {
+      expect(damaged(text.slice(0, cut))).toMatch(/^daily index: end: the text stops in the middle of a line: cut short/);
+    }
+    // Cut after a whole line it reads as a whole index with fewer lines: no client can tell that.
+    const atLineEnd = text.slice(0, text.indexOf('1000232|KENTUCKY'));
+    expect(indexLines(atLineEnd)).toHaveLength(4);
   });
 
   it.each([
     ['an HTML page', '<html>not found</html>', 'daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index'],
     ['an empty body', '', 'daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index'],
+    [
+      'a body cut inside its header',
+      'Description:           Daily Index of EDGAR Dissemination Feed\nLast Data Rec',
+      'daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index',
+    ],
+    [
+      'a body cut right after the header line',
+      'Description: Daily Index\n \nCIK|Company Name|Form Type|Date Filed|File Name\n',
+      'daily index: rule: no dashed rule under the header line: cut short or not an EDGAR index',
+    ],
+    ['a body cut in the dashed rule', 'Description: Daily Index\n \nCIK|Company Name|Form Type|Date Filed|File Name\n-----', 'daily index: end: the text stops in the middle of a line: cut short'],
     ['a line whose cells are all wrong', 'CIK|Company Name|Form Type|Date Filed|File Name\n----\nx|y|z|w|v\n', 'daily index: line 3.cik: expected a CIK (digits) (and 1 more)'],
     ['a line cut short', `${HEADER}320193|APPLE INC|10-K\n`, 'daily index: line 5.cells: expected 5 cells separated by "|" (and 2 more)'],
+    ['a line with a sixth cell', `${HEADER}${APPLE}|x\n`, 'daily index: line 5.cells: expected 5 cells separated by "|"'],
     ['a date that is no date', `${HEADER}320193|APPLE INC|10-K|Jan 3|edgar/data/320193/0000320193-24-000123.txt\n`, 'daily index: line 5.filed: expected a YYYYMMDD or YYYY-MM-DD date'],
     ['an empty form', `${HEADER}320193|APPLE INC||20240103|edgar/data/320193/0000320193-24-000123.txt\n`, 'daily index: line 5.form: expected a form type'],
-  ])('fails %s as malformed, naming the line', (_label, text, message) => {
-    expect(malformed(text)).toBe(message);
+    ['a last line without its line end', `${HEADER}${APPLE}`, 'daily index: end: the text stops in the middle of a line: cut short'],
+  ])('fails %s as damaged, naming where', (_label, text, message) => {
+    expect(damaged(text)).toBe(message);
+  });
+
+  it('reads the same lines ended with LF, CRLF or a bare CR', () => {
+    for (const eol of ['\n', '\r\n', '\r'])
+      expect(indexLines(`${HEADER}${APPLE}\n`.replace(/\n/g, eol))).toEqual([
+        { cik: '320193', company: 'APPLE INC', form: '10-K', filed: '20240103', file: 'edgar/data/320193/0000320193-24-000123.txt' },
+      ]);
   });
 });
 
@@ -111,6 +144,31 @@ describe('which daily indexes a night reads', () => {
     // 01:30 UTC is still the previous evening in New York.
     ['2026-11-24T07:00:00Z', '2026-11-25T01:30:00Z', ['2026-11-23']],
   ])('last success %s, now %s', (last, now, expected) => {
-    expect(indexDaysSince(new Date(last), new Date(now)).map((day) => day.toISOString().slice(0, 10))).toEqual(expected);
+    expect(indexDaysSince(new Date(last), new Date(now)).map(isoDay)).toEqual(expected);
+  });
+
+  it.each([
+    // Thursday's night found Tuesday and Wednesday not published: Friday's starts at Tuesday, not Wednesday.
+    ['2026-12-10T07:00:00Z', ['2026-12-08', '2026-12-09'], '2026-12-11T07:00:00Z', ['2026-12-08', '2026-12-09', '2026-12-10']],
+    // A missing day inside the usual range changes nothing.
+    ['2026-12-10T07:00:00Z', ['2026-12-09'], '2026-12-11T07:00:00Z', ['2026-12-09', '2026-12-10']],
+    // Anything that is no YYYY-MM-DD day is ignored.
+    ['2026-12-10T07:00:00Z', ['8 Dec', ''], '2026-12-11T07:00:00Z', ['2026-12-09', '2026-12-10']],
+  ])('last success %s that found %j not published, now %s: from the earliest of them', (last, missing, now, expected) => {
+    expect(indexDaysSince(new Date(last), new Date(now), missing).map(isoDay)).toEqual(expected);
+  });
+});
+
+describe('what a day without a file (403 or 404) means', () => {
+  it.each([
+    // A day before a day read never gets a file (a holiday); one after the last day read may not be out yet.
+    [['2026-12-07', '2026-12-09'], ['2026-12-08'], ['2026-12-07'], ['2026-12-09']],
+    // Nothing read: every day without a file may still come.
+    [['2026-12-07', '2026-12-08'], [], [], ['2026-12-07', '2026-12-08']],
+    [[], ['2026-12-07'], [], []],
+    // The order of the days does not matter.
+    [['2026-12-11', '2026-12-07'], ['2026-12-10', '2026-12-08'], ['2026-12-07'], ['2026-12-11']],
+  ])('absent %j, read %j: no file %j, not published yet %j', (absent, read, noFile, notPublished) => {
+    expect(classifyAbsentDays(absent, read)).toEqual({ noFile, notPublished });
   });
 });

@@ -35,7 +35,7 @@ const SPEC: Spec = {
   universe: { source: 'source', exchanges: 'texts', exclude_patterns: 'patterns', file: 'path' },
   sources: {
     edgar: { www_url: 'url', data_url: 'url', user_agent: 'agent', timeout_seconds: 'number', max_body_mb: 'number', enabled: 'bool' },
-    yahoo: { base_url: 'url', timeout_seconds: 'number', max_body_mb: 'number', enabled: 'bool', symbols_per_request: 'int' },
+    yahoo: { base_url: 'url', user_agent: 'agent', timeout_seconds: 'number', max_body_mb: 'number', enabled: 'bool', symbols_per_request: 'int' },
   },
   processing: {
     batch_size: 'int',
@@ -306,7 +306,7 @@ describe('generated configs, through the built CLI', () => {
       // Guard: a config that loads must point at the stand-in, so no sample can reach the internet.
       const loaded = loadConfig(config);
       if (loaded.ok && loaded.config.enabled) {
-        for (const url of [loaded.config.sources.edgar.www_url, loaded.config.sources.edgar.data_url, loaded.config.sources.yahoo.base_url]) {
+        for (const url of [loaded.config.sources.edgar.www_url, loaded.config.sources.edgar.data_url, ...loaded.config.sources.yahoo.base_url]) {
           expect(url.startsWith(standIn.url), `sample ${JSON.stringify(withUrl)} would fetch ${url}`).toBe(true);
         }
       }

@@ -89,7 +89,10 @@ interface FaultRow {
   name: string;
   faults: (p: Paths) => [match: string, fault: ProxyFault | Fault][];
   prepare?: (data: StandInData, company: SyntheticCompany) => void;
-  /** The stock's failure, or 'successful' when the job gets through (redirects, gzip). */
+  /**
+   * The failure the fault causes, or 'successful' when the job gets through (redirects, gzip). A SEC
+   * fault fails the stock; a Yahoo fault fails only its price (the stock is stored and successful).
+   */
   outcome: { type: string; source: 'sec' | 'yahoo'; message: RegExp; attempts: number } | 'successful';
   check?: (run: TableRun, p: Paths, e: typeof expect) => void;
 }
@@ -241,14 +244,9 @@ const ROWS: FaultRow[] = [
     faults: (p) => [[p.submissions, { kind: 'status', status: 502 }]],
     outcome: { type: 'http_5xx', source: 'sec', message: /HTTP 502/, attempts: 3 },
   },
-  {
-    name: 'Yahoo 403: that stock fails, the run goes on (only SEC 403 aborts)',
-    faults: (p) => [[p.chart, { kind: 'status', status: 403 }]],
-    outcome: { type: 'forbidden', source: 'yahoo', message: /HTTP 403 Forbidden/, attempts: 1 },
-  },
 ];
 
-describe('a misbehaving source fails only the stock it hits, with its class (one run, one company per fault)', () => {
+describe('a misbehaving source fails only the stock (SEC) or the price (Yahoo) it hits, with its class (one run, one company per fault)', () => {
   const companies = syntheticCompanies(ROWS.length + 2);
   const healthy = companies.slice(ROWS.length);
   let run: TableRun;
@@ -278,7 +276,7 @@ describe('a misbehaving source fails only the stock it hits, with its class (one
   it('the run completes and exits 1 (below 90%), with no crash; the healthy stocks are stored', () => {
     expectCleanEnd(run.result);
     expect(run.result.code, run.result.stderr).toBe(1);
-    const failing = ROWS.filter((row) => row.outcome !== 'successful').length;
+    const failing = ROWS.filter((row) => row.outcome !== 'successful' && row.outcome.source === 'sec').length;
     expect(run.report).toMatchObject({ status: 'completed', total_stocks: companies.length, failed: failing, successful: companies.length - failing, skipped: 0 });
     for (const company of healthy) {
       expect(query(run.h.dir, FY_ROWS, company.symbol)).toEqual([{ n: 4 }]);
@@ -288,9 +286,12 @@ describe('a misbehaving source fails only the stock it hits, with its class (one
 
   it.for(ROWS.map((row, i) => ({ ...row, company: companies[i] as SyntheticCompany })))('$name', (row, { expect: e }) => {
     const p = pathsOf(row.company);
-    const failure = (run.report.failures as Failure[]).find((f) => f.symbol === p.symbol);
+    const stockFailure = (run.report.failures as Failure[]).find((f) => f.symbol === p.symbol);
+    const priceFailure = run.report.sources.yahoo?.price_failures?.find((f) => f.symbol === p.symbol);
+    if (row.outcome === 'successful' || row.outcome.source === 'yahoo') e(stockFailure).toBeUndefined();
+    const failure = row.outcome !== 'successful' && row.outcome.source === 'yahoo' ? { ...priceFailure, source: 'yahoo' } : stockFailure;
     if (row.outcome === 'successful') {
-      e(failure).toBeUndefined();
+      e(priceFailure).toBeUndefined();
     } else {
       e(failure).toMatchObject({ error_type: row.outcome.type, source: row.outcome.source, attempts: row.outcome.attempts });
       e(failure?.message).toMatch(row.outcome.message);
@@ -302,7 +303,7 @@ describe('a misbehaving source fails only the stock it hits, with its class (one
   });
 });
 
-describe("SEC 403 on a stock's request: the run aborts cleanly with exit 3 and a User-Agent message", () => {
+describe("SEC 403 on a stock's request after SEC answered: its rate block; a third in one run aborts, saying SEC is throttling", () => {
   const cases = [
     { name: "on a company's submissions", match: (p: Paths) => p.submissions, config: {} },
     { name: "on a company's 10-K document (fetch_filing_sections)", match: (p: Paths) => p.documents, config: { processing: { fetch_filing_sections: true } } },
@@ -312,16 +313,20 @@ describe("SEC 403 on a stock's request: the run aborts cleanly with exit 3 and a
     const victim = pathsOf(companies[2] as SyntheticCompany);
     const h = await harness(companies);
     h.server.addFault(c.match(victim), { kind: 'status', status: 403 }, ALWAYS);
-    const config = writeTestConfig(h.dir, h.server.url, { ...c.config, processing: { max_workers: 1, ...c.config.processing } });
+    const config = writeTestConfig(h.dir, h.server.url, { ...c.config, processing: { max_workers: 1, ...c.config.processing }, rate_limiting: { edgar_block_cooldown_seconds: 0.3 } });
     const result = await runCli(['--config', config]);
     expectCleanEnd(result, e);
     e(result.code, result.stderr).toBe(3);
-    e(result.stderr).toMatch(/User-Agent/);
+    e(result.stderr).toMatch(/rate block \(block 1 of this run; block 3 aborts it\): pausing every SEC request for 0.3s/);
+    e(result.stderr).toMatch(/block 2 of this run.*then going on at half the rate/);
     const report = lastReport(h.dir);
     // The two stocks before it are stored; nothing starts after it, and there is no second pass.
     e(report).toMatchObject({ status: 'aborted', successful: 2, failed: 1, not_started: 1, retried_symbols: [], exit_code: 3 });
-    e(report.failures).toEqual([e.objectContaining({ symbol: victim.symbol, error_type: 'forbidden', source: 'sec', attempts: 1 })]);
-    e(report.error_message).toMatch(/HTTP 403 Forbidden .*User-Agent/);
+    e(report.failures).toEqual([e.objectContaining({ symbol: victim.symbol, error_type: 'forbidden', source: 'sec' })]);
+    e(report.error_message).toMatch(/^SEC is throttling this host: blocked \(HTTP 403\) 3 times in one run/);
+    e(report.sources.sec).toMatchObject({ state: 'blocked', cooldowns: 2 });
+    // Three tries of the victim's request, one per block; nothing was sent during a cool-down.
+    e(h.server.requests.filter((r) => r.path.includes(c.match(victim)))).toHaveLength(3);
     e(query(h.dir, 'SELECT status FROM sync_runs')).toEqual([{ status: 'aborted' }]);
     await closeHarness(h);
   });
@@ -372,23 +377,26 @@ describe('the ticker file cannot be had: a clean abort, exit 3, before any stock
 });
 
 describe('a source that is not there at all', () => {
-  it('connection refused on every Yahoo request: each stock fails as network, SEC data is stored, exit 1', async () => {
+  it("connection refused on every Yahoo request: Yahoo's circuit opens, every stock's SEC data is stored, exit 0", async () => {
     const h = await harness(syntheticCompanies(4));
     const config = writeTestConfig(h.dir, h.server.url, { sources: { yahoo: { base_url: await closedPortUrl() } } });
     const result = await runCli(['--config', config]);
     expectCleanEnd(result);
-    expect(result.code, result.stderr).toBe(1);
+    expect(result.code, result.stderr).toBe(0);
     const report = lastReport(h.dir);
-    expect(report).toMatchObject({ status: 'completed', successful: 0, failed: 4, error_types: { network: 4 } });
-    for (const failure of report.failures as Failure[]) {
-      expect(failure).toMatchObject({ error_type: 'network', source: 'yahoo', attempts: 3 });
-      expect(failure.message).toContain('ECONNREFUSED');
-    }
+    expect(report).toMatchObject({ status: 'completed', successful: 4, failed: 0, error_types: {} });
+    // Spark, then the chart of each symbol: the fifth URL that cannot connect opens the circuit.
+    expect(report.sources.yahoo).toMatchObject({ state: 'circuit_open', prices_refreshed: 0, prices_not_refreshed: 4 });
+    expect(report.sources.yahoo?.state_reason).toMatch(/^5 requests in a row could not connect \(last: .*ECONNREFUSED/);
+    // Those whose last try came after the opening were refused by the circuit, the others failed to connect.
+    expect(report.sources.yahoo?.price_error_types).toHaveProperty('source_unavailable');
+    expect(Object.keys(report.sources.yahoo?.price_error_types ?? {}).filter((type) => type !== 'network' && type !== 'source_unavailable')).toEqual([]);
+    expect(result.stderr).toMatch(/yahoo: 5 requests in a row could not connect .*: its circuit is open/);
     expect(query(h.dir, "SELECT COUNT(DISTINCT symbol) AS n FROM earnings_history WHERE period = 'FY'")).toEqual([{ n: 4 }]);
     await closeHarness(h);
   });
 
-  it('Yahoo goes away mid-run: stocks done are stored, the rest fail as network, the report is written', async () => {
+  it('Yahoo goes away mid-run: prices done are stored, every stock is, the rest of the prices are counted apart', async () => {
     const companies = syntheticCompanies(6);
     const h = await harness(companies);
     // Yahoo through the proxy, SEC straight to the stand-in; batches of two stocks, one spark
@@ -403,11 +411,12 @@ describe('a source that is not there at all', () => {
     await h.server.close();
     const result = await cli.done;
     expectCleanEnd(result);
-    expect(result.code, result.stderr).toBe(1);
+    expect(result.code, result.stderr).toBe(0);
     const report = lastReport(h.dir);
-    expect(report).toMatchObject({ status: 'completed', successful: 2, failed: 4, error_types: { network: 4 } });
-    expect(report.failed_symbols).toEqual(companies.slice(2).map((company) => company.symbol));
+    expect(report).toMatchObject({ status: 'completed', successful: 6, failed: 0 });
+    expect(report.sources.yahoo).toMatchObject({ prices_refreshed: 2, prices_not_refreshed: 4 });
     expect(query(h.dir, 'SELECT COUNT(*) AS n FROM stock_metrics WHERE price IS NOT NULL')).toEqual([{ n: 2 }]);
+    expect(query(h.dir, "SELECT COUNT(DISTINCT symbol) AS n FROM earnings_history WHERE period = 'FY'")).toEqual([{ n: 6 }]);
     await closeHarness(h);
   });
 });
@@ -487,20 +496,23 @@ describe('64 MiB bodies and memory', () => {
 });
 
 describe('SEC 403 on an incremental night', () => {
-  it('a 403 on the daily index aborts cleanly: exit 3, report aborted, User-Agent message', async () => {
+  it('a 403 on every daily index (not published yet) ends the night well: exit 0, prices refreshed, the days named missing', async () => {
     const h = await harness(syntheticCompanies(2));
     const first = await runCli(['--config', writeTestConfig(h.dir, h.server.url)], { env: { BATCH_REFRESH_NOW: '2026-11-24T07:00:00Z' } });
     expect(first.code, first.stderr).toBe(0);
-    h.server.addFault('/daily-index/', { kind: 'status', status: 403 }, ALWAYS);
+    h.server.addFault('/daily-index/', { kind: 'not-published' }, ALWAYS);
     const config = writeTestConfig(h.dir, h.server.url, { processing: { force_refresh: false } });
     const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
     await closeHarness(h);
     expectCleanEnd(result);
-    expect(result.code, result.stderr).toBe(3);
-    expect(result.stderr).toMatch(/User-Agent/);
+    expect(result.code, result.stderr).toBe(0);
     const report = lastReport(h.dir);
-    expect(report.status).toBe('aborted');
-    expect(report.error_message).toMatch(/403.*User-Agent/);
-    expect(query(h.dir, 'SELECT status FROM sync_runs ORDER BY id')).toEqual([{ status: 'completed' }, { status: 'aborted' }]);
+    expect(report).toMatchObject({ status: 'completed', successful: 2, change_detection: 'daily-index', error_message: null });
+    expect(report.daily_index).toEqual({ days_read: [], no_file_days: [], missing_days: ['2026-11-23', '2026-11-24'], damaged_days: [] });
+    expect(query(h.dir, 'SELECT status, index_missing_days FROM sync_runs ORDER BY id')).toEqual([
+      { status: 'completed', index_missing_days: null },
+      { status: 'completed', index_missing_days: '["2026-11-23","2026-11-24"]' },
+    ]);
+    expect(report.sources.sec?.state).toBe('ok');
   });
 });

@@ -30,6 +30,9 @@ export interface CliOptions {
   gid?: number;
 }
 
+/** The proxy variables, unset: a test that wants a proxy sets them itself. */
+export const NO_PROXY_ENV: Record<string, undefined> = { HTTP_PROXY: undefined, http_proxy: undefined, HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
+
 /** Runs the built CLI as a process, as cron or systemd would (no TTY, no colour). */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
@@ -60,7 +63,7 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
 
 /**
  * The CLI's environment: the test process's, without colour and without the variables the CLI
- * reads (config, User-Agent, clock, journald) unless `overrides` sets them.
+ * reads (config, User-Agent, clock, journald, proxies) unless `overrides` sets them.
  */
 function cliEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = {
@@ -70,6 +73,8 @@ function cliEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Proc
     SEC_USER_AGENT: undefined,
     BATCH_REFRESH_NOW: undefined,
     JOURNAL_STREAM: undefined,
+    // The machine's proxy settings must not send test traffic for 127.0.0.1 anywhere else.
+    ...NO_PROXY_ENV,
     ...overrides,
   };
   for (const key of Object.keys(env)) if (env[key] === undefined) Reflect.deleteProperty(env, key);

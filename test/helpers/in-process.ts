@@ -62,7 +62,7 @@ export async function runInProcess(configFile: string, options: InProcessOptions
     const setup = readRunSetup(runOptions, env);
     const holder: { current: cliProgress.MultiBar | null } = { current: null };
     const signal = options.deps?.signal ?? new AbortController().signal;
-    session = openRunSession(runOptions, setup, { console: createConsoleSink(holder, env, stderr), holder, bar: false, now, signal, env });
+    session = await openRunSession(runOptions, setup, { console: createConsoleSink(holder, env, stderr), holder, bar: false, now, signal, env });
     const deps = { ...jobDeps(session), ...options.deps };
     out.result = await runJob(session.jobOptions, { ...deps, log: keepLines(deps.log, out.lines), events: alsoCall(session.progress.events, options.deps?.events) });
     session.progress.stop();

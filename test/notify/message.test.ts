@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, isErrorRun, MAX_LISTED_SYMBOLS, renderMessage } from '../../src/notify/message.js';
-import type { SummaryReport } from '../../src/report/summary-report.js';
+import type { SourceSection, SummaryReport } from '../../src/report/summary-report.js';
 import { sampleReport } from '../helpers/sample-report.js';
 
 function report(overrides: Partial<SummaryReport> = {}): SummaryReport {
@@ -11,6 +11,17 @@ function report(overrides: Partial<SummaryReport> = {}): SummaryReport {
   });
 }
 
+function degradedYahoo(): SummaryReport['sources'] {
+  const yahoo = {
+    ...(sampleReport().sources.yahoo as SourceSection),
+    state: 'circuit_open' as const,
+    state_reason: '3 HTTP 429s in a row without Retry-After',
+    prices_refreshed: 0,
+    prices_not_refreshed: 100,
+  };
+  return { ...sampleReport().sources, yahoo };
+}
+
 describe('isErrorRun', () => {
   it.each<[string, Partial<SummaryReport>, boolean]>([
     ['a clean completed run', {}, false],
@@ -19,12 +30,24 @@ describe('isErrorRun', () => {
     ['an interrupted run', { status: 'interrupted', exit_code: 130 }, true],
     ['a completed run that exited non-zero (report not written)', { exit_code: 1 }, true],
     ['a run with skipped stocks only', { skipped: 4, successful: 96 }, false],
+    ['a run whose Yahoo circuit opened', { sources: degradedYahoo() }, true],
+    [
+      'a run that recovered from a throttle',
+      { sources: { ...sampleReport().sources, sec: { ...(sampleReport().sources.sec as SourceSection), state: 'throttled', state_reason: 'paused by HTTP 429' } } },
+      false,
+    ],
   ])('%s → %s', (_name, overrides, expected) => {
     expect(isErrorRun(report(overrides))).toBe(expected);
   });
 });
 
 describe('renderMessage', () => {
+  it('names a degraded source in the subject and the text', () => {
+    const { subject, text } = renderMessage(report({ sources: degradedYahoo() }), 'reports/x.json');
+    expect(subject).toBe('batch-refresh completed, yahoo degraded: 100 successful, 0 failed, 0 skipped (100.00%)');
+    expect(text).toContain('\nDegraded source: yahoo circuit_open (3 HTTP 429s in a row without Retry-After), 100 prices not refreshed\n');
+  });
+
   it('renders the whole text of an aborted run', () => {
     const message = renderMessage(
       report({

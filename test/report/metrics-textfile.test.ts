@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escapeLabelValue, parseLastSuccess, readLastSuccess, renderMetrics, writeMetricsTextfile } from '../../src/report/metrics-textfile.js';
-import type { SummaryReport } from '../../src/report/summary-report.js';
+import type { SourceSection, SummaryReport } from '../../src/report/summary-report.js';
 import { sampleReport } from '../helpers/sample-report.js';
 
 // 2026-11-25T07:02:06.620Z
@@ -67,9 +67,30 @@ describe('renderMetrics', () => {
         '# TYPE batch_refresh_requests gauge',
         'batch_refresh_requests{source="sec"} 300',
         'batch_refresh_requests{source="yahoo"} 5',
+        '# HELP batch_refresh_source_state State each source ended the last run in (1 for that state, 0 for the others): ok, throttled, circuit_open, blocked.',
+        '# TYPE batch_refresh_source_state gauge',
+        'batch_refresh_source_state{source="sec",state="ok"} 1',
+        'batch_refresh_source_state{source="sec",state="throttled"} 0',
+        'batch_refresh_source_state{source="sec",state="circuit_open"} 0',
+        'batch_refresh_source_state{source="sec",state="blocked"} 0',
+        'batch_refresh_source_state{source="yahoo",state="ok"} 1',
+        'batch_refresh_source_state{source="yahoo",state="throttled"} 0',
+        'batch_refresh_source_state{source="yahoo",state="circuit_open"} 0',
+        'batch_refresh_source_state{source="yahoo",state="blocked"} 0',
+        '# HELP batch_refresh_prices_not_refreshed Prices the last run did not refresh (failed, refused by an open circuit, or still on their way at its end).',
+        '# TYPE batch_refresh_prices_not_refreshed gauge',
+        'batch_refresh_prices_not_refreshed 0',
         '',
       ].join('\n'),
     );
+  });
+
+  it('exports the state of a degraded source and the prices it did not refresh', () => {
+    const yahoo = { ...(sampleReport().sources.yahoo as SourceSection), state: 'blocked' as const, state_reason: 'blocked: HTTP 403 Forbidden', prices_refreshed: 0, prices_not_refreshed: 100 };
+    const text = renderMetrics(report({ sources: { ...sampleReport().sources, yahoo } }), null, MIN_RATE);
+    expect(text).toContain('\nbatch_refresh_source_state{source="yahoo",state="blocked"} 1\n');
+    expect(text).toContain('\nbatch_refresh_source_state{source="yahoo",state="ok"} 0\n');
+    expect(text).toContain('\nbatch_refresh_prices_not_refreshed 100\n');
   });
 
   it('uses the given last success for a run that did not succeed, and leaves the gauge out when there was none', () => {

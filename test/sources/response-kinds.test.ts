@@ -160,10 +160,14 @@ describe('each response kind through the source layer: the real body passes, one
     expect(await malformedAfterOneRequest(sec.client, () => sec.fetchSubmissionsPage(BROKEN_PAGE))).toBe('submissions page: accessionNumber.0: expected string, received null');
   });
 
-  it('daily index (text: its parsed lines)', async () => {
+  it('daily index (text: its parsed lines), whose broken line is damage on the way: retried, then invalid_json', async () => {
     const real = await sec.fetchDailyIndex(INDEX_DAY);
     expect(real.kind === 'data' && real.body.length).toBeGreaterThan(7000);
-    expect(await malformedAfterOneRequest(sec.client, () => sec.fetchDailyIndex(BROKEN_INDEX_DAY))).toBe('daily index: line 12.cik: expected a CIK (digits)');
+    const before = sec.client.stats.requests;
+    const error = await sourceError(sec.fetchDailyIndex(BROKEN_INDEX_DAY));
+    expect(error).toMatchObject({ type: 'invalid_json', transient: true, attempts: 3, message: 'daily index: line 12.cik: expected a CIK (digits)' });
+    // The first request and its two retries.
+    expect(sec.client.stats.requests - before).toBe(3);
   });
 
   it('spark', async () => {

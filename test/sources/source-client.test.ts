@@ -4,6 +4,7 @@ import { parseRetryAfter } from '../../src/sources/http.js';
 import { z } from 'zod';
 import { jsonKind } from '../../src/sources/response-kind.js';
 import { TICKER_FILE } from '../../src/sources/schemas/ticker-file.js';
+import { isSecBlockPage } from '../../src/sources/sec.js';
 import { SourceClient, type SourceClientOptions } from '../../src/sources/source-client.js';
 import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
 import { jsonBody, startStandIn, type StandIn } from '../../dev/stand-in/server.js';
@@ -136,9 +137,9 @@ describe('SourceClient', () => {
     expect(client.stats.requests).toBe(2);
   });
 
-  it('makes a 403 fatal for SEC, with the User-Agent hint, and never retries it', async () => {
+  it("makes a 403 on SEC's first answer fatal, with the User-Agent hint, and never retries it", async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 403 }, 10);
-    const { client } = makeClient({ fatalOnForbidden: 'declare a User-Agent' });
+    const { client } = makeClient({ block: { cooldownMs: 1000, isBlockPage: isSecBlockPage, refusedHint: 'declare a User-Agent', abortAfter: 3, label: 'SEC' } });
     const error = await failure(client.getBody(TICKER_FILE, tickerUrl()));
     expect(error).toMatchObject({ type: 'forbidden', fatal: true });
     expect(error.message).toContain('declare a User-Agent');

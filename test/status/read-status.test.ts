@@ -21,6 +21,7 @@ interface Run {
   successful: number;
   failed: number;
   skipped?: number;
+  degraded?: Record<string, string>;
 }
 
 /** A database in a fresh folder with these runs in sync_runs (oldest first), run N started N days before NOW. */
@@ -45,6 +46,7 @@ function databaseWith(runs: Run[], overrides: Record<string, unknown> = {}): Res
       report_path: null,
       error_message: run.status === 'aborted' ? 'cannot fetch the universe' : null,
       universe_size: 100,
+      ...(run.degraded === undefined ? {} : { degraded_sources: run.degraded }),
     });
   });
   db.close();
@@ -123,6 +125,20 @@ describe('last_success: the success rules', () => {
     expect((await readStatus(databaseWith(runs), deps)).last_success?.id).toBe(1);
     expect((await readStatus(databaseWith(runs, { error_handling: { min_success_rate: 0.5 } }), deps)).last_success?.id).toBe(2);
     expect(textfileLastSuccess(runs, 0.5)).toBe(2);
+  });
+
+  it('names the sources the last run degraded, in JSON and in the text', async () => {
+    const degraded = { yahoo: 'blocked (blocked: HTTP 403 Forbidden from query1.finance.yahoo.com), 7360 prices not refreshed' };
+    const status = await readStatus(
+      databaseWith([
+        { status: 'completed', successful: 95, failed: 0 },
+        { status: 'completed', successful: 100, failed: 0, degraded },
+      ]),
+      deps,
+    );
+    expect(status.last_run?.degraded_sources).toEqual(degraded);
+    expect(status.recent_runs[1]?.degraded_sources).toBeNull();
+    expect(renderStatus(status)).toContain('\n  degraded: yahoo blocked (blocked: HTTP 403 Forbidden from query1.finance.yahoo.com), 7360 prices not refreshed\n');
   });
 
   it('the text names the last success when it is not the last run', async () => {

@@ -1,9 +1,12 @@
-import type { SourceError } from '../../errors.js';
+import type { ErrorType, SourceError } from '../../errors.js';
 import type { DailyClose } from '../../extract/spark.js';
 import type { QuoteRow, SplitEvent } from '../../extract/types.js';
 import type { YahooSource } from '../../sources/yahoo.js';
 import { PRICE_PROVIDERS } from './index.js';
 import type { PriceLookup, PriceProvider, PriceProviderFactory } from './provider.js';
+
+/** Failures that are the source's, not the symbol's: never sent on to the next provider symbol by symbol. */
+const SOURCE_WIDE: ReadonlySet<ErrorType> = new Set(['rate_limited', 'forbidden', 'source_unavailable', 'unexpected_response']);
 
 /** What the price providers gave for one symbol: the price, and the daily closes to add to price_history. */
 export type PriceAnswer = { kind: 'data'; quote: QuoteRow; closes: DailyClose[] } | { kind: 'no_data'; reason: string } | { kind: 'error'; error: SourceError };
@@ -51,8 +54,8 @@ export class PriceBook {
         if (provider.carriesSplits || (!withSplits && !splitInCloses)) return found;
         return { ...found, quote: { ...found.quote, splits: await this.splitsFrom(this.providers.slice(index + 1), symbol) } };
       }
-      // Yahoo limiting our rate: single requests in place of a batch would only make it worse.
-      if (found.kind === 'failed' && found.error.type === 'rate_limited') return { kind: 'error', error: found.error };
+      // Yahoo limiting, blocking or soft-blocking us: single requests in place of a batch would only make it worse.
+      if (found.kind === 'failed' && SOURCE_WIDE.has(found.error.type)) return { kind: 'error', error: found.error };
       last = found;
     }
     if (last === undefined || last.kind === 'missing') return { kind: 'no_data', reason: last?.reason ?? 'yahoo: no price provider' };

@@ -29,7 +29,8 @@ export function sparkProvider(context: PriceProviderContext): PriceProvider {
   const requestGroup = async (symbols: string[], range: SparkRange): Promise<Map<string, SparkSeries> | SourceError> => {
     try {
       const response = await context.yahoo.fetchSpark(symbols, range, cancel.signal);
-      return response.kind === 'data' ? extractSpark(response.body) : new Map();
+      const series = response.kind === 'data' ? extractSpark(response.body) : new Map<string, SparkSeries>();
+      return checkedForSoftBlock(symbols, series, context);
     } catch (error) {
       if (error instanceof SourceError) {
         if (error.fatal) throw error;
@@ -76,6 +77,32 @@ export function sparkProvider(context: PriceProviderContext): PriceProvider {
       answers.clear();
     },
   };
+}
+
+/** Symbols whose stored closes are this recent had prices "yesterday": Yahoo answering nothing for them is not a delisting. */
+const RECENT_CLOSE_MS = 10 * DAY_MS;
+/** A whole batch of this many symbols (a full spark request) with no data at all is not a set of delistings either. */
+const IMPLAUSIBLY_EMPTY_BATCH = 20;
+
+/**
+ * A batch with data tells the circuit Yahoo answers; one that is empty for symbols that had prices
+ * (or for a batch too large to be all delisted) is soft-block evidence: its symbols' prices are not
+ * refreshed (an error, never "missing", so no chart request per symbol), and the circuit counts it.
+ */
+function checkedForSoftBlock(symbols: readonly string[], series: Map<string, SparkSeries>, context: PriceProviderContext): Map<string, SparkSeries> | SourceError {
+  if (series.size > 0) {
+    context.yahoo.client.healthyAnswer();
+    return series;
+  }
+  const now = context.now().getTime();
+  const hadPrices = symbols.filter((symbol) => {
+    const latest = context.latestCloseDates.get(symbol);
+    return latest !== undefined && now - Date.parse(`${latest}T00:00:00Z`) <= RECENT_CLOSE_MS;
+  });
+  if (hadPrices.length === 0 && symbols.length < IMPLAUSIBLY_EMPTY_BATCH) return series;
+  const message = `yahoo: spark answered no data for any of ${symbols.length} symbols${hadPrices.length > 0 ? `, ${hadPrices.length} with prices in the last days` : ''} (a soft block?)`;
+  context.yahoo.client.suspectAnswer(message);
+  return new SourceError('unexpected_response', message);
 }
 
 function lookup(answer: Map<string, SparkSeries> | SourceError, symbol: string): PriceLookup {
