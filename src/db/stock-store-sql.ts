@@ -1,5 +1,7 @@
+import type { Statement } from 'better-sqlite3';
 import { METRIC_COLUMNS } from '../extract/lynch-metrics.js';
 import type { EarningsRow } from '../extract/types.js';
+import type { Db } from './open-database.js';
 
 /*
  * The SQL of StockStore, one statement a constant, prepared once when the store opens. The column
@@ -24,11 +26,6 @@ export const EARNINGS_COLUMNS = [
   'filed',
   'accession_number',
 ] as const satisfies readonly (keyof EarningsRow)[];
-
-/** Closes older than this before a symbol's newest one are dropped: a year's range plus slack. */
-const HISTORY_KEPT_DAYS = 400;
-/** The 52-week range is taken over this many days ending at the newest close. */
-const RANGE_WINDOW_DAYS = 365;
 
 export const UPSERT_STOCK = `
       INSERT INTO stocks (symbol, cik, name, exchange, sic, industry, fiscal_year_end, last_filing_accession,
@@ -71,20 +68,22 @@ export const UPDATE_ADJUSTED = `
 export const UPSERT_CLOSE = `
       INSERT INTO price_history (symbol, date, close, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT(symbol, date) DO UPDATE SET close = excluded.close, updated_at = excluded.updated_at`;
-export const PRUNE_CLOSES = `
-      DELETE FROM price_history
-      WHERE symbol = @symbol AND date < date((SELECT MAX(date) FROM price_history WHERE symbol = @symbol), '-${HISTORY_KEPT_DAYS} days')`;
+export const PRUNE_CLOSES = 'DELETE FROM price_history WHERE symbol = @symbol AND date < @before';
 export const SELECT_CLOSE_ON = 'SELECT close FROM price_history WHERE symbol = ? AND date = ?';
+export const SELECT_CLOSES_FROM = 'SELECT date, close FROM price_history WHERE symbol = ? AND date >= ? ORDER BY date';
 export const RESCALE_CLOSES = 'UPDATE price_history SET close = close * @ratio, updated_at = @now WHERE symbol = @symbol AND date < @before';
 /*
- * The window is the 365 days ending at the newest stored close, not today: a stock whose
- * prices stopped coming keeps the range of its last year instead of a shrinking one.
+ * One aggregate instead of a year of rows: the highest and lowest close before @before within the
+ * window (@window, '-365 days') ending at the newest close after the write, @newest's or the stored
+ * one. Without stored closes MAX(…) is NULL, as is the range: there is nothing older.
  */
-export const SELECT_CLOSE_RANGE = `
+export const SELECT_OLDER_CLOSE_RANGE = `
       SELECT MAX(close) AS high, MIN(close) AS low FROM price_history
-      WHERE symbol = @symbol AND date > date((SELECT MAX(date) FROM price_history WHERE symbol = @symbol), '-${RANGE_WINDOW_DAYS} days')`;
+      WHERE symbol = @symbol AND date < @before
+        AND date > date(MAX(@newest, (SELECT MAX(date) FROM price_history WHERE symbol = @symbol)), @window)`;
 export const SELECT_LATEST_CLOSE_DATES = 'SELECT symbol, MAX(date) AS date FROM price_history GROUP BY symbol';
 export const SELECT_SPLITS = 'SELECT symbol, date, ratio, source FROM stock_splits ORDER BY symbol, date';
+export const SELECT_SPLITS_OF = 'SELECT date, ratio, source FROM stock_splits WHERE symbol = ? ORDER BY date';
 export const UPSERT_FILING = `
       INSERT INTO sec_filings (accession_number, symbol, cik, form, filing_date, report_date, acceptance_datetime,
                                primary_document, primary_doc_description, updated_at)
@@ -106,3 +105,37 @@ export const UPSERT_METRICS = `
         price_time = COALESCE(excluded.price_time, price_time),
         ${METRIC_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')}, updated_at = excluded.updated_at`;
 export const SELECT_STATE = 'SELECT symbol, last_filing_accession, fundamentals_updated_at, last_refreshed_at FROM stocks';
+
+const STATEMENTS = {
+  upsertStock: UPSERT_STOCK,
+  deleteEarnings: DELETE_EARNINGS,
+  insertEarnings: INSERT_EARNINGS,
+  selectEarnings: SELECT_EARNINGS,
+  selectMetricInputs: SELECT_METRIC_INPUTS,
+  updateAdjusted: UPDATE_ADJUSTED,
+  deleteSplits: DELETE_SPLITS,
+  insertSplit: INSERT_SPLIT,
+  selectSplits: SELECT_SPLITS,
+  selectSplitsOf: SELECT_SPLITS_OF,
+  upsertSection: UPSERT_SECTION,
+  selectSectionAccessions: SELECT_SECTION_ACCESSIONS,
+  upsertValidators: UPSERT_VALIDATORS,
+  selectValidators: SELECT_VALIDATORS,
+  upsertClose: UPSERT_CLOSE,
+  pruneCloses: PRUNE_CLOSES,
+  selectCloseOn: SELECT_CLOSE_ON,
+  selectClosesFrom: SELECT_CLOSES_FROM,
+  rescaleCloses: RESCALE_CLOSES,
+  selectOlderCloseRange: SELECT_OLDER_CLOSE_RANGE,
+  selectLatestCloseDates: SELECT_LATEST_CLOSE_DATES,
+  upsertFiling: UPSERT_FILING,
+  upsertMetrics: UPSERT_METRICS,
+  selectState: SELECT_STATE,
+} as const;
+
+/** The store's statements, prepared once when it opens. */
+export type Statements = { readonly [Name in keyof typeof STATEMENTS]: Statement };
+
+export function prepareStatements(db: Db): Statements {
+  return Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)])) as Statements;
+}

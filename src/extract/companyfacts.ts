@@ -2,7 +2,7 @@ import type { CompanyFactsExtract, EarningsRow, PeriodName } from './types.js';
 import type { CompanyFacts } from '../sources/schemas/companyfacts.js';
 import { FactsIndex, chooseByChain, newestFact, type ConceptRef, type UnitKind } from './facts-index.js';
 import { annualRows, quarterRows } from './earnings-periods.js';
-import { applySplits, inferSplitsFromRestatements } from './split-adjust.js';
+import { inferSplitsFromRestatements } from './split-adjust.js';
 
 /*
  * Everything batch-refresh keeps from SEC's companyfacts JSON: FY and quarterly earnings rows,
@@ -67,8 +67,9 @@ const PERIOD_ORDER: Record<PeriodName, number> = { Q1: 1, Q2: 2, Q3: 3, Q4: 4, F
  * - `earnings`: FY and Q1..Q4 rows, oldest first (Q1..Q4 before the FY of the same year).
  *   `fiscal_year` comes from the period's end ({@link fiscalYearOfEnd}); quarters take the fiscal
  *   year they fall in; Q4 is derived (FY − Q1..Q3). Balance-sheet columns are the instants at
- *   `period_end`. `eps_diluted_adjusted` and `dividends_per_share` are put on today's share basis
- *   with the inferred `splits` ({@link applySplits}); re-apply with Yahoo's splits merged in.
+ *   `period_end`. Per-share values as filed: `eps_diluted_adjusted` and `dividends_per_share` stay
+ *   null until the store's pure step (stock-rows.ts) puts them on today's share basis, with these
+ *   `splits` and Yahoo's merged in (once, for every way the rows arrive).
  * - `sharesOutstanding`: the latest cover-page figure, all classes summed.
  * - `splits`: splits inferred from restated per-share values ({@link inferSplitsFromRestatements}).
  * Facts of other forms than periodic reports (8-K, S-1, proxies) are left out; a company without
@@ -83,5 +84,5 @@ export function extractCompanyFacts(companyfacts: CompanyFacts): CompanyFactsExt
   const rows = [...years, ...quarterRows(index, years, splits)]
     .map((row) => ({ ...row, ...balanceSheet(row.period_end) }))
     .sort((a, b) => a.fiscal_year - b.fiscal_year || PERIOD_ORDER[a.period] - PERIOD_ORDER[b.period]);
-  return { earnings: applySplits(rows, splits), sharesOutstanding: latestSharesOutstanding(index), splits };
+  return { earnings: rows, sharesOutstanding: latestSharesOutstanding(index), splits };
 }

@@ -57,7 +57,7 @@ export function extractSpark(body: SparkBody): Map<string, SparkSeries> {
 
 /**
  * The price part of `stock_metrics` from a spark series. Spark has no meta: no currency, name,
- * exchange or splits, and the 52-week range comes from the stored closes (stock-store.ts).
+ * exchange or splits, and the 52-week range comes from the stored closes (stock-rows.ts).
  */
 export function sparkQuote(series: SparkSeries): QuoteRow {
   return {

@@ -83,7 +83,7 @@ export interface SplitEvent {
 
 /** What one companyfacts body gives. */
 export interface CompanyFactsExtract {
-  /** FY and Q1..Q4 rows, oldest first; adjusted columns already filled from `splits`. */
+  /** FY and Q1..Q4 rows, oldest first, as filed: the adjusted columns are filled when stored (stock-rows.ts). */
   earnings: EarningsRow[];
   /** Latest cover-page shares outstanding (dei:EntityCommonStockSharesOutstanding, all classes summed at that date). */
   sharesOutstanding: { value: number; date: string } | null;

@@ -1,7 +1,7 @@
 import { explainStorageError } from '../db/storage-errors.js';
 import { FatalSourceError, SourceError } from '../errors.js';
 import type { DailyClose } from '../extract/spark.js';
-import { applySplits, mergeSplits } from '../extract/split-adjust.js';
+import { mergeSplits } from '../extract/split-adjust.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import type { CompanyFactsExtract, QuoteRow, SplitEvent } from '../extract/types.js';
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
@@ -160,8 +160,9 @@ const US_EXCHANGES = /^(NYSE|Nasdaq)\b/i;
 
 /**
  * The update one stock's data makes, whichever way it arrived (per company, bulk archive, demo):
- * per-share values on today's basis with Yahoo's split events where it has them, else the splits
- * the restated filings show (split-adjust.ts).
+ * the splits are Yahoo's split events where it has them and the splits the restated filings show
+ * (split-adjust.ts); the store's pure step (extract/stock-rows.ts) puts the per-share values on
+ * their basis.
  */
 export function buildUpdate(
   entry: UniverseEntry,
@@ -194,7 +195,7 @@ export function buildUpdate(
     exchange: entry.exchange,
     fundamentalsRefreshed: company?.fundamentalsRefreshed ?? false,
     ...(company?.profile ? { profile: company.profile } : {}),
-    ...(facts && splits ? { earnings: applySplits(facts.earnings, splits), sharesOutstanding: facts.sharesOutstanding } : {}),
+    ...(facts && splits ? { earnings: facts.earnings, sharesOutstanding: facts.sharesOutstanding } : {}),
     ...(splits ? { splits } : {}),
     ...(company?.filings && isPrimaryListing ? { filings: company.filings } : {}),
     ...(company?.sections && isPrimaryListing ? { sections: company.sections } : {}),

@@ -62,8 +62,12 @@ export class Circuit {
     return { kind: 'refused', message: `circuit open (${this.reason ?? 'source-wide trouble'}): no requests until ${new Date(this.openUntilMs).toISOString()}` };
   }
 
-  /** The source answered (any status the client accepts): the circuit closes, the counts start again. */
-  answered(): void {
+  /**
+   * The source answered (any status the client accepts): the counts start again, and the probe's
+   * answer closes the circuit. An answer to a request sent before it opened leaves it open.
+   */
+  answered(probe = false): void {
+    if (this.openUntilMs !== null && !probe) return;
     this.openUntilMs = null;
     this.probing = false;
     this.resetCounts();

@@ -163,7 +163,7 @@ export class SourceClient {
       this.stats.requests += 1;
       try {
         const response = await request(slot.markSent);
-        this.health.answered();
+        this.health.answered(admission.probe);
         return response;
       } catch (error) {
         if (!(error instanceof SourceError)) throw error;

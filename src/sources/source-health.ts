@@ -65,9 +65,9 @@ export class SourceHealth {
     return admission;
   }
 
-  answered(): void {
+  answered(probe = false): void {
     this.answeredOnce = true;
-    this.circuit?.answered();
+    this.circuit?.answered(probe);
   }
 
   /** A request failed; true when this failure opened the circuit (the client says so in the log). */

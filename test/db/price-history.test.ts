@@ -160,6 +160,28 @@ describe('StockStore 52-week range', () => {
     store.save({ ...base('AAPL'), closes: closes({ '2026-11-25': 300 }) }, '2026-11-26T07:00:00Z');
     expect(range(db, 'AAPL')).toEqual({ price: 110, fifty_two_week_high: 110, fifty_two_week_low: 100 });
   });
+
+  it('the range planned from the stored aggregate and the new closes is the closing high and low of the table after the write', () => {
+    const { db, store } = openStore();
+    const tableRange = db.prepare(`
+      SELECT MAX(close) AS high, MIN(close) AS low FROM price_history
+      WHERE symbol = 'AAPL' AND date > date((SELECT MAX(date) FROM price_history WHERE symbol = 'AAPL'), '-365 days')`);
+    let seed = 7;
+    const next = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const day = (offset: number): string => new Date(Date.parse('2025-06-01') + offset * 86_400_000).toISOString().slice(0, 10);
+    let level = 100;
+    for (let night = 0; night < 40; night += 1) {
+      // Windows of 1 to 60 days ending anywhere in two years, now and then out of order or split by 4 or 1/3.
+      const end = Math.floor(next() * 730);
+      const days = Array.from({ length: 1 + Math.floor(next() * 60) }, (_, i) => end - i).filter((offset) => offset >= 0);
+      if (night % 9 === 4) level *= 0.25;
+      if (night % 13 === 6) level *= 3;
+      const update = days.map((offset) => ({ date: day(offset), close: Math.round(level * (0.9 + next() * 0.2) * 100) / 100 }));
+      store.save({ ...base('AAPL'), closes: night % 3 === 0 ? update : update.reverse(), quote: chartQuote(level) }, '2027-06-01T07:00:00Z');
+      const { high, low } = tableRange.get() as { high: number; low: number };
+      expect(range(db, 'AAPL'), `night ${night}`).toEqual({ price: level, fifty_two_week_high: high, fifty_two_week_low: low });
+    }
+  });
 });
 
 describe('StockStore splits', () => {

@@ -4,7 +4,7 @@ import type { EarningsRow } from '../../src/extract/types.js';
 import { SourceError } from '../../src/errors.js';
 import { COMPANYFACTS, type CompanyFacts } from '../../src/sources/schemas/companyfacts.js';
 import { decodeError, decodeJson, malformedMessage } from '../helpers/bodies.js';
-import { byYear, factsBytes, loadFacts, row } from '../helpers/companyfacts.js';
+import { asStored, byYear, factsBytes, loadFacts, row } from '../helpers/companyfacts.js';
 
 function expectUniquePeriods(rows: readonly EarningsRow[]): void {
   const keys = rows.map((r) => `${r.fiscal_year} ${r.period}`);
@@ -61,8 +61,9 @@ describe('extractCompanyFacts on Apple (CIK 320193, latest filing 2024-11-01)', 
     expect(RECENT_YEARS.map((fy) => row(years, fy).net_income)).toEqual([59_531_000_000, 55_256_000_000, 57_411_000_000, 94_680_000_000, 99_803_000_000, 96_995_000_000, 93_736_000_000]);
   });
 
-  it('fills every column of FY2024 from the 10-K filed 2024-11-01', () => {
-    expect(row(years, 2024)).toEqual({
+  it('fills every column of FY2024 from the 10-K filed 2024-11-01 (the adjusted ones when stored)', () => {
+    expect(row(years, 2024)).toMatchObject({ eps_diluted_adjusted: null, dividends_per_share: null });
+    expect(row(byYear(asStored(extract)), 2024)).toEqual({
       fiscal_year: 2024,
       period: 'FY',
       eps_diluted: 6.08,
@@ -137,7 +138,7 @@ describe('extractCompanyFacts on Apple (CIK 320193, latest filing 2024-11-01)', 
 
 describe('extractCompanyFacts on other real companies', () => {
   it('NVIDIA: January year ends take the calendar year of the end date', () => {
-    const years = byYear(extractCompanyFacts(loadFacts('0001045810')).earnings);
+    const years = byYear(asStored(extractCompanyFacts(loadFacts('0001045810'))));
     expect(row(years, 2024)).toMatchObject({ period_start: '2023-01-30', period_end: '2024-01-28', revenue: 60_922_000_000 });
     expect(row(years, 2025)).toMatchObject({ period_end: '2025-01-26', revenue: 130_497_000_000, net_income: 72_880_000_000 });
     // FY2024 restated for the 2024 10:1 split by the 10-K filed 2026-02-25.

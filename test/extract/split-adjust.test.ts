@@ -7,7 +7,7 @@ import type { EarningsRow, SplitEvent } from '../../src/extract/types.js';
 import { CHART } from '../../src/sources/schemas/chart.js';
 import { COMPANYFACTS } from '../../src/sources/schemas/companyfacts.js';
 import { decodeJson } from '../helpers/bodies.js';
-import { byYear, loadFacts, row } from '../helpers/companyfacts.js';
+import { asStored, byYear, loadFacts, row } from '../helpers/companyfacts.js';
 
 /** A real company's facts, decoded and indexed as extraction indexes them. */
 const indexed = (cik: string): FactsIndex => new FactsIndex(loadFacts(cik));
@@ -31,9 +31,9 @@ describe('inferSplitsFromRestatements on real companyfacts', () => {
   });
 });
 
-describe("extractCompanyFacts puts real per-share values on today's share basis", () => {
+describe("real per-share values stored on today's share basis (extractCompanyFacts, then the store's pure step)", () => {
   const apple = extractCompanyFacts(loadFacts('0000320193'));
-  const years = byYear(apple.earnings);
+  const years = byYear(asStored(apple));
 
   it('Apple: adjusts with the splits it infers', () => {
     expect(apple.splits).toEqual(inferSplitsFromRestatements(indexed('0000320193')));
@@ -60,17 +60,17 @@ describe("extractCompanyFacts puts real per-share values on today's share basis"
     expect(row(years, 2013)).toMatchObject({ dividends_per_share_as_filed: 1.64, dividends_per_share: 0.41 }); // 11.40 before 2014, / 28
     expect(row(years, 2012)).toMatchObject({ dividends_per_share_as_filed: 0.38, dividends_per_share: 0.095 });
     // Q1 FY2019: 0.73 last filed 2020-01-29, its EPS restated (1.05) on 2020-10-30: dividends follow the EPS basis.
-    expect(row(byYear(apple.earnings, 'Q1'), 2019)).toMatchObject({ eps_diluted: 1.05, dividends_per_share_as_filed: 0.1825, filed: '2020-10-30' });
+    expect(row(byYear(asStored(apple), 'Q1'), 2019)).toMatchObject({ eps_diluted: 1.05, dividends_per_share_as_filed: 0.1825, filed: '2020-10-30' });
   });
 
   it('NVIDIA: EPS before the 2021 4:1 and 2024 10:1 splits divided by 40 or 10', () => {
-    const nvidia = byYear(extractCompanyFacts(loadFacts('0001045810')).earnings);
+    const nvidia = byYear(asStored(extractCompanyFacts(loadFacts('0001045810'))));
     expect(row(nvidia, 2019)).toMatchObject({ eps_diluted: 6.63, eps_diluted_adjusted: 0.1658, filed: '2021-02-26' });
     expect(row(nvidia, 2021)).toMatchObject({ eps_diluted: 1.73, eps_diluted_adjusted: 0.173, filed: '2023-02-24' });
   });
 
   it('Tesla: EPS before the 2020 5:1 and 2022 3:1 splits adjusted; a quarter keeps the filing of its EPS', () => {
-    const { earnings } = extractCompanyFacts(loadFacts('0001318605'));
+    const earnings = asStored(extractCompanyFacts(loadFacts('0001318605')));
     expect(row(byYear(earnings), 2021)).toMatchObject({ eps_diluted: 4.9, eps_diluted_adjusted: 1.6333, filed: '2022-02-07' });
     // Revenue of Q1 2019 was re-reported 2021-02-08; its EPS (-4.10) only 2020-04-30, before the 5:1 split.
     expect(row(byYear(earnings, 'Q1'), 2019)).toMatchObject({ eps_diluted: -4.1, eps_diluted_adjusted: -0.2733, filed: '2020-04-30' });

@@ -23,7 +23,7 @@ describe('Circuit', () => {
     expect(circuit.admit(61_000)).toEqual({ kind: 'send', probe: true });
     // Only one probe at a time.
     expect(circuit.admit(61_001).kind).toBe('refused');
-    circuit.answered();
+    circuit.answered(true);
     expect(circuit.isOpen).toBe(false);
     expect(circuit.admit(61_002)).toEqual({ kind: 'send', probe: false });
   });
@@ -89,9 +89,19 @@ describe('Circuit', () => {
     circuit.suspect('empty batch', 2);
     expect(circuit).toMatchObject({ isOpen: true, kind: 'blocked', reason: 'empty batch (2 in a row: a soft block)' });
     expect(circuit.admit(60_002)).toEqual({ kind: 'send', probe: true });
-    circuit.answered();
+    circuit.answered(true);
     circuit.suspect('empty batch', 60_003);
     expect(circuit.isOpen).toBe(true);
+  });
+
+  it('answers to requests sent before it opened do not close it: only the probe does', () => {
+    const circuit = new Circuit(OPTIONS);
+    circuit.failed(error('forbidden', { status: 403 }), URL_A, 0, false);
+    circuit.answered();
+    expect(circuit.isOpen).toBe(true);
+    expect(circuit.admit(60_000)).toEqual({ kind: 'send', probe: true });
+    circuit.answered(true);
+    expect(circuit.isOpen).toBe(false);
   });
 
   it('failures of requests in flight when it opened do not open it again', () => {
