@@ -1,7 +1,8 @@
 /*
  * Every error of the product in one place (changesets' packages/errors): the exit codes a run ends
  * with, the classes a failed stock is counted under, and the error classes thrown, each naming its
- * kind. `main` (src/cli/main.ts) is the one place that turns an error into an exit code.
+ * kind, and the one mapping from an error to its exit code (`exitCodeOfError`), with which `main`
+ * (src/cli/main.ts) ends the process.
  * README.md's "Exit codes" table and "Outcomes" list are checked against this file by a test.
  */
 
@@ -188,4 +189,15 @@ export class ArchiveUnavailableError extends BatchRefreshError {
 export class ZipFormatError extends BatchRefreshError {
   override readonly name = 'ZipFormatError';
   readonly kind = 'zip_format';
+}
+
+/**
+ * The exit code an error ends a run with (README.md, "Exit codes"): an ExitError's own code, the
+ * code of the kind of any other error of the product, EXIT.INTERNAL for a bug. `main` adds
+ * commander's parse errors; the in-process tests use it as it is.
+ */
+export function exitCodeOfError(error: unknown): ExitCode {
+  if (error instanceof ExitError) return error.code;
+  if (error instanceof BatchRefreshError) return ERROR_KINDS[error.kind] ?? EXIT.INTERNAL;
+  return EXIT.INTERNAL;
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BatchRefreshError, ERROR_KINDS, EXIT, ExitError, type ExitCode } from '../errors.js';
+import { BatchRefreshError, EXIT, exitCodeOfError, type ExitCode } from '../errors.js';
 import { closestMatches, joinOr } from '../util/text.js';
 import { readVersion } from '../util/version.js';
 import { renderRootHelpAfter, usageHint } from './help-text.js';
@@ -70,13 +70,8 @@ export function buildProgram(): Command {
       ) => {
         const word = command.args[0];
         if (word !== undefined) failUnknownCommand(program, word);
-        const { runCommand, parseSymbolsOption } = await import('./run-command.js');
-        let symbols: string[] | undefined;
-        try {
-          symbols = options.symbols === undefined ? undefined : parseSymbolsOption(options.symbols);
-        } catch (error) {
-          throw new ExitError(EXIT.USAGE, (error as Error).message);
-        }
+        const [{ runCommand }, { parseSymbolsOption }] = await Promise.all([import('./run-command.js'), import('./run-setup.js')]);
+        const symbols = options.symbols === undefined ? undefined : parseSymbolsOption(options.symbols);
         const { symbols: _raw, ...rest } = options;
         process.exitCode = await runCommand({ ...rest, ...(symbols ? { symbols } : {}) });
       },
@@ -123,13 +118,11 @@ export async function main(argv: string[] = process.argv): Promise<void> {
 }
 
 /**
- * The one place an error becomes an exit code (README.md, "Exit codes"): an ExitError's own code,
- * the code of the kind of any other error of the product (src/errors.ts), EXIT.INTERNAL for a bug.
+ * The exit code the process ends with (README.md, "Exit codes"): commander's, else the error's as
+ * src/errors.ts maps it (`exitCodeOfError`).
  */
 export function exitCodeOf(error: unknown): ExitCode {
   // --help, `help` and --version end here with 0; any parse error is a usage error (2).
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-  if (error instanceof ExitError) return error.code;
-  if (error instanceof BatchRefreshError) return ERROR_KINDS[error.kind] ?? EXIT.INTERNAL;
-  return EXIT.INTERNAL;
+  return exitCodeOfError(error);
 }

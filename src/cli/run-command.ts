@@ -1,162 +1,53 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type cliProgress from 'cli-progress';
-import { isDisabledByConfig, loadConfig, requireUserAgent, type ResolvedConfig } from '../config/load-config.js';
-import { EXIT, ExitError, LockHeldError, SetupError, UniverseError, type ExitCode } from '../errors.js';
-import { normalizeSymbol } from '../extract/universe.js';
+import { isDisabledByConfig, type ResolvedConfig } from '../config/load-config.js';
+import { EXIT, LockHeldError, SetupError, type ExitCode } from '../errors.js';
 import { acquireRunLock, type RunLock } from '../lock/run-lock.js';
-import { createLogger, type Logger, type LogLevel } from '../logging/logger.js';
+import type { Logger } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
-import type { JobDeps, JobOptions } from '../runner/job.js';
+import { exitCodeOfResult } from '../runner/job.js';
 import { runJob } from '../runner/run-job.js';
-import type { FetchFn } from '../sources/http.js';
-import { createProxiedFetch, describeProxies, readProxySettings } from '../sources/proxy-fetch.js';
 import { plural } from '../util/text.js';
-import { createClock } from '../util/time.js';
-import { readVersion } from '../util/version.js';
-import { abortableSleep, handleSignals } from './interrupt.js';
-import { createConsoleSink, createProgressReporter, formatDuration, isInteractive, type ProgressReporter } from './terminal.js';
-
-/** Options of a refresh run, as commander parses them. */
-export interface RunCommandOptions {
-  config: string;
-  dryRun?: boolean;
-  limit?: number;
-  verbose?: boolean;
-  json?: boolean;
-  symbols?: string[];
-  continuous?: boolean;
-  bulk?: boolean;
-  /** Unknown config keys are errors (exit 2) instead of warnings. @default false */
-  strict?: boolean;
-}
-
-interface Session {
-  config: ResolvedConfig;
-  log: Logger;
-  progress: ProgressReporter;
-  now: () => Date;
-  signal: AbortSignal;
-  sleep: (ms: number) => Promise<void>;
-  jobOptions: JobOptions;
-  env: NodeJS.ProcessEnv;
-  /** Node's fetch, or undici's through the proxy the environment names. */
-  fetch: FetchFn;
-}
+import { handleSignals } from './interrupt.js';
+import { jobDeps, logRunFailure, openRunSession, readRunClock, readRunSetup, type RunCommandOptions, type RunSession } from './run-setup.js';
+import { createConsoleSink, formatDuration, isInteractive } from './terminal.js';
 
 /** Runs one refresh, a dry run, or the continuous loop, and returns the exit code. */
 export async function runCommand(options: RunCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
-  const now = readClock(env);
+  const now = readRunClock(env);
   if (isDisabledByConfig(options.config)) {
     // No log file, database, report or request: a disabled job only says so.
     process.stderr.write(`batch-refresh: the job is disabled ("enabled": false in ${options.config}); nothing to do\n`);
     return EXIT.OK;
   }
-  const { config, warnings, userAgent } = readRunConfig(options, env);
-  const proxies = readProxySettings(env);
-  if (!proxies.ok) throw new ExitError(EXIT.USAGE, `invalid proxy setting: ${proxies.issue}`);
-  const runFetch = proxies.settings === null ? fetch : await createProxiedFetch(proxies.settings);
+  const setup = readRunSetup(options, env);
   const holder: { current: cliProgress.MultiBar | null } = { current: null };
-  const log = openRunLog(options, config, { now, holder, env });
-  for (const warning of warnings) log.warn(warning);
-  if (proxies.settings !== null) log.info(describeProxies(proxies.settings));
-
   const controller = new AbortController();
-  const removeHandlers = handleSignals(controller, log);
-  const progress = createProgressReporter(
-    log,
-    { bar: isInteractive(process.stderr, env) && options.json !== true && options.verbose !== true, intervalMs: config.logging.progress_interval_seconds * 1000, now },
+  const session = await openRunSession(options, setup, {
+    console: createConsoleSink(holder, env),
     holder,
-  );
-  const session: Session = {
-    config,
-    log,
-    progress,
+    bar: isInteractive(process.stderr, env) && options.json !== true && options.verbose !== true,
     now,
     signal: controller.signal,
-    sleep: (ms) => abortableSleep(ms, controller.signal),
     env,
-    fetch: runFetch,
-    jobOptions: {
-      config,
-      dryRun: options.dryRun === true,
-      userAgent,
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
-      ...(options.symbols ? { symbols: options.symbols } : {}),
-      ...(options.bulk === true ? { bulk: true } : {}),
-    },
-  };
+  });
+  const removeHandlers = handleSignals(controller, session.log);
   try {
     return options.continuous === true ? await runContinuously(session) : await runOnce(session, options);
   } catch (error) {
-    progress.stop();
-    // The universe is needed even for a dry run; without it nothing can be planned. Logged here
-    // (file and console, with the run id); main exits with the code of its kind and prints nothing more.
-    if (error instanceof UniverseError || error instanceof SetupError) {
-      log.error(error.message);
-      error.logged = true;
-    }
+    logRunFailure(session, error);
     throw error;
   } finally {
     removeHandlers();
-    await log.close();
+    await session.log.close();
   }
 }
 
-/** The clock of the run: the real one, or the fixed time BATCH_REFRESH_NOW names (a usage error when malformed). */
-function readClock(env: NodeJS.ProcessEnv): () => Date {
-  try {
-    return createClock(env.BATCH_REFRESH_NOW);
-  } catch (error) {
-    throw new ExitError(EXIT.USAGE, (error as Error).message);
-  }
-}
-
-/** The config, its warnings and the SEC User-Agent; a bad config or a bad combination of flags is a usage error. */
-function readRunConfig(options: RunCommandOptions, env: NodeJS.ProcessEnv): { config: ResolvedConfig; warnings: string[]; userAgent: string } {
-  const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT }, { strict: options.strict === true });
-  if (!loaded.ok) {
-    throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
-  }
-  const { config, warnings } = loaded;
-  const userAgent = requireUserAgent(config);
-  if (typeof userAgent !== 'string') throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n  - ${userAgent.issue}`);
-  if (options.continuous === true && (options.dryRun === true || options.limit !== undefined)) {
-    throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --dry-run or --limit');
-  }
-  if (options.continuous === true && options.bulk === true) {
-    throw new ExitError(EXIT.USAGE, '--continuous cannot be combined with --bulk (run the rebuild once, then continuous mode)');
-  }
-  return { config, warnings, userAgent };
-}
-
-/** The run's logger: the log file (none for a dry run) and the console, which prints above a progress bar while one is drawn. */
-function openRunLog(options: RunCommandOptions, config: ResolvedConfig, terminal: { now: () => Date; holder: { current: cliProgress.MultiBar | null }; env: NodeJS.ProcessEnv }): Logger {
-  const consoleLevel: LogLevel = options.verbose === true ? 'DEBUG' : config.logging.console_output ? 'INFO' : 'ERROR';
-  const runId = randomBytes(4).toString('hex');
-  return createLogger({
-    // A dry run writes nothing, not even a log file.
-    file:
-      options.dryRun === true ? null : { directory: config.logging.log_directory, name: config.logging.log_file, maxSizeMb: config.logging.max_log_size_mb, backupCount: config.logging.backup_count },
-    fileLevel: config.logging.log_level,
-    consoleLevel,
-    console: createConsoleSink(terminal.holder, terminal.env),
-    now: terminal.now,
-    runId,
-    header: `batch-refresh ${readVersion()}, PID ${process.pid}, config ${config.configPath}`,
-  });
-}
-
-function jobDeps(session: Session): JobDeps {
-  return { fetch: session.fetch, now: session.now, sleep: session.sleep, log: session.log, events: session.progress.events, signal: session.signal, env: session.env };
-}
-
-async function runOnce(session: Session, options: RunCommandOptions): Promise<ExitCode> {
+async function runOnce(session: RunSession, options: RunCommandOptions): Promise<ExitCode> {
   const { log, progress } = session;
   const result = await runJob(session.jobOptions, jobDeps(session));
   progress.stop();
-  if (result.kind === 'disabled') return EXIT.OK;
   if (result.kind === 'dry-run') {
     const { plan } = result;
     if (options.json === true) process.stdout.write(`${JSON.stringify(plan)}\n`);
@@ -168,11 +59,12 @@ async function runOnce(session: Session, options: RunCommandOptions): Promise<Ex
       log.info(`dry run: ${plural(plan.total_stocks, 'stock', 'stocks')} in ${plural(plan.batches, 'batch', 'batches')}; ${how}`);
       log.info(`symbols: ${plan.symbols.slice(0, 50).join(' ')}${plan.symbols.length > 50 ? ` … (${plan.symbols.length - 50} more)` : ''}`);
     }
-    return EXIT.OK;
   }
-  printSummary(result.report, result.reportPath, log);
-  if (options.json === true) process.stdout.write(`${JSON.stringify(result.report)}\n`);
-  return result.exitCode;
+  if (result.kind === 'run') {
+    printSummary(result.report, result.reportPath, log);
+    if (options.json === true) process.stdout.write(`${JSON.stringify(result.report)}\n`);
+  }
+  return exitCodeOfResult(result);
 }
 
 /**
@@ -180,7 +72,7 @@ async function runOnce(session: Session, options: RunCommandOptions): Promise<Ex
  * refreshed first, then the stalest; incremental, so unchanged filings cost one request), backs
  * up at most once a day, and sleeps when nothing is due. Ends on SIGINT/SIGTERM.
  */
-async function runContinuously(session: Session): Promise<ExitCode> {
+async function runContinuously(session: RunSession): Promise<ExitCode> {
   const lock = holdLockForProcess(session);
   try {
     return await runCycles(session);
@@ -194,7 +86,7 @@ async function runContinuously(session: Session): Promise<ExitCode> {
  * `status` shows it running while it sleeps between cycles (the lock file names it, mode
  * "continuous"), and no nightly run slips in between two cycles. Each cycle's run nests inside.
  */
-function holdLockForProcess(session: Session): RunLock {
+function holdLockForProcess(session: RunSession): RunLock {
   const { database } = session.config;
   let lock: RunLock;
   try {
@@ -208,7 +100,7 @@ function holdLockForProcess(session: Session): RunLock {
   return lock;
 }
 
-async function runCycles(session: Session): Promise<ExitCode> {
+async function runCycles(session: RunSession): Promise<ExitCode> {
   const { config, log } = session;
   const intervalMs = config.continuous.refresh_interval_hours * 3_600_000;
   const idleMs = config.continuous.idle_sleep_minutes * 60_000;
@@ -253,18 +145,4 @@ function printSummary(report: SummaryReport, reportPath: string | null, log: Log
     .map(([source, count]) => `${source} ${count}`)
     .join(', ');
   log.info(`requests: ${requests || 'none'}${reportPath === null ? '' : `; report: ${reportPath}`}`);
-}
-
-/** Parses --symbols A,B,C into normalised symbols; a bad one is a usage error naming it. */
-export function parseSymbolsOption(value: string): string[] {
-  const symbols = value
-    .split(',')
-    .filter((item) => item.trim() !== '')
-    .map((item) => {
-      const normalized = normalizeSymbol(item);
-      if (!normalized.ok) throw new Error(`--symbols: ${JSON.stringify(item)} is ${normalized.reason}`);
-      return normalized.symbol;
-    });
-  if (symbols.length === 0) throw new Error(`--symbols: no symbol given (expected a comma-separated list such as AAPL,MSFT)`);
-  return symbols;
 }

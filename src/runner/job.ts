@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { ExitCode } from '../errors.js';
+import { EXIT, type ExitCode } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
 import type { FetchFn } from '../sources/http.js';
@@ -58,6 +58,11 @@ export interface DryRunPlan {
 }
 
 export type JobResult = { kind: 'disabled' } | { kind: 'dry-run'; plan: DryRunPlan } | { kind: 'run'; report: SummaryReport; reportPath: string | null; exitCode: ExitCode };
+
+/** The exit code a job's answer ends the process with: a run's own; OK for a dry run or a disabled job. */
+export function exitCodeOfResult(result: JobResult): ExitCode {
+  return result.kind === 'run' ? result.exitCode : EXIT.OK;
+}
 
 /** Progress callbacks: the terminal layer attaches a bar or log lines; the runner prints nothing. */
 export interface RefreshEvents {

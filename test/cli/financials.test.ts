@@ -4,17 +4,18 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSampleDataset } from '../../dev/stand-in/datasets.js';
 import { startStandIn, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
-import { FIXTURES, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { FIXTURES, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { explain, runInProcess, type InProcessRun } from '../helpers/in-process.js';
 
 /**
- * The real sample data through the built CLI: Apple's complete companyfacts and submissions and
- * its recorded Yahoo chart, and NVIDIA's, stored and turned into the screener's numbers.
+ * The real sample data through a whole run (in-process): Apple's complete companyfacts and
+ * submissions and its recorded Yahoo chart, and NVIDIA's, stored and turned into the screener's numbers.
  */
 let standIn: StandIn;
 let data: StandInData;
 let dir: string;
 let db: Database.Database;
-let firstRun: { code: number | null; stderr: string };
+let firstRun: InProcessRun;
 
 const APPLE_10K = '320193/000032019325000079/aapl-20250927.htm';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
   standIn = await startStandIn({ data });
   dir = tempDir();
   const config = writeTestConfig(dir, standIn.url, { processing: { fetch_filing_sections: true } });
-  firstRun = await runCli(['--config', config, '--symbols', 'AAPL,NVDA,TSLA'], { env: { BATCH_REFRESH_NOW: '2026-11-30T02:00:00Z' } });
+  firstRun = await runInProcess(config, { now: '2026-11-30T02:00:00Z', flags: { symbols: 'AAPL,NVDA,TSLA' } });
   db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
 }, 60_000);
 
@@ -39,7 +40,7 @@ const row = (symbol: string, year: number, period: string): Record<string, numbe
 
 describe('financial data a screener can trust, through a real run', () => {
   it('completes', () => {
-    expect(firstRun.code, firstRun.stderr).toBe(0);
+    expect(firstRun.code, explain(firstRun)).toBe(0);
   });
 
   it("stores Apple's annual figures as its 10-Ks state them", () => {
@@ -105,8 +106,8 @@ describe('financial data a screener can trust, through a real run', () => {
     const before = appleDocument();
     expect(before).toBe(1);
     const config = path.join(dir, 'batch_config.json');
-    const again = await runCli(['--config', config, '--symbols', 'AAPL'], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
-    expect(again.code, again.stderr).toBe(0);
+    const again = await runInProcess(config, { now: '2026-12-01T02:00:00Z', flags: { symbols: 'AAPL' } });
+    expect(again.code, explain(again)).toBe(0);
     expect(appleDocument()).toBe(before);
   });
 });

@@ -6,9 +6,9 @@ import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/dataset
 import { startStandIn, type StandIn, type StandInOptions } from '../../dev/stand-in/server.js';
 import type { SummaryReport } from '../../src/report/summary-report.js';
 import { closedPortUrl } from '../faults/fault-server.js';
-import { expectCleanEnd } from '../faults/run-faulted.js';
 import { FIXTURES, runCli, writeTestConfig, type CliResult } from '../helpers/cli.js';
 import { startForwardProxy, type ForwardProxy } from '../helpers/forward-proxy.js';
+import { expectCleanEnd } from '../helpers/run-output.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 /*

@@ -4,10 +4,20 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
 import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import type { SummaryReport } from '../../src/report/summary-report.js';
-import type { DryRunPlan } from '../../src/runner/job.js';
-import type { StatusReport } from '../../src/status/read-status.js';
+import { readStatus } from '../../src/status/read-status.js';
+import { createClock } from '../../src/util/time.js';
 import { ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { explain, planOf, reportOf, runInProcess } from '../helpers/in-process.js';
+import { lastReport as lastReportIn, query as queryIn, readReports as readReportsIn } from '../helpers/run-output.js';
+
+/*
+ * Refresh runs against the stand-in, in-process through the job's injected effects (the night's
+ * behaviour: what is stored, the report, failure limits, retries, backups, incremental nights).
+ * Two stay on the built CLI: the clean night, whose --json output is checked against the report
+ * file, and the SEC ceiling measured at arrival, which needs the client in a process of its own.
+ */
 
 let standIn: StandIn;
 let data: StandInData;
@@ -28,30 +38,10 @@ afterEach(async () => {
 const sym = (index: number): string => (companies[index] as SyntheticCompany).symbol;
 const cik = (index: number): string => String((companies[index] as SyntheticCompany).cik).padStart(10, '0');
 
-function readReports(): { name: string; text: string }[] {
-  const reports = path.join(dir, 'reports');
-  return readdirSync(reports)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => ({ name, text: readFileSync(path.join(reports, name), 'utf8') }));
-}
-
-function lastReport(): SummaryReport {
-  const reports = readReports();
-  const text = (reports.at(-1) as { text: string }).text;
-  // One line of JSON, so `cat … | tail -1 | jq .` works.
-  expect(text.trimEnd().split('\n')).toHaveLength(1);
-  return JSON.parse(text.trim().split('\n').at(-1) as string) as SummaryReport;
-}
-
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const readReports = (): { name: string; text: string }[] => readReportsIn(dir);
+// One line of JSON, so `cat … | tail -1 | jq .` works (lastReport checks it).
+const lastReport = (): SummaryReport => lastReportIn(dir);
+const query = <T>(sql: string, ...params: unknown[]): T[] => queryIn<T>(dir, sql, ...params);
 
 /** Most SEC requests that arrived within any window of `windowMs`. */
 function peakInWindow(times: number[], windowMs: number): number {
@@ -67,6 +57,7 @@ function peakInWindow(times: number[], windowMs: number): number {
 
 describe('a refresh against the stand-in', () => {
   it("stores every source's data for a clean universe, exits 0 and writes a one-line report", async () => {
+    // Through the CLI: --json prints on stdout what the report file holds.
     const config = writeTestConfig(dir, standIn.url);
     const result = await runCli(['--config', config, '--json']);
     expect(result.code, result.stderr).toBe(0);
@@ -111,10 +102,10 @@ describe('a refresh against the stand-in', () => {
     standIn.addFault(`/chart/${sym(6)}`, { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
     const config = writeTestConfig(dir, standIn.url, { sources: { yahoo: { timeout_seconds: 0.4 } } });
 
-    const result = await runCli(['--config', config]);
+    const run = await runInProcess(config);
 
     // 9 successful of 11 attempted = 81.82% < 90%: exit 1. The hung chart costs sym(5) its price, not its fundamentals.
-    expect(result.code, result.stderr).toBe(1);
+    expect(run.code, explain(run)).toBe(1);
     const report = lastReport();
     expect(report).toMatchObject({ total_stocks: 12, successful: 9, failed: 2, skipped: 1, success_rate: '81.82%', status: 'completed' });
     expect(report.failed_symbols).toEqual([sym(3), sym(4)]);
@@ -138,11 +129,13 @@ describe('a refresh against the stand-in', () => {
     const inPause = yahoo.filter((r) => r.at > limited.at + 50 && r.at < limited.at + 990);
     expect(inPause).toEqual([]);
     expect(report.retries.yahoo).toBeGreaterThanOrEqual(2);
-    expect(result.stderr).toContain('rate limited (HTTP 429)');
+    expect(run.console).toContain('rate limited (HTTP 429)');
     expect(query('SELECT status, failed FROM sync_runs')).toEqual([{ status: 'completed', failed: 2 }]);
   }, 30_000);
 
   it('keeps SEC under its ceiling across workers, in every sliding second', async () => {
+    // Through the CLI: in-process the client would share the stand-in's event loop, and arrival
+    // times would measure the loop as much as the sending.
     const config = writeTestConfig(dir, standIn.url, { processing: { max_workers: 8 }, rate_limiting: { edgar_requests_per_second: 5 } });
     const result = await runCli(['--config', config]);
     expect(result.code, result.stderr).toBe(0);
@@ -176,13 +169,13 @@ describe('a refresh against the stand-in', () => {
       ],
     ]);
     const config = writeTestConfig(dir, standIn.url);
-    expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-30T02:00:00Z' } })).code).toBe(0);
+    expect((await runInProcess(config, { now: '2026-11-30T02:00:00Z' })).code).toBe(0);
     expect(query('SELECT accession_number, form, report_date FROM sec_filings WHERE filing_date < ?', '2010-01-01')).toEqual([
       { accession_number: '0009000001-09-000001', form: '10-K', report_date: '2008-12-31' },
     ]);
     expect(standIn.requests.filter((r) => r.path.endsWith(pageName))).toHaveLength(1);
     // The next night knows the company: the page is not fetched again.
-    expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } })).code).toBe(0);
+    expect((await runInProcess(config, { now: '2026-12-01T02:00:00Z' })).code).toBe(0);
     expect(standIn.requests.filter((r) => r.path.endsWith(pageName))).toHaveLength(1);
   });
 
@@ -201,8 +194,8 @@ describe('a refresh against the stand-in', () => {
     data.sparks?.set('BRK-A', data.sparks.get(shared.symbol) as never);
     data.sparks?.set('BRK-B', data.sparks.get(shared.symbol) as never);
     const config = writeTestConfig(dir, standIn.url);
-    const result = await runCli(['--config', config]);
-    expect(result.code, result.stderr).toBe(0);
+    const run = await runInProcess(config);
+    expect(run.code, explain(run)).toBe(0);
     expect(standIn.requests.filter((r) => r.path.includes('/companyfacts/')).length).toBe(1);
     expect(standIn.requests.filter((r) => r.path.includes('/submissions/')).length).toBe(1);
     expect(query('SELECT symbol, COUNT(*) AS n FROM earnings_history GROUP BY symbol ORDER BY symbol')).toEqual([
@@ -215,9 +208,9 @@ describe('a refresh against the stand-in', () => {
 
   it('exits 3 with a User-Agent message when SEC answers 403, and still writes the report', async () => {
     const config = writeTestConfig(dir, standIn.url, { sources: { edgar: { user_agent: 'curl' } } });
-    const result = await runCli(['--config', config]);
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/User-Agent/);
+    const run = await runInProcess(config);
+    expect(run.code).toBe(3);
+    expect(run.console).toMatch(/User-Agent/);
     const report = lastReport();
     expect(report.status).toBe('aborted');
     expect(report.error_message).toMatch(/403.*User-Agent/);
@@ -230,8 +223,8 @@ describe('a refresh against the stand-in', () => {
       processing: { max_workers: 1 },
       error_handling: { max_consecutive_failures: 3, max_retries_per_stock: 0 },
     });
-    const result = await runCli(['--config', config]);
-    expect(result.code).toBe(3);
+    const run = await runInProcess(config);
+    expect(run.code).toBe(3);
     const report = lastReport();
     expect(report).toMatchObject({ status: 'aborted', failed: 3, not_started: 9 });
     expect(report.error_message).toContain('3 consecutive failures');
@@ -246,16 +239,16 @@ describe('a refresh against the stand-in', () => {
       processing: { max_workers: 1 },
       error_handling: { max_consecutive_failures: 2, max_retries_per_stock: 0, retry_failed_stocks: false, min_success_rate: 0.5 },
     });
-    const result = await runCli(['--config', config]);
-    expect(result.code, result.stderr).toBe(0);
+    const run = await runInProcess(config);
+    expect(run.code, explain(run)).toBe(0);
     expect(lastReport()).toMatchObject({ status: 'completed', failed: 6, successful: 6, success_rate: '50.00%' });
   });
 
   it('stops at the first failure with continue_on_error false', async () => {
     standIn.addFault(`/companyfacts/CIK${cik(2)}`, { kind: 'status', status: 500 }, 1000);
     const config = writeTestConfig(dir, standIn.url, { processing: { max_workers: 1 }, error_handling: { continue_on_error: false, max_retries_per_stock: 0 } });
-    const result = await runCli(['--config', config]);
-    expect(result.code).toBe(3);
+    const run = await runInProcess(config);
+    expect(run.code).toBe(3);
     expect(lastReport()).toMatchObject({ status: 'aborted', successful: 2, failed: 1, failed_symbols: [sym(2)], not_started: 9 });
     expect(lastReport().error_message).toContain('continue_on_error');
   });
@@ -264,22 +257,22 @@ describe('a refresh against the stand-in', () => {
     // Fails all three attempts of the main pass, then recovers.
     standIn.addFault(`/companyfacts/CIK${cik(7)}`, { kind: 'status', status: 503 }, 3);
     const config = writeTestConfig(dir, standIn.url);
-    const result = await runCli(['--config', config]);
-    expect(result.code, result.stderr).toBe(0);
+    const run = await runInProcess(config);
+    expect(run.code, explain(run)).toBe(0);
     expect(lastReport()).toMatchObject({ successful: 12, failed: 0, retried_symbols: [sym(7)] });
   });
 
   it('leaves a failure failed without retry_failed_stocks', async () => {
     standIn.addFault(`/companyfacts/CIK${cik(7)}`, { kind: 'status', status: 503 }, 3);
     const config = writeTestConfig(dir, standIn.url, { error_handling: { retry_failed_stocks: false, min_success_rate: 0.5 } });
-    const result = await runCli(['--config', config]);
-    expect(result.code, result.stderr).toBe(0);
+    const run = await runInProcess(config);
+    expect(run.code, explain(run)).toBe(0);
     expect(lastReport()).toMatchObject({ successful: 11, failed: 1, failed_symbols: [sym(7)], retried_symbols: [] });
   });
 
   it('backs up the database before a run; the backup restores to the previous night', async () => {
     const config = writeTestConfig(dir, standIn.url, { database: { keep_last_n_backups: 2 } });
-    expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-11-25T02:00:00Z' } })).code).toBe(0);
+    expect((await runInProcess(config, { now: '2026-11-25T02:00:00Z' })).code).toBe(0);
     expect(existsSync(path.join(dir, 'backups'))).toBe(false); // nothing to back up on the first night
     const firstPrice = query<{ price: number }>('SELECT price FROM stock_metrics WHERE symbol = ?', sym(0))[0]?.price;
 
@@ -287,8 +280,8 @@ describe('a refresh against the stand-in', () => {
     const history = data.sparks?.get(sym(0)) as { timestamp: number[]; close: (number | null)[] };
     data.sparks?.set(sym(0), { timestamp: history.timestamp, close: [...history.close.slice(0, -1), 99.5] });
     for (const night of ['2026-11-26T02:00:00Z', '2026-11-27T02:00:00Z', '2026-11-28T02:00:00Z']) {
-      const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } });
-      expect(result.code, result.stderr).toBe(0);
+      const run = await runInProcess(config, { now: night });
+      expect(run.code, explain(run)).toBe(0);
     }
     const backups = readdirSync(path.join(dir, 'backups')).sort();
     expect(backups).toHaveLength(2); // keep_last_n_backups
@@ -312,15 +305,15 @@ describe('a refresh against the stand-in', () => {
   it('re-runs a missed night (BATCH_REFRESH_NOW in the past): keeps its fresh backup, and its report is the newest', async () => {
     const config = writeTestConfig(dir, standIn.url, { database: { keep_last_n_backups: 1 }, reporting: { keep_last_n_reports: 2 } });
     for (const night of ['2026-11-27T02:00:00Z', '2026-11-28T02:00:00Z']) {
-      const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } });
-      expect(result.code, result.stderr).toBe(0);
+      const run = await runInProcess(config, { now: night });
+      expect(run.code, explain(run)).toBe(0);
     }
     const before = readdirSync(path.join(dir, 'backups'));
     expect(before).toHaveLength(1);
     // The operator re-runs the night of the 26th, which the machine slept through.
-    const rerun = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-26T02:00:00Z' } });
-    expect(rerun.code, rerun.stderr).toBe(0);
-    const report = JSON.parse(rerun.stdout) as SummaryReport;
+    const rerun = await runInProcess(config, { now: '2026-11-26T02:00:00Z', flags: { json: true } });
+    expect(rerun.code, explain(rerun)).toBe(0);
+    const report = reportOf(rerun);
     const backups = readdirSync(path.join(dir, 'backups'));
     expect(backups).toHaveLength(1);
     expect(backups).not.toEqual(before); // the older backup went, the fresh one stayed
@@ -335,9 +328,9 @@ describe('a refresh against the stand-in', () => {
   it('starts no stock after processing.max_runtime_minutes and says so in the report', async () => {
     // A 0.3 s budget with Yahoo spaced 0.2 s apart and one worker: a few stocks, not twelve.
     const config = writeTestConfig(dir, standIn.url, { processing: { max_workers: 1, max_runtime_minutes: 0.005 }, rate_limiting: { yfinance_delay_seconds: 0.2 } });
-    const result = await runCli(['--config', config, '--json']);
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    const run = await runInProcess(config, { flags: { json: true } });
+    expect(run.code, explain(run)).toBe(0);
+    const report = reportOf(run);
     expect(report).toMatchObject({ status: 'completed', time_budget_exhausted: true, failed: 0, total_stocks: 12 });
     expect(report.successful).toBeGreaterThan(0);
     expect(report.successful).toBeLessThan(12);
@@ -346,8 +339,8 @@ describe('a refresh against the stand-in', () => {
 
   it('pauses delay_between_batches_seconds between batches, and only between them', async () => {
     const config = writeTestConfig(dir, standIn.url, { processing: { batch_size: 5, delay_between_batches_seconds: 1.2, max_workers: 5 } });
-    const result = await runCli(['--config', config]);
-    expect(result.code, result.stderr).toBe(0);
+    const run = await runInProcess(config);
+    expect(run.code, explain(run)).toBe(0);
     // 12 stocks in batches of 5, 5, 2: two pauses, the only silences of 1.2 s between any two
     // requests (SEC's one-second window can leave gaps just under 1 s inside a batch).
     const times = standIn.requests.map((r) => r.at).sort((a, b) => a - b);
@@ -357,7 +350,7 @@ describe('a refresh against the stand-in', () => {
 
   it('rotates the log file at max_log_size_mb and keeps backup_count files', async () => {
     const config = writeTestConfig(dir, standIn.url, { logging: { max_log_size_mb: 0.001, backup_count: 2, log_level: 'DEBUG' } });
-    expect((await runCli(['--config', config, '--verbose'])).code).toBe(0);
+    expect((await runInProcess(config, { flags: { verbose: true } })).code).toBe(0);
     const files = readdirSync(path.join(dir, 'logs'));
     expect(files).toContain('batch_refresh.log');
     // 12 per-stock debug lines and the rest are over 1 KiB: rotated files exist, at most two kept.
@@ -370,7 +363,7 @@ describe('a refresh against the stand-in', () => {
   it('starts each run in the log file with one line (version, run id, PID, config, plan); every line of the run carries its id', async () => {
     const config = writeTestConfig(dir, standIn.url, { logging: { log_level: 'DEBUG' } });
     for (const night of ['2026-11-25T02:00:00Z', '2026-11-26T02:00:00Z']) {
-      expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } })).code).toBe(0);
+      expect((await runInProcess(config, { now: night })).code).toBe(0);
     }
     const lines = readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8')
       .trimEnd()
@@ -394,22 +387,24 @@ describe('a refresh against the stand-in', () => {
 
   it('--symbols refreshes only the named symbols of the universe and names those it could not find', async () => {
     const config = writeTestConfig(dir, standIn.url);
-    const env = { BATCH_REFRESH_NOW: '2026-11-25T02:00:00Z' };
-    const result = await runCli(['--config', config, '--json', '--symbols', `${sym(3).toLowerCase()},NOPE,${sym(9)},ZZZZ`], { env });
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ total_stocks: 2, successful: 2, success_ratio: 1, symbols_not_found: ['NOPE', 'ZZZZ'], universe_size: 12 });
-    expect(result.stderr).toMatch(/--symbols: 2 symbols are not in the universe \(SEC company_tickers_exchange\.json.*\): NOPE, ZZZZ/);
+    const now = '2026-11-25T02:00:00Z';
+    const run = await runInProcess(config, { now, flags: { json: true, symbols: `${sym(3).toLowerCase()},NOPE,${sym(9)},ZZZZ` } });
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.report).toMatchObject({ total_stocks: 2, successful: 2, success_ratio: 1, symbols_not_found: ['NOPE', 'ZZZZ'], universe_size: 12 });
+    expect(run.console).toMatch(/--symbols: 2 symbols are not in the universe \(SEC company_tickers_exchange\.json.*\): NOPE, ZZZZ/);
     expect(readFileSync(path.join(dir, 'logs', 'batch_refresh.log'), 'utf8')).toMatch(/not in the universe.*NOPE, ZZZZ/);
     expect(query('SELECT symbol FROM stocks ORDER BY symbol')).toEqual([{ symbol: sym(3) }, { symbol: sym(9) }]);
     // The run's universe is the whole market's twelve, not the two asked for: status counts ten never refreshed.
-    const status = await runCli(['status', '--json', '--config', config], { env });
-    expect((JSON.parse(status.stdout) as StatusReport).freshness).toMatchObject({ stocks: 2, never_refreshed: 10 });
+    const loaded = loadConfig(config);
+    if (!loaded.ok) throw new Error(loaded.issues.join('; '));
+    const status = await readStatus(loaded.config, { now: createClock(now), nextTimerElapse: () => Promise.resolve(null) });
+    expect(status.freshness).toMatchObject({ stocks: 2, never_refreshed: 10 });
   });
 
   it('prunes reports beyond keep_last_n_reports', async () => {
     const config = writeTestConfig(dir, standIn.url, { reporting: { keep_last_n_reports: 2 }, database: { backup_before_run: false } });
     for (const night of ['2026-11-26T02:00:00Z', '2026-11-27T02:00:00Z', '2026-11-28T02:00:00Z']) {
-      expect((await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: night } })).code).toBe(0);
+      expect((await runInProcess(config, { now: night })).code).toBe(0);
     }
     const names = readReports().map((report) => report.name);
     expect(names).toHaveLength(2);
@@ -423,7 +418,7 @@ describe('incremental nights (force_refresh false)', () => {
   /** A first full night, then company 5 files a 10-Q on 2026-11-24. */
   async function fullNightThenAFiling(): Promise<void> {
     const full = writeTestConfig(dir, standIn.url);
-    expect((await runCli(['--config', full], { env: { BATCH_REFRESH_NOW: '2026-11-24T07:00:00Z' } })).code).toBe(0);
+    expect((await runInProcess(full, { now: '2026-11-24T07:00:00Z' })).code).toBe(0);
     standIn.requests.splice(0);
     const changed = companies[5] as SyntheticCompany;
     const submissions = syntheticSubmissions(changed, 5) as { filings: { recent: Record<string, string[]> } };
@@ -455,9 +450,9 @@ describe('incremental nights (force_refresh false)', () => {
     // CRLF, as some copies of the index come.
     data.dailyIndexes = new Map([['2026/QTR4/master.20261124.idx', { data: Buffer.from((header + lines.join('\n') + '\n').replace(/\n/g, '\r\n')), gzipped: false }]]);
 
-    const result = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    const run = await runInProcess(incrementalConfig(), { now: '2026-11-25T07:00:00Z', flags: { json: true } });
+    expect(run.code, explain(run)).toBe(0);
+    const report = reportOf(run);
     expect(report).toMatchObject({ successful: 12, unchanged: 11, failed: 0, change_detection: 'daily-index', index_days: 2, companies_changed: 1 });
     // Monday has no file and Tuesday's was read: Monday was a day without filings, not one to read again.
     expect(report.daily_index).toEqual({ days_read: ['2026-11-24'], no_file_days: ['2026-11-23'], missing_days: [], damaged_days: [] });
@@ -479,9 +474,9 @@ describe('incremental nights (force_refresh false)', () => {
     await fullNightThenAFiling();
     // Read as an index, such a page would say "nobody filed" and the filer would be missed.
     data.dailyIndexes = new Map([['2026/QTR4/master.20261124.idx', { data: Buffer.from('<html><body>Please slow down</body></html>'), gzipped: false }]]);
-    const result = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    const run = await runInProcess(incrementalConfig(), { now: '2026-11-25T07:00:00Z', flags: { json: true } });
+    expect(run.code, explain(run)).toBe(0);
+    const report = reportOf(run);
     expect(report).toMatchObject({ successful: 12, unchanged: 11, change_detection: 'per-company', companies_changed: null });
     expect(report.change_detection_note).toBe(
       'daily index 2026/QTR4/master.20261124.idx damaged (daily index: header: no "CIK|Company Name|Form Type|Date Filed|File Name" line: not an EDGAR index, 3 attempts)',
@@ -496,9 +491,9 @@ describe('incremental nights (force_refresh false)', () => {
   it('falls back to checking every company when the daily index cannot be had, and says so', async () => {
     await fullNightThenAFiling();
     standIn.addFault('/daily-index/', { kind: 'status', status: 503 }, 1000);
-    const result = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    const run = await runInProcess(incrementalConfig(), { now: '2026-11-25T07:00:00Z', flags: { json: true } });
+    expect(run.code, explain(run)).toBe(0);
+    const report = reportOf(run);
     expect(report).toMatchObject({ successful: 12, unchanged: 11, change_detection: 'per-company', companies_changed: null });
     // Asked conditionally: the eleven unchanged submissions came back 304 without a body, and so
     // did the filer's companyfacts (the synthetic facts do not change with its new 10-Q).
@@ -512,28 +507,28 @@ describe('incremental nights (force_refresh false)', () => {
     // server says none changed (304), so nothing is downloaded or rewritten.
     standIn.clearFaults();
     standIn.requests.splice(0);
-    const late = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-30T07:00:00Z' } });
-    const lateReport = JSON.parse(late.stdout) as SummaryReport;
+    const late = await runInProcess(incrementalConfig(), { now: '2026-12-30T07:00:00Z', flags: { json: true } });
+    const lateReport = reportOf(late);
     expect(lateReport).toMatchObject({ successful: 12, unchanged: 12, not_modified: { sec: 24 } });
     expect(secPaths().filter((p) => p.includes('/companyfacts/'))).toHaveLength(12);
     // A changed body is downloaded again in full.
     data.companyFacts.set(Number(cik(3)), jsonBody({ facts: {} }));
     standIn.requests.splice(0);
-    const changedFacts = await runCli(['--config', incrementalConfig(), '--json'], { env: { BATCH_REFRESH_NOW: '2027-02-15T07:00:00Z' } });
-    expect(JSON.parse(changedFacts.stdout)).toMatchObject({ successful: 12, unchanged: 11, not_modified: { sec: 23 } });
+    const changedFacts = await runInProcess(incrementalConfig(), { now: '2027-02-15T07:00:00Z', flags: { json: true } });
+    expect(changedFacts.report).toMatchObject({ successful: 12, unchanged: 11, not_modified: { sec: 23 } });
   });
 
   it('--limit takes never-refreshed stocks first, then the stalest', async () => {
     const incremental = writeTestConfig(dir, standIn.url, { processing: { force_refresh: false } });
-    const first = await runCli(['--config', incremental, '--limit', '4', '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-20T02:00:00Z' } });
-    expect((JSON.parse(first.stdout) as SummaryReport).total_stocks).toBe(4);
-    const second = await runCli(['--config', incremental, '--dry-run', '--json', '--limit', '6'], { env: { BATCH_REFRESH_NOW: '2026-11-21T02:00:00Z' } });
+    const first = await runInProcess(incremental, { now: '2026-11-20T02:00:00Z', flags: { limit: 4, json: true } });
+    expect(reportOf(first).total_stocks).toBe(4);
+    const second = await runInProcess(incremental, { now: '2026-11-21T02:00:00Z', flags: { dryRun: true, json: true, limit: 6 } });
     // Eight never refreshed come first (universe order), so the limit of 6 takes the next six of them.
-    expect((JSON.parse(second.stdout) as DryRunPlan).symbols).toEqual([4, 5, 6, 7, 8, 9].map(sym));
-    await runCli(['--config', incremental, '--limit', '8'], { env: { BATCH_REFRESH_NOW: '2026-11-22T02:00:00Z' } });
+    expect(planOf(second).symbols).toEqual([4, 5, 6, 7, 8, 9].map(sym));
+    await runInProcess(incremental, { now: '2026-11-22T02:00:00Z', flags: { limit: 8 } });
     // Now all have data; the four refreshed on the 20th are the stalest.
-    const third = await runCli(['--config', incremental, '--dry-run', '--json', '--limit', '4'], { env: { BATCH_REFRESH_NOW: '2026-11-23T02:00:00Z' } });
-    const stalest: string[] = (JSON.parse(third.stdout) as DryRunPlan).symbols;
+    const third = await runInProcess(incremental, { now: '2026-11-23T02:00:00Z', flags: { dryRun: true, json: true, limit: 4 } });
+    const stalest: string[] = planOf(third).symbols;
     expect([...stalest].sort()).toEqual([0, 1, 2, 3].map(sym));
     // Among them, the order is that of their refresh times (workers finish in any order).
     const times = stalest.map((symbol) => query<{ t: string }>('SELECT last_refreshed_at AS t FROM stocks WHERE symbol = ?', symbol)[0]?.t as string);

@@ -5,13 +5,14 @@ import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../de
 import { loadSampleDataset, syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
 import { writeBulkArchives } from '../../dev/stand-in/bulk-archives.js';
 import type { SummaryReport } from '../../src/report/summary-report.js';
-import { query as queryDb } from '../faults/run-faulted.js';
-import { FIXTURES, runCli, startCli, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';
+import { FIXTURES, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';
+import { explain, reportOf, runInProcess, type InProcessFlags } from '../helpers/in-process.js';
+import { query as queryDb } from '../helpers/run-output.js';
 
 /*
  * The whole-market night: prices in spark batches of 20 symbols, the daily index naming the
- * companies that filed (also over a missed week), and rebuilds from SEC's bulk archives, checked
- * through the built CLI against the stand-in over 127.0.0.1.
+ * companies that filed (also over a missed week), and rebuilds from SEC's bulk archives, run
+ * in-process against the stand-in over 127.0.0.1.
  */
 
 let standIn: StandIn | null = null;
@@ -28,11 +29,11 @@ afterEach(async () => {
 
 const query = <T>(sql: string, ...params: unknown[]): T[] => queryDb<T>(dir, sql, ...params);
 
-async function night(now: string, overrides: Record<string, unknown> = {}, args: string[] = []): Promise<SummaryReport> {
+async function night(now: string, overrides: Record<string, unknown> = {}, flags: InProcessFlags = {}): Promise<SummaryReport> {
   const config = writeTestConfig(dir, (standIn as StandIn).url, overrides);
-  const result = await runCli(['--config', config, '--json', ...args], { env: { BATCH_REFRESH_NOW: now } });
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as SummaryReport;
+  const run = await runInProcess(config, { now, flags: { json: true, ...flags } });
+  expect(run.code, explain(run)).toBe(0);
+  return reportOf(run);
 }
 
 const yahooPaths = (): string[] => (standIn as StandIn).requests.filter((r) => r.source === 'yahoo').map((r) => r.path);
@@ -104,9 +105,9 @@ describe('prices in spark batches', () => {
   it('does not turn a rate-limited batch into twenty chart requests: its prices are not refreshed, its stocks are', async () => {
     (standIn as StandIn).addFault('/v8/finance/spark', { kind: 'status', status: 429, headers: { 'retry-after': '0' } }, 1000);
     const config = writeTestConfig(dir, (standIn as StandIn).url, { processing: { batch_size: 100 }, error_handling: { retry_failed_stocks: false } });
-    const result = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    const run = await runInProcess(config, { now: '2026-11-25T07:00:00Z', flags: { json: true } });
+    expect(run.code, explain(run)).toBe(0);
+    const report = reportOf(run);
     expect(report).toMatchObject({ successful: 25, failed: 0, error_types: {} });
     expect(report.sources.yahoo).toMatchObject({ state: 'throttled', prices_refreshed: 0, prices_not_refreshed: 25, price_error_types: { rate_limited: 25 } });
     expect(yahooPaths().filter((p) => p.startsWith('/v8/finance/chart'))).toEqual([]);
@@ -278,7 +279,7 @@ describe('rebuilds from the bulk archives', () => {
 
     dir = tempDir();
     (standIn as StandIn).requests.splice(0);
-    const bulk = await night('2026-11-25T07:00:00Z', sections, ['--bulk']);
+    const bulk = await night('2026-11-25T07:00:00Z', sections, { bulk: true });
     expect(bulk).toMatchObject({ refresh_path: 'bulk', total_stocks: perCompany.total_stocks, successful: perCompany.successful, failed: 0 });
     expect(snapshot()).toEqual(expected);
     // Two archives instead of two requests per company, and the latest 10-K documents for the sections.
@@ -310,7 +311,7 @@ describe('rebuilds from the bulk archives', () => {
     { name: 'failing (503)', unavailable: () => (standIn as StandIn).addFault('/companyfacts.zip', { kind: 'status', status: 503 }, 1000), note: /companyfacts\.zip cannot be had \(HTTP 503/ },
   ])('goes company by company when the archive is $name, and says so', async ({ unavailable, note }) => {
     unavailable();
-    const report = await night('2026-11-25T07:00:00Z', {}, ['--bulk']);
+    const report = await night('2026-11-25T07:00:00Z', {}, { bulk: true });
     expect(report).toMatchObject({ refresh_path: 'per-company', failed: 0 });
     expect(report.bulk?.note).toMatch(note);
     expect(new Set(secPaths().filter((p) => p.startsWith('/api/xbrl/companyfacts/')))).toEqual(
@@ -321,9 +322,9 @@ describe('rebuilds from the bulk archives', () => {
   it("aborts cleanly (exit 3) when SEC keeps refusing the archive (403 after it answered): three rate blocks, then 'throttling'", async () => {
     (standIn as StandIn).addFault('/submissions.zip', { kind: 'status', status: 403 }, 1000);
     const config = writeTestConfig(dir, (standIn as StandIn).url, { rate_limiting: { edgar_block_cooldown_seconds: 0.2 } });
-    const result = await runCli(['--config', config, '--json', '--bulk'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
-    expect(result.code, result.stderr).toBe(3);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    const run = await runInProcess(config, { now: '2026-11-25T07:00:00Z', flags: { json: true, bulk: true } });
+    expect(run.code, explain(run)).toBe(3);
+    const report = reportOf(run);
     expect(report).toMatchObject({ status: 'aborted', refresh_path: 'bulk', exit_code: 3 });
     expect(report.error_message).toMatch(/^SEC is throttling this host: blocked \(HTTP 403\) 3 times in one run/);
     expect(report.sources.sec).toMatchObject({ state: 'blocked', cooldowns: 2 });
@@ -336,14 +337,16 @@ describe('rebuilds from the bulk archives', () => {
   it('SIGINT during a rebuild: stops reading at once; stocks an archive did not reach are not started, nothing is lost', async () => {
     (standIn as StandIn).addFault('/submissions.zip', { kind: 'delay', ms: 1500 }, 1);
     const config = writeTestConfig(dir, (standIn as StandIn).url);
-    const cli = startCli(['--config', config, '--json', '--bulk'], { env: { BATCH_REFRESH_NOW: '2026-11-25T07:00:00Z' } });
+    // The signal as the CLI hands it to the job (the process's own handling: test/cli/unattended.test.ts).
+    const interrupt = new AbortController();
+    const running = runInProcess(config, { now: '2026-11-25T07:00:00Z', flags: { json: true, bulk: true }, deps: { signal: interrupt.signal } });
     await waitFor(() => secPaths().some((p) => p.endsWith('submissions.zip')), 20_000, 'the submissions.zip request');
-    cli.child.kill('SIGINT');
+    interrupt.abort('SIGINT');
     const sent = Date.now();
-    const result = await cli.done;
+    const run = await running;
     expect(Date.now() - sent).toBeLessThan(5000);
-    expect(result.code, result.stderr).toBe(130);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    expect(run.code, explain(run)).toBe(130);
+    const report = reportOf(run);
     expect(report).toMatchObject({ status: 'interrupted', refresh_path: 'bulk', successful: 0, failed: 0, not_started: report.total_stocks });
     expect(report.bulk?.archives[1]).toMatchObject({ name: 'submissions.zip', error: null });
     // What companyfacts.zip gave is stored, whole; no company was asked for on its own.
@@ -354,7 +357,7 @@ describe('rebuilds from the bulk archives', () => {
 
   it('refreshes the companies a broken archive did not reach one by one', async () => {
     (standIn as StandIn).addFault('/submissions.zip', { kind: 'status', status: 503 }, 1000);
-    const report = await night('2026-11-25T07:00:00Z', {}, ['--bulk']);
+    const report = await night('2026-11-25T07:00:00Z', {}, { bulk: true });
     expect(report).toMatchObject({ refresh_path: 'bulk', failed: 0 });
     expect(report.bulk?.archives[1]?.error).toMatch(/503/);
     expect(report.bulk?.note).toMatch(/^submissions\.zip: .*503/);

@@ -2,8 +2,8 @@ import { afterEach, expect, it } from 'vitest';
 import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import type { SummaryReport } from '../../src/report/summary-report.js';
-import { query } from '../faults/run-faulted.js';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
+import { query } from '../helpers/run-output.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 /*

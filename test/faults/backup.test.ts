@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
-import { ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { ROOT, tempDir, waitFor, writeTestConfig } from '../helpers/cli.js';
+import { explain, runInProcess } from '../helpers/in-process.js';
 
 let standIn: StandIn;
 let dir: string;
@@ -46,15 +47,28 @@ function startWriter(file: string): { stop: () => Promise<number> } {
   };
 }
 
+/** The other program's rows so far (none before it has created its tables). */
+function rowsWritten(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM app_a').get() as { n: number }).n;
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
 describe('backups', () => {
   it('taken while another process writes are consistent, and restore', async () => {
     const config = writeTestConfig(dir, standIn.url);
-    expect((await runCli(['--config', config])).code).toBe(0);
+    expect((await runInProcess(config)).code).toBe(0);
     const writer = startWriter(path.join(dir, 'stocks.db'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
+    // The backup starts once the other program is writing (its node takes a moment to start).
+    await waitFor(() => rowsWritten(path.join(dir, 'stocks.db')) > 0, 15_000, 'the other program to write');
+    const result = await runInProcess(config, { now: '2026-12-01T02:00:00Z' });
     const written = await writer.stop();
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, explain(result)).toBe(0);
     expect(written).toBeGreaterThan(100);
 
     const [backupName] = readdirSync(path.join(dir, 'backups'));
@@ -75,8 +89,8 @@ describe('backups', () => {
     expect(restored.prepare('SELECT COUNT(*) AS n FROM app_a').get()).toEqual({ n: a });
     restored.close();
     // And the job carries on from the restored database.
-    const next = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-02T02:00:00Z' } });
-    expect(next.code, next.stderr).toBe(0);
-    expect(JSON.parse(next.stdout)).toMatchObject({ successful: 6 });
+    const next = await runInProcess(config, { now: '2026-12-02T02:00:00Z', flags: { json: true } });
+    expect(next.code, explain(next)).toBe(0);
+    expect(next.report).toMatchObject({ successful: 6 });
   });
 });

@@ -38,8 +38,8 @@ const padded = (index: number): string => String(company(index).cik).padStart(10
 /** A night at `now` (ISO), incremental unless overridden. */
 async function night(now: string, overrides: Record<string, unknown> = {}): Promise<{ report: SummaryReport; exitCode: number; lines: string[] }> {
   const config = writeTestConfig(dir, standIn.url, merge({ processing: { force_refresh: false } }, overrides));
-  const { result, lines } = await runInProcess(config, now);
-  if (result.kind !== 'run') throw new Error(`expected a run, got ${result.kind}`);
+  const { result, lines } = await runInProcess(config, { now });
+  if (result?.kind !== 'run') throw new Error(`expected a run, got ${result?.kind ?? 'an error'}`);
   return { report: result.report, exitCode: result.exitCode, lines };
 }
 

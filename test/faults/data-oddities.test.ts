@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSampleDataset, syntheticChart, syntheticSubmissions, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
 import { jsonBody, startStandIn, type StandIn } from '../../dev/stand-in/server.js';
-import { FIXTURES, runCli, writeTestConfig, type CliResult } from '../helpers/cli.js';
+import { FIXTURES, writeTestConfig } from '../helpers/cli.js';
+import { explain, runInProcess, type InProcessRun } from '../helpers/in-process.js';
+import { expectCleanEnd, lastReport, query, type Report } from '../helpers/run-output.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
-import { expectCleanEnd, lastReport, query, type Report } from './run-faulted.js';
 import type { LynchMetrics } from '../../src/extract/lynch-metrics.js';
 
 /*
@@ -15,7 +16,7 @@ import type { LynchMetrics } from '../../src/extract/lynch-metrics.js';
 const tempDir = tempDirs();
 let standIn: StandIn;
 let dir: string;
-let result: CliResult;
+let result: InProcessRun;
 let report: Report;
 
 const NO_FACTS: SyntheticCompany = { cik: 9_100_001, symbol: 'NOXB', name: 'No XBRL Facts Corp', exchange: 'NYSE' };
@@ -73,7 +74,7 @@ beforeAll(async () => {
   standIn = await startStandIn({ data });
   dir = tempDir('batch-refresh-oddities-');
   const config = writeTestConfig(dir, standIn.url);
-  result = await runCli(['--config', config]);
+  result = await runInProcess(config);
   report = lastReport(dir);
 }, 60_000);
 
@@ -82,9 +83,9 @@ afterAll(async () => {
 });
 
 describe('real-world data oddities', () => {
-  it('the whole sample refreshes without a failure: exit 0, nothing on stderr that only a crash prints', () => {
+  it('the whole sample refreshes without a failure: exit 0, nothing on the console that only a crash prints', () => {
     expectCleanEnd(result);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, explain(result)).toBe(0);
     // 15 NYSE/Nasdaq listings of the sample (GOOG and GOOGL share a CIK) and the two made-up companies.
     expect(report).toMatchObject({ status: 'completed', total_stocks: 17, successful: 17, failed: 0, skipped: 0, failures: [] });
   });

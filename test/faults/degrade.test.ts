@@ -37,8 +37,8 @@ function count(dir: string, sql: string): number {
 }
 
 async function night(dir: string, standIn: StandIn, now: string, overrides: Record<string, unknown> = {}): Promise<{ report: SummaryReport; exitCode: number; lines: string[] }> {
-  const { result, lines } = await runInProcess(writeTestConfig(dir, standIn.url, { processing: { batch_size: 50 }, ...overrides }), now);
-  if (result.kind !== 'run') throw new Error(`expected a run, got ${result.kind}`);
+  const { result, lines } = await runInProcess(writeTestConfig(dir, standIn.url, { processing: { batch_size: 50 }, ...overrides }), { now });
+  if (result?.kind !== 'run') throw new Error(`expected a run, got ${result?.kind ?? 'an error'}`);
   return { report: result.report, exitCode: result.exitCode, lines };
 }
 

@@ -4,14 +4,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SummaryReport } from '../../src/report/summary-report.js';
 import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
-import { runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { tempDir, writeTestConfig } from '../helpers/cli.js';
+import { explain, reportOf, runInProcess } from '../helpers/in-process.js';
 
 /**
  * A full disk, for real: small tmpfs mounts (root can mount them; CI runs as root). Where
- * mounting is not allowed the tests are skipped, saying why.
+ * mounting is not allowed the tests are skipped, saying why. The runs are in-process; "no stack
+ * trace" is checked on what the run's logger prints, and the exit codes say main would print none.
  */
 const mounts: string[] = [];
 
@@ -76,16 +77,16 @@ describe.runIf(canMount)('a full disk', () => {
     });
     // A first night fits; then the disk is filled but for a few pages, which the run's first
     // writes take: the next stocks cannot be written.
-    expect((await runCli(['--config', config, '--limit', '2'])).code).toBe(0);
+    expect((await runInProcess(config, { flags: { limit: 2 } })).code).toBe(0);
     fill(disk);
     for (const name of readdirSync(disk)
       .filter((file) => file.startsWith('filler-'))
       .slice(0, 20))
       rmSync(path.join(disk, name));
-    const result = await runCli(['--config', config, '--json'], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
-    expect(result.code, result.stderr).toBe(3);
-    expect(result.stderr).not.toMatch(/^\s+at /m);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    const result = await runInProcess(config, { now: '2026-12-01T02:00:00Z', flags: { json: true } });
+    expect(result.code, explain(result)).toBe(3);
+    expect(result.console).not.toMatch(/^\s+at /m);
+    const report = reportOf(result);
     expect(report.status).toBe('aborted');
     expect(report.error_message).toMatch(/cannot write the database \((SQLITE_FULL|SQLITE_IOERR\w*)\)/);
     expect(report.failures[0]).toMatchObject({ error_type: 'storage', source: 'database' });
@@ -101,13 +102,13 @@ describe.runIf(canMount)('a full disk', () => {
   it('at the start: exit 3 with the reason, nothing written, the lock released', async () => {
     const disk = mountSmallDisk(400);
     const config = writeTestConfig(dir, standIn.url, { database: { path: path.join(disk, 'stocks.db'), backup_before_run: false } });
-    expect((await runCli(['--config', config, '--limit', '2'])).code).toBe(0);
+    expect((await runInProcess(config, { flags: { limit: 2 } })).code).toBe(0);
     fill(disk);
     const before = sha(path.join(disk, 'stocks.db'));
-    const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
+    const result = await runInProcess(config, { now: '2026-12-01T02:00:00Z' });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/cannot (open the database|take the run lock) .*: .*nothing was refreshed/);
-    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.console).toMatch(/cannot (open the database|take the run lock) .*: .*nothing was refreshed/);
+    expect(result.console).not.toMatch(/^\s+at /m);
     expect(sha(path.join(disk, 'stocks.db'))).toBe(before);
     expect(existsSync(path.join(disk, 'stocks.db.lock.json'))).toBe(false);
   });
@@ -115,13 +116,13 @@ describe.runIf(canMount)('a full disk', () => {
   it('in the backup folder: exit 3 before anything is written, the database untouched', async () => {
     const disk = mountSmallDisk(64);
     const config = writeTestConfig(dir, standIn.url, { database: { backup_directory: disk } });
-    expect((await runCli(['--config', config, '--limit', '3'])).code).toBe(0);
+    expect((await runInProcess(config, { flags: { limit: 3 } })).code).toBe(0);
     fill(disk);
     const before = sha(path.join(dir, 'stocks.db'));
-    const result = await runCli(['--config', config], { env: { BATCH_REFRESH_NOW: '2026-12-01T02:00:00Z' } });
+    const result = await runInProcess(config, { now: '2026-12-01T02:00:00Z' });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/the backup before the run failed: .*nothing was refreshed/);
-    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.console).toMatch(/the backup before the run failed: .*nothing was refreshed/);
+    expect(result.console).not.toMatch(/^\s+at /m);
     expect(sha(path.join(dir, 'stocks.db'))).toBe(before);
     expect(readdirSync(disk).filter((name) => name.startsWith('stocks_backup_'))).toEqual([]);
     expect(existsSync(path.join(dir, 'stocks.db.lock.json'))).toBe(false);
@@ -132,10 +133,10 @@ describe.runIf(canMount)('a full disk', () => {
     mkdirSync(path.join(disk, 'reports'));
     fill(disk);
     const config = writeTestConfig(dir, standIn.url, { reporting: { summary_directory: path.join(disk, 'reports') } });
-    const result = await runCli(['--config', config, '--json', '--limit', '10']);
+    const result = await runInProcess(config, { flags: { json: true, limit: 10 } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/cannot write the summary report to .*reports: ENOSPC/);
-    expect(JSON.parse(result.stdout)).toMatchObject({ successful: 10, exit_code: 1 });
+    expect(result.console).toMatch(/cannot write the summary report to .*reports: ENOSPC/);
+    expect(result.report).toMatchObject({ successful: 10, exit_code: 1 });
     const db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
     expect(db.prepare('SELECT status, successful, report_path FROM sync_runs').all()).toEqual([{ status: 'completed', successful: 10, report_path: null }]);
     db.close();

@@ -2,10 +2,10 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { syntheticChart, syntheticCompanies, syntheticCompanyFacts, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
 import { jsonBody, startStandIn, type Fault, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
-import { runCli, startCli, waitFor, writeTestConfig, type CliResult } from '../helpers/cli.js';
+import { runCli, runCliTimed, startCli, waitFor, writeTestConfig, type CliResult } from '../helpers/cli.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 import { closedPortUrl, startFaultServer, type FaultServer, type ProxyFault } from './fault-server.js';
-import { expectCleanEnd, lastReport, query, runCliTimed, type Failure, type Report } from './run-faulted.js';
+import { expectCleanEnd, lastReport, query, type Failure, type Report } from '../helpers/run-output.js';
 
 /*
  * Sources misbehaving, against the built CLI: the stock a fault hits ends as a classified failure

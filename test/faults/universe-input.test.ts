@@ -2,15 +2,17 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SummaryReport } from '../../src/report/summary-report.js';
 import { syntheticCompanies, syntheticDataset, type SyntheticCompany } from '../../dev/stand-in/datasets.js';
 import { jsonBody, startStandIn, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
-import { ROOT, runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { runCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { explain, planOf, reportOf, runInProcess, type InProcessRun } from '../helpers/in-process.js';
 
 /*
  * Hostile and odd symbols in a universe file, in SEC's ticker list and in --symbols: each valid
  * symbol is normalised and processed once, everything else is rejected with a message naming it,
  * and no symbol ever reaches a path or a shell (no request path with "..", no file "x" created).
+ * The runs are in-process; a refused --symbols value goes through the built CLI, whose message
+ * on stderr is the subject.
  */
 
 const BERKSHIRE: SyntheticCompany = { cik: 9_000_100, symbol: 'BRK-B', name: 'Berkshire Test Co.', exchange: 'NYSE' };
@@ -55,6 +57,11 @@ function expectCleanRequestPaths(): void {
   }
 }
 
+/** Whether `touch x` / `touch y` ran anywhere a shell could have run it: the run's folder or the working directory. */
+function touchedFiles(): string[] {
+  return [dir, process.cwd()].flatMap((folder) => ['x', 'y'].map((name) => path.join(folder, name))).filter((file) => existsSync(file));
+}
+
 function storedSymbols(): string[] {
   const db = new Database(path.join(dir, 'stocks.db'), { readonly: true });
   try {
@@ -94,10 +101,10 @@ describe('a universe file with hostile and odd lines', () => {
   it('normalises BRK.B/brk.b/BRK/B to one BRK-B, processes each valid symbol once and names every rejected line', async () => {
     writeFileSync(path.join(dir, 'symbols.txt'), LINES.join('\n'));
     const config = writeTestConfig(dir, standIn.url, { universe: { source: 'file', file: 'symbols.txt' } });
-    const rootBefore = existsSync(path.join(ROOT, 'x'));
-    const result = await runCli(['--config', config, '--json'], { cwd: dir });
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as SummaryReport;
+    const touchedBefore = touchedFiles();
+    const result = await runInProcess(config, { flags: { json: true } });
+    expect(result.code, explain(result)).toBe(0);
+    const report = reportOf(result);
     expect(report).toMatchObject({ total_stocks: 4, successful: 4, failed: 0, skipped: 0 });
     // Each valid symbol asked of Yahoo once (in a spark batch), and nothing else went to Yahoo.
     expect(Object.fromEntries(chartRequests())).toEqual(Object.fromEntries(SYMBOLS.map((symbol) => [symbol, 1])));
@@ -105,12 +112,12 @@ describe('a universe file with hostile and odd lines', () => {
     // Each SEC company once as well (BRK-B has its own CIK).
     expect(standIn.requests.filter((r) => r.path.includes('/companyfacts/'))).toHaveLength(4);
     expectCleanRequestPaths();
-    const warning = result.stderr.split('\n').find((line) => line.includes('symbols rejected')) ?? '';
+    const warning = result.console.split('\n').find((line) => line.includes('symbols rejected')) ?? '';
     expect(warning).toContain(`${REJECTED.length} symbols rejected from ${path.join(dir, 'symbols.txt')}`);
     for (const value of REJECTED) expect(warning).toContain(`${JSON.stringify(value)} (not a ticker symbol`);
     // Nothing ran a shell: neither `$(touch x)` nor `touch y` left a file behind.
-    for (const name of ['x', 'y']) expect(existsSync(path.join(dir, name))).toBe(false);
-    expect(existsSync(path.join(ROOT, 'x'))).toBe(rootBefore);
+    expect(touchedFiles()).toEqual(touchedBefore);
+    expect(touchedBefore.filter((file) => file.startsWith(dir))).toEqual([]);
     // Only what a run writes: no file named after a symbol (`passwd`, `x`) anywhere in the folder.
     expect(readdirSync(dir).filter((name) => !/^(batch_config\.json|symbols\.txt|logs|reports|backups|stocks\.db(-wal|-shm|\.lock|\.lock\.json)?)$/.test(name))).toEqual([]);
   });
@@ -119,11 +126,13 @@ describe('a universe file with hostile and odd lines', () => {
     const csv = ['symbol,name', 'brk.b,"Berkshire, Class B"', '"../../etc/passwd",evil', 'TAAAA,Test', 'taaaa,again', '"$(touch x)",evil', 'BRK/B,again'].join('\r\n');
     writeFileSync(path.join(dir, 'symbols.csv'), csv);
     const config = writeTestConfig(dir, standIn.url, { universe: { source: 'file', file: 'symbols.csv' } });
-    const result = await runCli(['--config', config, '--dry-run', '--json'], { cwd: dir });
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ total_stocks: 2, symbols: ['BRK-B', 'TAAAA'] });
-    expect(result.stderr).toMatch(/2 symbols rejected .*"\.\.\/\.\.\/etc\/passwd" \(not a ticker symbol.*"\$\(touch x\)" \(not a ticker symbol/);
+    const touchedBefore = touchedFiles();
+    const result = await runInProcess(config, { flags: { dryRun: true, json: true } });
+    expect(result.code, explain(result)).toBe(0);
+    expect(planOf(result)).toMatchObject({ total_stocks: 2, symbols: ['BRK-B', 'TAAAA'] });
+    expect(result.console).toMatch(/2 symbols rejected .*"\.\.\/\.\.\/etc\/passwd" \(not a ticker symbol.*"\$\(touch x\)" \(not a ticker symbol/);
     expect(existsSync(path.join(dir, 'x'))).toBe(false);
+    expect(touchedFiles()).toEqual(touchedBefore);
     expectCleanRequestPaths();
   });
 });
@@ -131,7 +140,7 @@ describe('a universe file with hostile and odd lines', () => {
 describe("SEC's ticker list with hostile and repeated tickers", () => {
   const HOSTILE = ['../../etc/passwd', '$(touch x)', 'A B', 'ÄPFEL'];
 
-  async function runWithHostileTickers(): Promise<Awaited<ReturnType<typeof runCli>>> {
+  async function runWithHostileTickers(): Promise<InProcessRun> {
     const rows = [
       ...companies.map((company) => [company.cik, company.name, company.symbol, company.exchange]),
       [BERKSHIRE.cik, BERKSHIRE.name, 'brk.b', 'NYSE'],
@@ -143,31 +152,33 @@ describe("SEC's ticker list with hostile and repeated tickers", () => {
       [companies[0]?.cik, companies[0]?.name, 'taaaa', 'Nasdaq'],
     ];
     data.tickerFile = jsonBody({ fields: ['cik', 'name', 'ticker', 'exchange'], data: rows });
-    return runCli(['--config', writeTestConfig(dir, standIn.url), '--json'], { cwd: dir });
+    return runInProcess(writeTestConfig(dir, standIn.url), { flags: { json: true } });
   }
 
   it('refreshes each listing once and never puts a hostile ticker into a request or a shell', async () => {
+    const touchedBefore = touchedFiles();
     const result = await runWithHostileTickers();
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ total_stocks: 4, successful: 4 });
+    expect(result.code, explain(result)).toBe(0);
+    expect(result.report).toMatchObject({ total_stocks: 4, successful: 4 });
     expect(Object.fromEntries(chartRequests())).toEqual(Object.fromEntries(SYMBOLS.map((symbol) => [symbol, 1])));
     expect(existsSync(path.join(dir, 'x'))).toBe(false);
+    expect(touchedFiles()).toEqual(touchedBefore);
     expectCleanRequestPaths();
   });
 
   it('names the rejected SEC tickers in a warning', async () => {
     const result = await runWithHostileTickers();
-    expect(result.stderr).toMatch(/4 symbols rejected from SEC company_tickers_exchange\.json/);
-    for (const value of HOSTILE) expect(result.stderr).toContain(`${JSON.stringify(value)} (not a ticker symbol`);
+    expect(result.console).toMatch(/4 symbols rejected from SEC company_tickers_exchange\.json/);
+    for (const value of HOSTILE) expect(result.console).toContain(`${JSON.stringify(value)} (not a ticker symbol`);
   });
 });
 
 describe('--symbols with odd and hostile items', () => {
   it('normalises and de-duplicates brk.b, BRK/B and BRK-B to one BRK-B', async () => {
     const config = writeTestConfig(dir, standIn.url);
-    const result = await runCli(['--config', config, '--symbols', 'brk.b, BRK/B,BRK-B,,taaaa ', '--json'], { cwd: dir });
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ total_stocks: 2, successful: 2 });
+    const result = await runInProcess(config, { flags: { symbols: 'brk.b, BRK/B,BRK-B,,taaaa ', json: true } });
+    expect(result.code, explain(result)).toBe(0);
+    expect(result.report).toMatchObject({ total_stocks: 2, successful: 2 });
     expect(Object.fromEntries(chartRequests())).toEqual({ 'BRK-B': 1, TAAAA: 1 });
   });
 

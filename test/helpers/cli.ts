@@ -4,6 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/*
+ * The built CLI as a process, for the contract tests (flags, exit codes, signals, stdout/stderr,
+ * file modes, users), and what every run test needs: temp folders and a config for the stand-in.
+ * Whole runs whose subject is the night go in-process instead (in-process.ts).
+ */
+
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'batch-refresh');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -34,21 +40,9 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 
 /** Starts the built CLI as a process; `stderr()` reads what it has written so far. */
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult>; stderr: () => string } {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NO_COLOR: '1',
-    BATCH_REFRESH_CONFIG: undefined,
-    SEC_USER_AGENT: undefined,
-    BATCH_REFRESH_NOW: undefined,
-    JOURNAL_STREAM: undefined,
-    // The machine's proxy settings must not send test traffic for 127.0.0.1 anywhere else.
-    ...NO_PROXY_ENV,
-    ...options.env,
-  };
-  for (const key of Object.keys(env)) if (env[key] === undefined) Reflect.deleteProperty(env, key);
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
-    env,
+    env: cliEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
   });
@@ -65,6 +59,52 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
     });
   });
   return { child, done, stderr: () => stderr };
+}
+
+/**
+ * The CLI's environment: the test process's, without colour and without the variables the CLI
+ * reads (config, User-Agent, clock, journald, proxies) unless `overrides` sets them.
+ */
+function cliEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    BATCH_REFRESH_CONFIG: undefined,
+    SEC_USER_AGENT: undefined,
+    BATCH_REFRESH_NOW: undefined,
+    JOURNAL_STREAM: undefined,
+    // The machine's proxy settings must not send test traffic for 127.0.0.1 anywhere else.
+    ...NO_PROXY_ENV,
+    ...overrides,
+  };
+  for (const key of Object.keys(env)) if (env[key] === undefined) Reflect.deleteProperty(env, key);
+  return env;
+}
+
+export interface TimedResult extends CliResult {
+  /** Peak resident set size of the CLI process, in MiB (GNU time's %M). */
+  maxRssMb: number;
+}
+
+/** Runs the built CLI under GNU time, as runCli does (no TTY, no colour), and reads its peak RSS. */
+export function runCliTimed(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<TimedResult> {
+  // Its own process group, so a timeout kills the CLI and not only GNU time.
+  const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, BIN, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      // GNU time adds "Command exited with non-zero status N" before its own line.
+      const match = /(?:Command (?:exited|terminated)[^\n]*\n)?maxrss_kb=(\d+)\s*$/.exec(stderr);
+      if (match === null) return reject(new Error(`no maxrss from /usr/bin/time in: ${stderr.slice(-500)}`));
+      resolve({ code, signal, stdout, stderr: stderr.slice(0, match.index), maxRssMb: Number(match[1]) / 1024 });
+    });
+  });
 }
 
 /** Polls `condition` every 20 ms until it holds, failing after `timeoutMs`. */
