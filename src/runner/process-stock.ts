@@ -1,5 +1,5 @@
 import { explainStorageError } from '../db/storage-errors.js';
-import { FatalSourceError, SourceError } from '../errors.js';
+import { FatalSourceError, SourceError, type ErrorType } from '../errors.js';
 import type { DailyClose } from '../extract/spark.js';
 import { mergeSplits } from '../extract/split-adjust.js';
 import type { UniverseEntry } from '../extract/universe.js';
@@ -51,7 +51,10 @@ export async function processStock(entry: UniverseEntry, pipeline: StockPipeline
   const outcome = finish(entry, sec, null, pipeline);
   pipeline.latePrices.add(
     entry.symbol,
-    pricing.then((late) => storeLatePrice(entry, late, pipeline)),
+    pricing
+      .then((late) => storeLatePrice(entry, late, pipeline))
+      // A fatal error (a proxy asking for credentials, a full disk) after the stock was stored: its price's failure.
+      .catch((error: unknown) => pipeline.onPrice(entry.symbol, { status: 'failed', ...lateFailure(error) })),
   );
   return outcome;
 }
@@ -100,6 +103,11 @@ function storeLatePrice(entry: UniverseEntry, price: Part<PriceData> | null, pip
     }
   }
   pipeline.onPrice(entry.symbol, priceOutcome(price));
+}
+
+function lateFailure(error: unknown): { errorType: ErrorType; message: string; attempts: number } {
+  const cause = error instanceof FatalSourceError ? error.sourceError : error instanceof SourceError ? error : null;
+  return cause === null ? { errorType: 'internal', message: `yahoo: ${String(error)}`, attempts: 1 } : { errorType: cause.type, message: `yahoo: ${cause.message}`, attempts: cause.attempts };
 }
 
 function priceOutcome(price: Part<PriceData>): PriceOutcome {
