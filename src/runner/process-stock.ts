@@ -31,12 +31,12 @@ export interface StockPipeline {
 
 type Part<T> = { kind: 'data'; value: T } | { kind: 'no_data'; reason: string } | { kind: 'error'; source: string; error: SourceError };
 
-/** A price that has not come yet (see settledNow). */
-const PENDING = Symbol('pending');
+/** A price that has not come yet: Yahoo paused while the stock waited for it. */
+const PENDING: unique symbol = Symbol('pending');
 
 /**
  * Refreshes one stock: EDGAR first (shared per CIK), then its price, stored together in one
- * transaction; a price still on its way (Yahoo paused) is stored when it comes, in its own, so
+ * transaction; when Yahoo pauses (a Retry-After) the price is stored when it comes, in its own, so
  * Yahoo's waits never hold up SEC's work. The outcome is README.md's ("Outcomes"): with SEC enabled
  * it is the fundamentals' (successful, skipped, failed), and the price's is recorded apart
  * (`onPrice`): a price that failed never fails the stock. Without SEC the price is the stock's data.
@@ -46,7 +46,10 @@ export async function processStock(entry: UniverseEntry, pipeline: StockPipeline
   const sec = await secPart(entry, pipeline);
   const facts = sec?.kind === 'data' ? sec.value.facts : undefined;
   const pricing = pricePart(entry, pipeline, facts !== undefined && showsNewSplit(facts, pipeline.storedSplits.get(entry.symbol) ?? []));
-  const price = sec === null ? await pricing : await settledNow(pricing);
+  // The price is waited for (Yahoo's pace paces the night, one transaction a stock) unless Yahoo
+  // pauses: then the fundamentals are stored at once and the price when it comes.
+  const stalled = pipeline.prices?.whenStalled().then((): typeof PENDING => PENDING);
+  const price = sec === null || stalled === undefined ? await pricing : await Promise.race([pricing, stalled]);
   if (price !== PENDING) return finish(entry, sec, price, pipeline);
   const outcome = finish(entry, sec, null, pipeline);
   pipeline.latePrices.add(
@@ -57,11 +60,6 @@ export async function processStock(entry: UniverseEntry, pipeline: StockPipeline
       .catch((error: unknown) => pipeline.onPrice(entry.symbol, { status: 'failed', ...lateFailure(error) })),
   );
   return outcome;
-}
-
-/** The price if it has come (its answer is in, only promise callbacks away), else PENDING. */
-async function settledNow<T>(promise: Promise<T>): Promise<T | typeof PENDING> {
-  return Promise.race([promise, new Promise<typeof PENDING>((resolve) => setImmediate(() => resolve(PENDING)))]);
 }
 
 /** Stores what arrived and gives the stock's outcome; `price` null: not fetched (SEC only) or still on its way. */

@@ -35,6 +35,8 @@ export class SourceClient {
   private pausedUntilMs = 0;
   /** Whether the pause is SEC's rate block's cool-down rather than a 429's. */
   private pausedByBlock = false;
+  /** Resolved when the source next pauses (whenPaused), then replaced. */
+  private nextPause: { promise: Promise<void>; resolve: () => void } | null = null;
   /** A pause was cut short by the run stopping: nothing of this source is retried any more. */
   private interrupted = false;
   private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
@@ -188,6 +190,7 @@ export class SourceClient {
       if (verdict.kind === 'pause') {
         this.pausedUntilMs = Math.max(this.pausedUntilMs, verdict.untilMs);
         this.pausedByBlock = true;
+        this.announcePause();
         if (verdict.slowDown) this.window.slowDown();
         this.deps.log('warn', verdict.message);
       }
@@ -219,6 +222,25 @@ export class SourceClient {
     this.health.healthy();
   }
 
+  /**
+   * Resolves when every request of this source is made to wait (a 429's Retry-After, SEC's rate
+   * block): at once while it waits. What waits on the source's answers can go on without them.
+   */
+  whenPaused(): Promise<void> {
+    if (this.pausedUntilMs > this.deps.now().getTime()) return Promise.resolve();
+    if (this.nextPause === null) {
+      let resolve = (): void => undefined;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.nextPause = { promise, resolve };
+    }
+    return this.nextPause.promise;
+  }
+
+  private announcePause(): void {
+    this.nextPause?.resolve();
+    this.nextPause = null;
+  }
+
   /** Every worker of this source waits out a 429's Retry-After (or one base delay when absent). */
   private pause(retryAfterMs: number | undefined): void {
     const delay = Math.min(retryAfterMs ?? this.options.retryBaseDelayMs, MAX_RETRY_AFTER_MS);
@@ -226,6 +248,7 @@ export class SourceClient {
     if (until > this.pausedUntilMs) {
       this.pausedUntilMs = until;
       this.pausedByBlock = false;
+      this.announcePause();
       this.deps.log('warn', `${this.options.name}: rate limited (HTTP 429); pausing all requests for ${(delay / 1000).toFixed(1)}s`);
     }
   }

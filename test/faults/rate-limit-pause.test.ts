@@ -65,6 +65,26 @@ describe('the pause a 429 puts on a source', () => {
     ).toBe(true);
   });
 
+  it('is announced to whoever waits on the source (whenPaused): at the 429, and at once while it lasts', async () => {
+    standIn.addFault('company_tickers', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
+    const { client } = makeClient();
+    let announced: number | null = null;
+    const started = performance.now();
+    void client.whenPaused().then(() => (announced = performance.now() - started));
+    await realSleep(50);
+    expect(announced).toBeNull();
+    const request = client.getBody(TICKER_FILE, url());
+    await realSleep(300);
+    expect(announced).not.toBeNull();
+    expect(announced).toBeLessThan(300);
+    // While paused, at once; the request itself waits the second out.
+    await expect(Promise.race([client.whenPaused().then(() => 'now'), realSleep(20).then(() => 'later')])).resolves.toBe('now');
+    await request;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
+    // Not paused any more: the next announcement waits for the next pause.
+    await expect(Promise.race([client.whenPaused().then(() => 'now'), realSleep(50).then(() => 'later')])).resolves.toBe('later');
+  });
+
   it('is set by a 429 on a request that has no retry left, for the other callers', async () => {
     standIn.addFault('company_tickers', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
     const { client, sends } = makeClient({ retries: 0 });

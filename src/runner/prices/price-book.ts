@@ -30,12 +30,17 @@ export class PriceBook {
   private readonly providers: PriceProvider[];
 
   constructor(
-    yahoo: YahooSource,
+    private readonly yahoo: YahooSource,
     private readonly options: PriceBookOptions,
     factories: readonly PriceProviderFactory[] = PRICE_PROVIDERS,
   ) {
     const context = { yahoo, symbolsPerRequest: options.symbolsPerRequest, now: options.now, latestCloseDates: options.latestCloseDates };
     this.providers = factories.map((make) => make(context));
+  }
+
+  /** Resolves when Yahoo pauses (a 429's Retry-After): a stock waiting for its price then goes on without it. */
+  whenStalled(): Promise<void> {
+    return this.yahoo.client.whenPaused();
   }
 
   /** Starts the requests for a batch of stocks ahead, in every provider that batches. */
