@@ -45,7 +45,7 @@ async function night(dir: string, standIn: StandIn, now: string, overrides: Reco
 const FY_STOCKS = "SELECT COUNT(DISTINCT symbol) AS n FROM earnings_history WHERE period = 'FY'";
 const PRICED = 'SELECT COUNT(*) AS n FROM stock_metrics WHERE price IS NOT NULL';
 
-describe('a whole-night Yahoo block: 300 of 300 companies get their fundamentals, the prices are counted apart', () => {
+describe.concurrent('a whole-night Yahoo block: 300 of 300 companies get their fundamentals, the prices are counted apart', () => {
   const cases: { name: string; block: Block; state: string; reason: RegExp; seeded: boolean }[] = [
     { name: '403 to every request', block: { kind: 'yahoo-forbidden' }, state: 'blocked', reason: /^blocked: HTTP 403 Forbidden/, seeded: false },
     { name: '429 without Retry-After to every request', block: { kind: 'yahoo-429' }, state: 'circuit_open', reason: /^3 HTTP 429s in a row without Retry-After$/, seeded: false },
@@ -87,7 +87,7 @@ describe('a whole-night Yahoo block: 300 of 300 companies get their fundamentals
   });
 });
 
-describe("SEC's rate block mid-run", () => {
+describe.concurrent("SEC's rate block mid-run", () => {
   test.concurrent(
     'a 20 s block (cool-down key 20): every SEC worker waits it out, then goes on; exit 0, all stored, few requests refused',
     async ({ expect }) => {
@@ -117,7 +117,7 @@ describe("SEC's rate block mid-run", () => {
   );
 });
 
-describe("Yahoo's waits do not hold up SEC", () => {
+describe.concurrent("Yahoo's waits do not hold up SEC", () => {
   test.concurrent(
     "Retry-After: 3600 opens Yahoo's circuit: the fundamentals are stored at SEC's pace, no hour is waited",
     async ({ expect }) => {
