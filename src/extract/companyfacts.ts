@@ -1,30 +1,19 @@
-import type { CompanyFactsExtract, EarningsRow, PeriodName } from './types.js';
+import type { CompanyFactsExtract, EarningsRow, PeriodName, SharesOutstanding } from './types.js';
 import type { CompanyFacts } from '../sources/schemas/companyfacts.js';
-import { FactsIndex, chooseByChain, newestFact, type ConceptRef, type UnitKind } from './facts-index.js';
+import { BALANCE_SHEET_CONCEPTS, SHARES_OUTSTANDING_CONCEPTS, conceptChain } from './concept-chains.js';
+import { DAY_MS, FactsIndex, chooseByChain, newestFact, type ConceptRef, type Fact } from './facts-index.js';
 import { annualRows, quarterRows } from './earnings-periods.js';
 import { applySplits, inferSplitsFromRestatements } from './split-adjust.js';
 
 /*
  * Everything batch-refresh keeps from SEC's companyfacts JSON: FY and quarterly earnings rows,
- * balance-sheet values at each period end, cover-page shares outstanding, and splits inferred from
- * restated per-share values. The reading rules (periods by start/end, last filed wins, concept
- * chains per period) live in facts-index.ts; quarters in earnings-periods.ts; splits in split-adjust.ts.
+ * balance-sheet values at each period end, shares outstanding, and splits inferred from restated
+ * per-share values. The reading rules (periods by start/end, last filed wins, mentions, concept
+ * chains per period) live in facts-index.ts and concept-chains.ts; quarters in earnings-periods.ts;
+ * fiscal-year labels in fiscal-years.ts; splits in split-adjust.ts.
  */
 
 export { EARNINGS_CONCEPTS, FactsIndex, durationDays, fiscalYearOfEnd, isAnnualPeriod } from './facts-index.js';
-
-const us = (name: string): ConceptRef => ({ taxonomy: 'us-gaap', name });
-const ifrs = (name: string): ConceptRef => ({ taxonomy: 'ifrs-full', name });
-const money = (...concepts: ConceptRef[]) => ({ unit: 'money' as UnitKind, concepts });
-
-/** Balance-sheet chains (instants), in order of preference. */
-export const BALANCE_SHEET_CONCEPTS = {
-  total_liabilities: money(us('Liabilities'), ifrs('Liabilities')),
-  stockholders_equity: money(us('StockholdersEquity'), us('StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest'), ifrs('EquityAttributableToOwnersOfParent'), ifrs('Equity')),
-  // For the liabilities fallback: total equity, the noncontrolling interest included (it is no liability).
-  total_equity: money(us('StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest'), us('StockholdersEquity'), ifrs('Equity'), ifrs('EquityAttributableToOwnersOfParent')),
-  liabilities_and_equity: money(us('LiabilitiesAndStockholdersEquity'), ifrs('EquityAndLiabilities')),
-} as const;
 
 type BalanceSheet = Pick<EarningsRow, 'total_liabilities' | 'stockholders_equity'>;
 
@@ -46,17 +35,46 @@ function balanceSheetAt(index: FactsIndex): (end: string) => BalanceSheet {
 }
 
 /**
- * The latest cover-page dei:EntityCommonStockSharesOutstanding: the latest `end`, then the filing
- * filed last for it. Multi-class issuers (Alphabet) tag one fact per class at the same date in the
- * same filing: those are summed. Only one filing's facts are summed, so a 10-K/A repeating the
- * 10-K's figure is not counted twice (Apple 2009, Tesla 2021).
+ * The latest value of an instant concept: the latest `end`, then the filing filed last for it.
+ * Multi-class issuers that tag one undimensioned fact per class at the same date in the same filing
+ * get those summed. Only one filing's facts are summed, so a 10-K/A repeating the 10-K's figure is
+ * not counted twice (Apple 2009, Tesla 2021).
  */
-function latestSharesOutstanding(index: FactsIndex): CompanyFactsExtract['sharesOutstanding'] {
-  const facts = index.facts({ taxonomy: 'dei', name: 'EntityCommonStockSharesOutstanding' }, 'shares').filter((f) => f.start === null);
+function latestInstant(index: FactsIndex, ref: ConceptRef): { value: number; date: string } | null {
+  const facts = index.facts(ref, 'shares').filter((f) => f.start === null);
   const date = facts.reduce<string | null>((latest, f) => (latest === null || f.end > latest ? f.end : latest), null);
   const filing = newestFact(facts.filter((f) => f.end === date));
   if (date === null || filing === undefined) return null;
   return { value: facts.filter((f) => f.end === date && f.accn === filing.accn).reduce((sum, f) => sum + f.val, 0), date };
+}
+
+/** The diluted weighted average of the latest period (the shortest ending then: the quarter's over the year-to-date's). */
+function latestDilutedAverage(index: FactsIndex): { value: number; date: string } | null {
+  const newest = [...chooseByChain(index, conceptChain('shares_diluted'), (f) => f.start !== null).values()].reduce<Fact | undefined>(
+    (best, f) => (best === undefined || f.end > best.end || (f.end === best.end && (f.start ?? '') > (best.start ?? '')) ? f : best),
+    undefined,
+  );
+  return newest === undefined ? null : { value: newest.val, date: newest.end };
+}
+
+/** A source is passed over when another's figure is more than this much newer: a cover page a company stopped tagging. */
+const STALE_SHARES_DAYS = 365;
+
+/**
+ * Shares outstanding: the cover page (dei:EntityCommonStockSharesOutstanding), else the balance
+ * sheet (CommonStockSharesOutstanding), else the latest diluted weighted average. companyfacts
+ * leaves out dimensioned facts, and multi-class issuers tag their cover per class (Alphabet and
+ * Meta have no cover figure at all; Alphabet's balance sheet gives all classes together). A source
+ * whose figure is over a year older than another's is passed over.
+ */
+function sharesOutstanding(index: FactsIndex): SharesOutstanding | null {
+  const found = [
+    { source: 'cover' as const, figure: latestInstant(index, SHARES_OUTSTANDING_CONCEPTS.cover) },
+    { source: 'balance_sheet' as const, figure: latestInstant(index, SHARES_OUTSTANDING_CONCEPTS.balance_sheet) },
+    { source: 'weighted_diluted' as const, figure: latestDilutedAverage(index) },
+  ].flatMap(({ source, figure }) => (figure !== null && figure.value > 0 ? [{ ...figure, source }] : []));
+  const newest = Math.max(...found.map((candidate) => Date.parse(candidate.date)));
+  return found.find((candidate) => newest - Date.parse(candidate.date) <= STALE_SHARES_DAYS * DAY_MS) ?? null;
 }
 
 const PERIOD_ORDER: Record<PeriodName, number> = { Q1: 1, Q2: 2, Q3: 3, Q4: 4, FY: 5 };
@@ -65,11 +83,11 @@ const PERIOD_ORDER: Record<PeriodName, number> = { Q1: 1, Q2: 2, Q3: 3, Q4: 4, F
  * Everything kept from a companyfacts body (checked by the COMPANYFACTS kind where it arrived),
  * indexed once and then only queried:
  * - `earnings`: FY and Q1..Q4 rows, oldest first (Q1..Q4 before the FY of the same year).
- *   `fiscal_year` comes from the period's end ({@link fiscalYearOfEnd}); quarters take the fiscal
+ *   `fiscal_year` is the company's own label (extract/fiscal-years.ts); quarters take the fiscal
  *   year they fall in; Q4 is derived (FY − Q1..Q3). Balance-sheet columns are the instants at
  *   `period_end`. `eps_diluted_adjusted` and `dividends_per_share` are put on today's share basis
  *   with the inferred `splits` ({@link applySplits}); re-apply with Yahoo's splits merged in.
- * - `sharesOutstanding`: the latest cover-page figure, all classes summed.
+ * - `sharesOutstanding`: the latest figure and its source (cover, balance sheet, diluted average).
  * - `splits`: splits inferred from restated per-share values ({@link inferSplitsFromRestatements}).
  * Facts of other forms than periodic reports (8-K, S-1, proxies) are left out; a company without
  * facts gives no rows, no shares and no splits. Throws `SourceError` `malformed` when a fact of a
@@ -83,5 +101,5 @@ export function extractCompanyFacts(companyfacts: CompanyFacts): CompanyFactsExt
   const rows = [...years, ...quarterRows(index, years, splits)]
     .map((row) => ({ ...row, ...balanceSheet(row.period_end) }))
     .sort((a, b) => a.fiscal_year - b.fiscal_year || PERIOD_ORDER[a.period] - PERIOD_ORDER[b.period]);
-  return { earnings: applySplits(rows, splits), sharesOutstanding: latestSharesOutstanding(index), splits };
+  return { earnings: applySplits(rows, splits), sharesOutstanding: sharesOutstanding(index), splits };
 }
