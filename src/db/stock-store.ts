@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { FilingSection } from '../extract/filing-sections.js';
 import type { DailyClose } from '../extract/spark.js';
 import { metricsRow, readjustedEarnings, splitShiftOfCloses } from '../extract/stock-rows.js';
-import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SplitEvent } from '../extract/types.js';
+import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SharesOutstanding, SplitEvent } from '../extract/types.js';
 import type { Validators } from '../sources/source-client.js';
 import type { Db } from './open-database.js';
 import * as SQL from './stock-store-sql.js';
@@ -23,8 +23,8 @@ export interface StockUpdate {
   latestAccession?: string | null;
   fundamentalsRefreshed: boolean;
   quote?: QuoteRow;
-  /** Latest cover-page shares outstanding, for the market cap. */
-  sharesOutstanding?: { value: number; date: string } | null;
+  /** Latest shares outstanding and their source, for the market cap. */
+  sharesOutstanding?: SharesOutstanding | null;
   /**
    * The splits the adjusted per-share columns were computed with (replaces the stored list). Without
    * `earnings`, the stored earnings are re-adjusted with them (a split seen after they were stored).
@@ -154,6 +154,7 @@ export class StockStore {
       fundamentals_updated_at: update.fundamentalsRefreshed ? now : null,
       shares_outstanding: update.sharesOutstanding?.value ?? null,
       shares_outstanding_date: update.sharesOutstanding?.date ?? null,
+      shares_outstanding_source: update.sharesOutstanding?.source ?? null,
       now,
     });
     if (update.earnings !== undefined) {
@@ -202,12 +203,13 @@ export class StockStore {
 
   /** The stock_metrics row (metricsRow) from what is stored after this update. */
   private writeMetrics(update: StockUpdate, now: string): void {
-    const stored = this.selectMetricInputs.get(update.symbol) as { shares_outstanding: number | null; price: number | null } | undefined;
+    const stored = this.selectMetricInputs.get(update.symbol) as { shares_outstanding: number | null; price: number | null; currency: string | null } | undefined;
     const withCloses = (update.closes?.length ?? 0) > 0;
     const row = metricsRow({
       quote: update.quote,
       withCloses,
       storedPrice: stored?.price ?? null,
+      storedCurrency: stored?.currency ?? null,
       sharesOutstanding: stored?.shares_outstanding ?? null,
       earnings: this.selectEarnings.all(update.symbol) as EarningsRow[],
       closeRange: update.quote !== undefined && withCloses ? (this.selectCloseRange.get({ symbol: update.symbol }) as { high: number | null; low: number | null }) : undefined,

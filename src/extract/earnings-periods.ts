@@ -172,7 +172,8 @@ export function quarterRows(index: FactsIndex, years: readonly EarningsRow[], sp
   fillFromYearToDate(quarters, yearToDate, splits);
   const rows = [...quarters].map(([key, period]) => periodRow(period, Number(key.slice(0, -2)), key.slice(-2) as PeriodName, splits));
   const kept = keepLastFiled(rows);
-  const revenues = revenueByConcept(index);
+  let byConcept: RevenueByConcept | undefined;
+  const revenues = () => (byConcept ??= revenueByConcept(index));
   for (const fy of years) {
     const [q1, q2, q3] = [1, 2, 3].map((n) => kept.get(`${fy.fiscal_year}Q${n}`));
     if (q1 && q2 && q3) kept.set(`${fy.fiscal_year}Q4`, deriveQ4(fy, [q1, q2, q3], yearToDate.get(`${fy.fiscal_year}Q3`), splits, revenues));
@@ -194,13 +195,23 @@ function revenueByConcept(index: FactsIndex): RevenueByConcept {
  * the ASC 606 concept in the next (Alphabet), and restate a year without its quarters (Microsoft's
  * fiscal 2016 under ASC 606: 91,154 against quarters of the old 85,320 as SalesRevenueNet).
  */
-function q4Revenue(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths: PeriodFacts | undefined, byConcept: RevenueByConcept): { value: number; concept: string } | null {
+function q4Revenue(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths: PeriodFacts | undefined, byConcept: () => RevenueByConcept): { value: number; concept: string } | null {
+  // Mostly the rows agree already; the facts of each concept are looked at only when they do not.
+  const parts = quarters.map((q) => (q.revenue_concept === fy.revenue_concept ? q.revenue : null));
+  if (fy.revenue !== null && fy.revenue_concept !== null && parts.every((part) => part !== null)) return { value: subtract(fy.revenue, parts), concept: fy.revenue_concept };
   const keyOf = (start: string | null, end: string) => `${start ?? ''}/${end}`;
-  for (const [concept, values] of byConcept) {
+  for (const [concept, values] of byConcept()) {
     const total = values.get(keyOf(fy.period_start, fy.period_end));
-    if (total === undefined || total.unit !== fy.reporting_currency) continue;
+    if (total?.unit !== fy.reporting_currency) continue;
     const parts = quarters.map((q) => values.get(keyOf(q.period_start, q.period_end))).filter((part) => part?.unit === total.unit);
-    if (parts.length === quarters.length) return { value: subtract(total.val, parts.map((part) => part?.val ?? 0)), concept };
+    if (parts.length === quarters.length)
+      return {
+        value: subtract(
+          total.val,
+          parts.map((part) => part?.val ?? 0),
+        ),
+        concept,
+      };
     const nine = nineMonths && values.get(keyOf(nineMonths.start, nineMonths.end));
     if (nine?.unit === total.unit) return { value: subtract(total.val, [nine.val]), concept };
   }
@@ -213,7 +224,7 @@ function q4Revenue(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths
  * Only values of one currency subtract, and revenue only of one concept ({@link q4Revenue}).
  * Weighted-average share counts do not subtract: Q4 `shares_diluted` stays null.
  */
-function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths: PeriodFacts | undefined, splits: readonly SplitEvent[], byConcept: RevenueByConcept): EarningsRow {
+function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths: PeriodFacts | undefined, splits: readonly SplitEvent[], byConcept: () => RevenueByConcept): EarningsRow {
   const filedDates = [fy, ...quarters].map((row) => row.filed);
   const oneCurrency = quarters.every((q) => q.reporting_currency === fy.reporting_currency);
   const remainder = (key: DurationMetric): number | null => {

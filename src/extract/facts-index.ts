@@ -158,9 +158,7 @@ export class FactsIndex {
    */
   isMention(fact: Fact): boolean {
     if (fact.start === null) return false;
-    if (this.mentionCutoffs === undefined) {
-      this.mentionCutoffs = new Map([...this.filings()].map(([accn, filing]) => [accn, new Date(Date.parse(filing.end) - MENTION_DAYS * DAY_MS).toISOString().slice(0, 10)]));
-    }
+    this.mentionCutoffs ??= new Map([...this.filings()].map(([accn, filing]) => [accn, new Date(Date.parse(filing.end) - MENTION_DAYS * DAY_MS).toISOString().slice(0, 10)]));
     const cutoff = this.mentionCutoffs.get(fact.accn);
     return cutoff !== undefined && fact.end <= cutoff;
   }

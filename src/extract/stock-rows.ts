@@ -41,6 +41,8 @@ export interface MetricsInput {
   /** Whether daily closes came with the quote (spark): then the 52-week range is the closes'. */
   withCloses: boolean;
   storedPrice: number | null;
+  /** The stored price's currency, compared with the filings' when no quote came. */
+  storedCurrency: string | null;
   sharesOutstanding: number | null;
   earnings: EarningsRow[];
   /** Highest and lowest close of the 365 days up to the newest stored one. */
@@ -61,7 +63,12 @@ export type MetricsRow = LynchMetrics & {
  */
 export function metricsRow(input: MetricsInput): MetricsRow {
   const { quote } = input;
-  const metrics = computeLynchMetrics({ price: quote?.price ?? input.storedPrice, sharesOutstanding: input.sharesOutstanding, earnings: input.earnings });
+  const metrics = computeLynchMetrics({
+    price: quote?.price ?? input.storedPrice,
+    sharesOutstanding: input.sharesOutstanding,
+    earnings: input.earnings,
+    quoteCurrency: quote?.currency ?? input.storedCurrency,
+  });
   // Closing highs and lows from price_history, not intraday ones like the chart meta's: spark has
   // no range, and one kind of value for every stock beats a mix. A quote without closes (the chart
   // endpoint's) keeps its own range: the stored closes may have stopped.

@@ -266,6 +266,7 @@ describe('outputs are finite numbers or null', () => {
       dividend_yield: null,
       debt_to_equity: null,
       lynch_category: null,
+      metrics_note: null,
     });
   });
 

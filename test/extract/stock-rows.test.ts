@@ -48,7 +48,7 @@ describe('readjustedEarnings', () => {
 });
 
 describe('metricsRow', () => {
-  const base = { storedPrice: null, sharesOutstanding: 1000, earnings: [fy(2025, 5, '2025-10-30')], closeRange: { high: 120, low: 80 } };
+  const base = { storedPrice: null, storedCurrency: null, sharesOutstanding: 1000, earnings: [fy(2025, 5, '2025-10-30')], closeRange: { high: 120, low: 80 } };
 
   it("takes the 52-week range of the stored closes when closes came with the quote, else the quote's own", () => {
     expect(metricsRow({ ...base, quote: quote(100, 130, 70), withCloses: true })).toMatchObject({ price: 100, fifty_two_week_high: 120, fifty_two_week_low: 80, pe_ratio: 20, market_cap: 100_000 });
