@@ -1,7 +1,7 @@
 import type { CompanyFactsExtract, EarningsRow, PeriodName, SharesOutstanding } from './types.js';
 import type { CompanyFacts } from '../sources/schemas/companyfacts.js';
 import { BALANCE_SHEET_CONCEPTS, SHARES_OUTSTANDING_CONCEPTS, conceptChain } from './concept-chains.js';
-import { DAY_MS, FactsIndex, chooseByChain, newestFact, type ConceptRef, type Fact } from './facts-index.js';
+import { DAY_MS, FactsIndex, chooseByChain, filedLater, newestFact, type ConceptRef, type Fact } from './facts-index.js';
 import { annualRows, quarterRows } from './earnings-periods.js';
 import { applySplits, inferSplitsFromRestatements } from './split-adjust.js';
 
@@ -48,33 +48,46 @@ function latestInstant(index: FactsIndex, ref: ConceptRef): { value: number; dat
   return { value: facts.filter((f) => f.end === date && f.accn === filing.accn).reduce((sum, f) => sum + f.val, 0), date };
 }
 
-/** The diluted weighted average of the latest period (the shortest ending then: the quarter's over the year-to-date's). */
+/** The diluted weighted average of the latest period (the shortest ending then: the quarter's over the year-to-date's), of the first concept of the chain that has one. */
 function latestDilutedAverage(index: FactsIndex): { value: number; date: string } | null {
-  const newest = [...chooseByChain(index, conceptChain('shares_diluted'), (f) => f.start !== null).values()].reduce<Fact | undefined>(
-    (best, f) => (best === undefined || f.end > best.end || (f.end === best.end && (f.start ?? '') > (best.start ?? '')) ? f : best),
-    undefined,
-  );
-  return newest === undefined ? null : { value: newest.val, date: newest.end };
+  // A later end, then a later start (the shorter period), then the later filing.
+  const later = (a: Fact, b: Fact): boolean => (a.end !== b.end ? a.end > b.end : a.start !== b.start ? (a.start ?? '') > (b.start ?? '') : filedLater(a, b));
+  const chain = conceptChain('shares_diluted');
+  for (const ref of chain.concepts) {
+    let newest: Fact | undefined;
+    for (const fact of index.facts(ref, chain.unit)) if (fact.start !== null && (newest === undefined || later(fact, newest))) newest = fact;
+    if (newest !== undefined) return { value: newest.val, date: newest.end };
+  }
+  return null;
 }
 
-/** A source is passed over when another's figure is more than this much newer: a cover page a company stopped tagging. */
+/** A figure dated this long before the company's newest report's period is passed over: a cover page the company stopped tagging. */
 const STALE_SHARES_DAYS = 365;
 
 /**
  * Shares outstanding: the cover page (dei:EntityCommonStockSharesOutstanding), else the balance
  * sheet (CommonStockSharesOutstanding), else the latest diluted weighted average. companyfacts
  * leaves out dimensioned facts, and multi-class issuers tag their cover per class (Alphabet and
- * Meta have no cover figure at all; Alphabet's balance sheet gives all classes together). A source
- * whose figure is over a year older than another's is passed over.
+ * Meta have no cover figure at all; Alphabet's balance sheet gives all classes together). A figure
+ * more than a year older than the company's newest report's own period is passed over; when every
+ * figure is, the newest of them. Each source is read only when those before it fail.
  */
 function sharesOutstanding(index: FactsIndex): SharesOutstanding | null {
-  const found = [
-    { source: 'cover' as const, figure: latestInstant(index, SHARES_OUTSTANDING_CONCEPTS.cover) },
-    { source: 'balance_sheet' as const, figure: latestInstant(index, SHARES_OUTSTANDING_CONCEPTS.balance_sheet) },
-    { source: 'weighted_diluted' as const, figure: latestDilutedAverage(index) },
-  ].flatMap(({ source, figure }) => (figure !== null && figure.value > 0 ? [{ ...figure, source }] : []));
-  const newest = Math.max(...found.map((candidate) => Date.parse(candidate.date)));
-  return found.find((candidate) => newest - Date.parse(candidate.date) <= STALE_SHARES_DAYS * DAY_MS) ?? null;
+  const newestReport = Math.max(...[...index.filings().values()].map((filing) => Date.parse(filing.end)));
+  const sources = [
+    ['cover', () => latestInstant(index, SHARES_OUTSTANDING_CONCEPTS.cover)],
+    ['balance_sheet', () => latestInstant(index, SHARES_OUTSTANDING_CONCEPTS.balance_sheet)],
+    ['weighted_diluted', () => latestDilutedAverage(index)],
+  ] as const;
+  const stale: SharesOutstanding[] = [];
+  for (const [source, read] of sources) {
+    const figure = read();
+    if (figure === null || figure.value <= 0) continue;
+    // No report with an income statement (-Infinity): nothing to be stale against.
+    if (!(newestReport - Date.parse(figure.date) > STALE_SHARES_DAYS * DAY_MS)) return { ...figure, source };
+    stale.push({ ...figure, source });
+  }
+  return stale.reduce<SharesOutstanding | null>((newest, figure) => (newest === null || figure.date > newest.date ? figure : newest), null);
 }
 
 const PERIOD_ORDER: Record<PeriodName, number> = { Q1: 1, Q2: 2, Q3: 3, Q4: 4, FY: 5 };

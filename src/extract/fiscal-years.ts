@@ -17,12 +17,12 @@ const VOTING_REPORTS = 5;
 /**
  * The labeller of a company's fiscal years: {@link fiscalYearOfEnd} (the end-date rule) shifted by
  * the offset the company's newest annual reports show between their `fy` and that rule. A report
- * counts when its `fy` lies within one year of its own period's end year; without one, the end-date
- * rule stands.
+ * counts when its `fy` is a whole number within one year of its own period's end year; without
+ * one, the end-date rule stands.
  */
 export function fiscalYearLabeler(index: FactsIndex): (end: string) => number {
   const newestFirst = [...index.filings().values()]
-    .filter((filing) => isAnnualForm(filing.form) && filing.fy !== null && Math.abs(filing.fy - Number(filing.end.slice(0, 4))) <= 1)
+    .filter((filing) => isAnnualForm(filing.form) && Number.isInteger(filing.fy) && Math.abs((filing.fy ?? 0) - Number(filing.end.slice(0, 4))) <= 1)
     .sort((a, b) => b.filed.localeCompare(a.filed))
     .slice(0, VOTING_REPORTS);
   const offsets = newestFirst.map((filing) => (filing.fy as number) - fiscalYearOfEnd(filing.end));

@@ -33,13 +33,29 @@ const shares = (...facts: Record<string, unknown>[]) => ({ shares: facts });
 const instant = (end: string, val: number, over: Record<string, unknown> = {}) => handMadeFact({ start: undefined, end, val, ...over });
 
 describe('shares outstanding on hand-made bodies', () => {
-  it('passes over a cover page more than a year older than the balance sheet (a company that began tagging per class)', () => {
-    // HAND-MADE: undimensioned cover facts until 2019 (class A only, then), balance sheet to 2024.
+  it('passes over a cover page more than a year older than the newest report (a company that began tagging per class)', () => {
+    // HAND-MADE: undimensioned cover facts until 2019 (class A only, then); the 10-K for 2023 has
+    // the balance sheet and the income statement.
     const facts = handMadeFacts({
       dei: { EntityCommonStockSharesOutstanding: shares(instant('2019-02-10', 400_000_000, { fy: 2018 })) },
-      'us-gaap': { CommonStockSharesOutstanding: shares(instant('2023-12-31', 610_000_000), instant('2022-12-31', 600_000_000, { fy: 2022 })) },
+      'us-gaap': {
+        CommonStockSharesOutstanding: shares(instant('2023-12-31', 610_000_000), instant('2022-12-31', 600_000_000, { fy: 2022 })),
+        NetIncomeLoss: { USD: [handMadeFact({ val: 70_000_000 })] },
+      },
     });
     expect(extractCompanyFacts(facts).sharesOutstanding).toEqual({ value: 610_000_000, date: '2023-12-31', source: 'balance_sheet' });
+  });
+
+  it('takes the newest figure when every one is that old (a company that stopped reporting shares)', () => {
+    // HAND-MADE: the 10-K for 2023 has no share count; the cover of 2020 and balance sheet of 2021 remain.
+    const facts = handMadeFacts({
+      dei: { EntityCommonStockSharesOutstanding: shares(instant('2020-02-10', 400_000_000, { fy: 2019 })) },
+      'us-gaap': {
+        CommonStockSharesOutstanding: shares(instant('2021-12-31', 420_000_000, { fy: 2021 })),
+        NetIncomeLoss: { USD: [handMadeFact({ val: 70_000_000 })] },
+      },
+    });
+    expect(extractCompanyFacts(facts).sharesOutstanding).toEqual({ value: 420_000_000, date: '2021-12-31', source: 'balance_sheet' });
   });
 
   it('keeps a cover page dated after the balance sheet of the same report', () => {

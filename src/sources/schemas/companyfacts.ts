@@ -25,8 +25,12 @@ const FACT = z.object({
   accn: text,
   form: text,
   filed: isoDate,
-  /** The fiscal year the *filing* reports on (its DocumentFiscalYearFocus), not the fact's; null or absent on some. */
-  fy: z.number().int().nullish(),
+  /**
+   * The fiscal year the *filing* reports on (its DocumentFiscalYearFocus), not the fact's; null or
+   * absent on some. Not checked for a whole number here (a zod check per fact costs more than the
+   * one place that uses it: extract/fiscal-years.ts).
+   */
+  fy: z.number().nullish(),
 });
 const FACTS = z.array(FACT);
 
