@@ -32,11 +32,7 @@ export const EXIT_CODE_ROWS: readonly { codes: readonly ExitCode[]; meaning: str
   { codes: [EXIT.OK], meaning: 'run completed; success rate at or above error_handling.min_success_rate (default 0.9)' },
   { codes: [EXIT.FAILED], meaning: 'run completed below that success rate, or the summary report could not be written' },
   { codes: [EXIT.USAGE], meaning: 'usage or configuration error (the message names the flag or key); nothing was run' },
-  {
-    codes: [EXIT.ABORTED],
-    meaning:
-      "run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, SEC refusing the User-Agent (403 on its first answer) or SEC's rate block a third time, or the proxy asking for credentials (407)",
-  },
+  { codes: [EXIT.ABORTED], meaning: "run aborted: max_consecutive_failures reached, continue_on_error false and a stock failed, no universe, SEC refusing the User-Agent (403 on its first answer) or SEC's rate block a third time, or the proxy asking for credentials (407)" },
   { codes: [EXIT.LOCKED], meaning: 'another run holds the lock for this database; nothing was done' },
   { codes: [EXIT.SIGINT, EXIT.SIGTERM], meaning: 'interrupted by SIGINT/SIGTERM after finishing the stocks in flight; report written' },
   { codes: [EXIT.INTERNAL], meaning: 'internal error (a bug): the message carries the stack' },
