@@ -35,6 +35,8 @@ function earnings(seed: number): EarningsRow[] {
         eps_diluted: eps,
         eps_diluted_adjusted: null,
         revenue: 1e9 * eps,
+        revenue_concept: 'us-gaap:Revenues',
+        reporting_currency: 'USD',
         net_income: 1e8 * eps,
         operating_cash_flow: 2e8,
         dividends_per_share_as_filed: 0.2,
@@ -92,7 +94,7 @@ function round(): void {
   const firstDay = Date.parse('2026-11-20');
   try {
     timed('fundamentals (40 earnings rows)', (i) => {
-      const facts = { earnings: earnings(i), sharesOutstanding: { value: 1e8, date: '2026-10-01' }, splits: [SPLIT] };
+      const facts = { earnings: earnings(i), sharesOutstanding: { value: 1e8, date: '2026-10-01', source: 'cover' as const }, splits: [SPLIT] };
       store.save(buildUpdate(entry(i), { facts, fundamentalsRefreshed: true }, undefined, true), '2026-11-21T07:00:00Z');
     });
     timed('first prices (250 closes + quote)', (i) => {

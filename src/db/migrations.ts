@@ -139,4 +139,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sync_runs ADD COLUMN degraded_sources TEXT;
   `,
+  // 5: what a figure is (issue 15): the concept an earnings row's revenue was read from and the
+  // currency of its figures; where shares outstanding were read (cover, balance_sheet,
+  // weighted_diluted); why metrics whose inputs exist are NULL. Rows stored before keep NULL here
+  // until their company is read again (migration 6).
+  `
+  ALTER TABLE earnings_history ADD COLUMN revenue_concept TEXT;
+  ALTER TABLE earnings_history ADD COLUMN reporting_currency TEXT;
+  ALTER TABLE stocks ADD COLUMN shares_outstanding_source TEXT;
+  ALTER TABLE stock_metrics ADD COLUMN metrics_note TEXT;
+  UPDATE stocks SET shares_outstanding_source = 'cover' WHERE shares_outstanding IS NOT NULL;
+  `,
+  // 6: the extraction rules changed (total revenue, mentions, the company's own fiscal years, shares
+  // outstanding, currencies), and what is stored cannot be relabelled without the filings' own
+  // fiscal years: every company's fundamentals are read again on the next night. The stored rows
+  // stay until then; the companyfacts validators go, so no 304 keeps an old extraction.
+  `
+  UPDATE stocks SET fundamentals_updated_at = NULL;
+  DELETE FROM http_validators WHERE url LIKE '%/api/xbrl/companyfacts/%';
+  `,
 ];

@@ -13,6 +13,7 @@ export const EARNINGS_COLUMNS = [
   'eps_diluted',
   'eps_diluted_adjusted',
   'revenue',
+  'revenue_concept',
   'net_income',
   'operating_cash_flow',
   'dividends_per_share',
@@ -20,6 +21,7 @@ export const EARNINGS_COLUMNS = [
   'shares_diluted',
   'total_liabilities',
   'stockholders_equity',
+  'reporting_currency',
   'period_start',
   'period_end',
   'form',
@@ -29,10 +31,10 @@ export const EARNINGS_COLUMNS = [
 
 export const UPSERT_STOCK = `
       INSERT INTO stocks (symbol, cik, name, exchange, sic, industry, fiscal_year_end, last_filing_accession,
-                          fundamentals_updated_at, shares_outstanding, shares_outstanding_date, last_refreshed_at,
-                          created_at, updated_at)
+                          fundamentals_updated_at, shares_outstanding, shares_outstanding_date, shares_outstanding_source,
+                          last_refreshed_at, created_at, updated_at)
       VALUES (@symbol, @cik, @name, @exchange, @sic, @industry, @fiscal_year_end, @last_filing_accession,
-              @fundamentals_updated_at, @shares_outstanding, @shares_outstanding_date, @now, @now, @now)
+              @fundamentals_updated_at, @shares_outstanding, @shares_outstanding_date, @shares_outstanding_source, @now, @now, @now)
       ON CONFLICT(symbol) DO UPDATE SET
         cik = COALESCE(excluded.cik, cik),
         name = COALESCE(excluded.name, name),
@@ -44,6 +46,7 @@ export const UPSERT_STOCK = `
         fundamentals_updated_at = COALESCE(excluded.fundamentals_updated_at, fundamentals_updated_at),
         shares_outstanding = COALESCE(excluded.shares_outstanding, shares_outstanding),
         shares_outstanding_date = COALESCE(excluded.shares_outstanding_date, shares_outstanding_date),
+        shares_outstanding_source = COALESCE(excluded.shares_outstanding_source, shares_outstanding_source),
         last_refreshed_at = excluded.last_refreshed_at,
         updated_at = excluded.updated_at`;
 export const DELETE_EARNINGS = 'DELETE FROM earnings_history WHERE symbol = ?';
@@ -51,7 +54,7 @@ export const INSERT_EARNINGS = `
       INSERT INTO earnings_history (symbol, fiscal_year, period, ${EARNINGS_COLUMNS.join(', ')}, updated_at)
       VALUES (@symbol, @fiscal_year, @period, ${EARNINGS_COLUMNS.map((column) => `@${column}`).join(', ')}, @now)`;
 export const SELECT_EARNINGS = `SELECT fiscal_year, period, ${EARNINGS_COLUMNS.join(', ')} FROM earnings_history WHERE symbol = ?`;
-export const SELECT_METRIC_INPUTS = 'SELECT s.shares_outstanding, m.price FROM stocks s LEFT JOIN stock_metrics m ON m.symbol = s.symbol WHERE s.symbol = ?';
+export const SELECT_METRIC_INPUTS = 'SELECT s.shares_outstanding, m.price, m.currency FROM stocks s LEFT JOIN stock_metrics m ON m.symbol = s.symbol WHERE s.symbol = ?';
 export const DELETE_SPLITS = 'DELETE FROM stock_splits WHERE symbol = ?';
 export const INSERT_SPLIT = 'INSERT OR REPLACE INTO stock_splits (symbol, date, ratio, source) VALUES (?, ?, ?, ?)';
 export const UPSERT_SECTION = `

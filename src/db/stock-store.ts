@@ -85,11 +85,12 @@ export class StockStore {
   private readStored(update: StockUpdate): StoredStock {
     const { symbol } = update;
     const query = storedStockQuery(update);
-    const inputs = query.metricInputs ? (this.sql.selectMetricInputs.get(symbol) as { shares_outstanding: number | null; price: number | null } | undefined) : undefined;
+    const inputs = query.metricInputs ? (this.sql.selectMetricInputs.get(symbol) as { shares_outstanding: number | null; price: number | null; currency: string | null } | undefined) : undefined;
     const closes = query.closes;
     return {
       sharesOutstanding: inputs?.shares_outstanding ?? null,
       price: inputs?.price ?? null,
+      currency: inputs?.currency ?? null,
       earnings: query.earnings ? (this.sql.selectEarnings.all(symbol) as EarningsRow[]) : [],
       splits: query.splits ? (this.sql.selectSplitsOf.all(symbol) as SplitEvent[]) : [],
       recentCloses: closes === null ? [] : (this.sql.selectClosesFrom.all(symbol, closes.from) as DailyClose[]),

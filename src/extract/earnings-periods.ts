@@ -2,19 +2,22 @@ import type { EarningsRow, PeriodName, SplitEvent } from './types.js';
 import {
   DAY_MS,
   EARNINGS_CONCEPTS,
+  chooseByChain,
   collectPeriods,
+  conceptChain,
   durationDays,
   filedLater,
   isAnnualForm,
   isAnnualPeriod,
   isQuarterPeriod,
   newestFact,
-  fiscalYearOfEnd,
   type DurationMetric,
   type Fact,
   type FactsIndex,
   type PeriodFacts,
 } from './facts-index.js';
+import { qualifiedName } from './concept-chains.js';
+import { fiscalYearLabeler } from './fiscal-years.js';
 import { onSameShareBasis, rebase } from './split-adjust.js';
 
 /*
@@ -41,6 +44,7 @@ export function periodRow(period: PeriodFacts, fiscalYear: number, name: PeriodN
     eps_diluted: value('eps_diluted'),
     eps_diluted_adjusted: null,
     revenue: value('revenue'),
+    revenue_concept: period.values.revenue?.concept ?? null,
     net_income: value('net_income'),
     operating_cash_flow: value('operating_cash_flow'),
     dividends_per_share_as_filed: dividends && source ? rebase(dividends.val, dividends.filed, source.filed, splits) : null,
@@ -48,12 +52,22 @@ export function periodRow(period: PeriodFacts, fiscalYear: number, name: PeriodN
     shares_diluted: value('shares_diluted'),
     total_liabilities: null,
     stockholders_equity: null,
+    reporting_currency: reportingCurrency(period),
     period_start: period.start,
     period_end: period.end,
     form: source?.form ?? null,
     filed: source?.filed ?? null,
     accession_number: source?.accn ?? null,
   };
+}
+
+/** The money and per-share values of a row, the per-share value (what P/E is computed from) first. */
+const CURRENCY_SOURCES: readonly DurationMetric[] = ['eps_diluted', 'net_income', 'revenue', 'operating_cash_flow', 'dividends_per_share_as_filed'];
+
+/** The currency of a period's values: the ISO code their unit starts with (`TWD` of `TWD/shares`). */
+function reportingCurrency(period: PeriodFacts): string | null {
+  const fact = CURRENCY_SOURCES.map((key) => period.values[key]).find((value) => value !== undefined);
+  return fact?.unit.slice(0, 3) ?? null;
 }
 
 const rowFiling = (row: EarningsRow) => ({ filed: row.filed ?? '', accn: row.accession_number ?? '' });
@@ -70,10 +84,14 @@ function keepLastFiled(rows: readonly EarningsRow[]): Map<string, EarningsRow> {
   return kept;
 }
 
-/** Annual rows: 350–380 day periods from annual reports (Amazon's 10-Qs tag trailing-12-month net income). */
+/**
+ * Annual rows: 350–380 day periods from annual reports (Amazon's 10-Qs tag trailing-12-month net
+ * income), labelled with the company's own fiscal years ({@link fiscalYearLabeler}).
+ */
 export function annualRows(index: FactsIndex, splits: readonly SplitEvent[]): EarningsRow[] {
   const periods = collectPeriods(index, (f) => isAnnualForm(f.form) && isAnnualPeriod(f.start, f.end));
-  return [...keepLastFiled(periods.map((p) => periodRow(p, fiscalYearOfEnd(p.end), 'FY', splits))).values()];
+  const label = fiscalYearLabeler(index);
+  return [...keepLastFiled(periods.map((p) => periodRow(p, label(p.end), 'FY', splits))).values()];
 }
 
 /** Quarter `n` (1..3) of a fiscal year, keyed `${fiscalYear}Q${n}`, last filed wins. */
@@ -112,8 +130,9 @@ function subtract(total: number, parts: readonly number[]): number {
 
 /**
  * Fills a quarter's missing flow values from year-to-date differences: cash flow is usually
- * reported only year-to-date in 10-Qs (Apple), so Q2 = 6M − Q1 and Q3 = 9M − 6M. Per-share
- * differences are taken only when both facts are on the same share basis.
+ * reported only year-to-date in 10-Qs (Apple), so Q2 = 6M − Q1 and Q3 = 9M − 6M, in one currency
+ * (revenue: of one concept). Per-share differences are taken only when both facts are on the same
+ * share basis.
  */
 function fillFromYearToDate(quarters: PlacedPeriods, yearToDate: PlacedPeriods, splits: readonly SplitEvent[]): void {
   for (const [key, quarter] of quarters) {
@@ -124,6 +143,9 @@ function fillFromYearToDate(quarters: PlacedPeriods, yearToDate: PlacedPeriods, 
     for (const spec of EARNINGS_CONCEPTS) {
       const [total, part] = [upTo.values[spec.key], before.values[spec.key]];
       if (spec.derive !== 'flow' || quarter.values[spec.key] !== undefined || total === undefined || part === undefined) continue;
+      // Total revenue less revenue from contracts with customers is no figure at all; the other
+      // chains hold variants of one figure (operating cash flow with or without "continuing").
+      if (total.unit !== part.unit || (spec.key === 'revenue' && total.concept !== part.concept)) continue;
       if (spec.unit === 'perShare' && !onSameShareBasis([total.filed, part.filed], splits)) continue;
       const source = filedLater(total, part) ? total : part;
       quarter.values[spec.key] = { ...source, start: quarter.start, end: quarter.end, val: subtract(total.val, [part.val]) };
@@ -150,32 +172,74 @@ export function quarterRows(index: FactsIndex, years: readonly EarningsRow[], sp
   fillFromYearToDate(quarters, yearToDate, splits);
   const rows = [...quarters].map(([key, period]) => periodRow(period, Number(key.slice(0, -2)), key.slice(-2) as PeriodName, splits));
   const kept = keepLastFiled(rows);
+  let byConcept: RevenueByConcept | undefined;
+  const revenues = () => (byConcept ??= revenueByConcept(index));
   for (const fy of years) {
     const [q1, q2, q3] = [1, 2, 3].map((n) => kept.get(`${fy.fiscal_year}Q${n}`));
-    if (q1 && q2 && q3) kept.set(`${fy.fiscal_year}Q4`, deriveQ4(fy, [q1, q2, q3], yearToDate.get(`${fy.fiscal_year}Q3`), splits));
+    if (q1 && q2 && q3) kept.set(`${fy.fiscal_year}Q4`, deriveQ4(fy, [q1, q2, q3], yearToDate.get(`${fy.fiscal_year}Q3`), splits, revenues));
   }
   return [...kept.values()];
+}
+
+/** Per revenue concept, its reported value of each period (`start/end`). */
+type RevenueByConcept = ReadonlyMap<string, ReadonlyMap<string, Fact>>;
+
+function revenueByConcept(index: FactsIndex): RevenueByConcept {
+  const chain = conceptChain('revenue');
+  return new Map(chain.concepts.map((ref) => [qualifiedName(ref), chooseByChain(index, { unit: chain.unit, concepts: [ref] }, (f) => f.start !== null)]));
+}
+
+/**
+ * Q4 revenue of one concept: the first concept of the chain that reported the year and Q1..Q3 (or
+ * the nine months) in the year's currency. Companies tag a quarter `Revenues` in one filing and
+ * the ASC 606 concept in the next (Alphabet), and restate a year without its quarters (Microsoft's
+ * fiscal 2016 under ASC 606: 91,154 against quarters of the old 85,320 as SalesRevenueNet).
+ */
+function q4Revenue(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths: PeriodFacts | undefined, byConcept: () => RevenueByConcept): { value: number; concept: string } | null {
+  // Mostly the rows agree already; the facts of each concept are looked at only when they do not.
+  const parts = quarters.map((q) => (q.revenue_concept === fy.revenue_concept ? q.revenue : null));
+  if (fy.revenue !== null && fy.revenue_concept !== null && parts.every((part) => part !== null)) return { value: subtract(fy.revenue, parts), concept: fy.revenue_concept };
+  const keyOf = (start: string | null, end: string) => `${start ?? ''}/${end}`;
+  for (const [concept, values] of byConcept()) {
+    const total = values.get(keyOf(fy.period_start, fy.period_end));
+    if (total?.unit !== fy.reporting_currency) continue;
+    const parts = quarters.map((q) => values.get(keyOf(q.period_start, q.period_end))).filter((part) => part?.unit === total.unit);
+    if (parts.length === quarters.length)
+      return {
+        value: subtract(
+          total.val,
+          parts.map((part) => part?.val ?? 0),
+        ),
+        concept,
+      };
+    const nine = nineMonths && values.get(keyOf(nineMonths.start, nineMonths.end));
+    if (nine?.unit === total.unit) return { value: subtract(total.val, [nine.val]), concept };
+  }
+  return null;
 }
 
 /**
  * Q4 as the remainder of the year: FY − (Q1+Q2+Q3), which is FY − 9M year-to-date when the
  * quarters came from year-to-date differences; FY − 9M directly when a quarter lacks the value.
+ * Only values of one currency subtract, and revenue only of one concept ({@link q4Revenue}).
  * Weighted-average share counts do not subtract: Q4 `shares_diluted` stays null.
  */
-function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths: PeriodFacts | undefined, splits: readonly SplitEvent[]): EarningsRow {
+function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths: PeriodFacts | undefined, splits: readonly SplitEvent[], byConcept: () => RevenueByConcept): EarningsRow {
   const filedDates = [fy, ...quarters].map((row) => row.filed);
+  const oneCurrency = quarters.every((q) => q.reporting_currency === fy.reporting_currency);
   const remainder = (key: DurationMetric): number | null => {
     const [total, parts] = [fy[key], quarters.map((q) => q[key])];
-    if (total === null) return null;
+    if (total === null || !oneCurrency) return null;
     if (parts.every((v) => v !== null)) return subtract(total, parts);
     const nine = nineMonths?.values[key];
-    return nine === undefined || key === 'eps_diluted' ? null : subtract(total, [nine.val]);
+    return nine === undefined || key === 'eps_diluted' || nine.unit.slice(0, 3) !== fy.reporting_currency ? null : subtract(total, [nine.val]);
   };
   const perShare = (key: DurationMetric): number | null => {
     const nine = nineMonths?.values[key]?.filed ?? null;
     return onSameShareBasis([...filedDates, nine], splits) ? remainder(key) : null;
   };
   const source = [fy, ...quarters].reduce((newest, row) => (filedLater(rowFiling(row), rowFiling(newest)) ? row : newest));
+  const revenue = oneCurrency ? q4Revenue(fy, quarters, nineMonths, byConcept) : null;
   const q3End = quarters.at(-1)?.period_end ?? fy.period_end;
   return {
     ...source,
@@ -184,7 +248,8 @@ function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths:
     // Quarters last filed before a split and a year filed after it do not subtract (Tesla 2021).
     eps_diluted: sameShareBasis(fy, quarters) ? perShare('eps_diluted') : null,
     eps_diluted_adjusted: null,
-    revenue: remainder('revenue'),
+    revenue: revenue?.value ?? null,
+    revenue_concept: revenue?.concept ?? null,
     net_income: remainder('net_income'),
     operating_cash_flow: remainder('operating_cash_flow'),
     dividends_per_share_as_filed: perShare('dividends_per_share_as_filed'),
@@ -192,6 +257,7 @@ function deriveQ4(fy: EarningsRow, quarters: readonly EarningsRow[], nineMonths:
     shares_diluted: null,
     total_liabilities: null,
     stockholders_equity: null,
+    reporting_currency: fy.reporting_currency,
     period_start: new Date(Date.parse(q3End) + DAY_MS).toISOString().slice(0, 10),
     period_end: fy.period_end,
   };

@@ -1,4 +1,5 @@
 import type { CompanyFacts, RawFact } from '../sources/schemas/companyfacts.js';
+import { EARNINGS_CONCEPTS, qualifiedName, type ConceptRef, type DurationMetric, type MetricSpec, type UnitKind } from './concept-chains.js';
 
 /*
  * Reading SEC's companyfacts JSON (`/api/xbrl/companyfacts/CIK##########.json`): concept chains,
@@ -9,100 +10,11 @@ import type { CompanyFacts, RawFact } from '../sources/schemas/companyfacts.js';
  *   adjustments): the last-filed value wins.
  * - Companies move between concepts (Apple: SalesRevenueNet until 2018, then
  *   RevenueFromContractWithCustomerExcludingAssessedTax), so a concept is chosen per period.
+ * - A filing mentions old periods outside its statements (a 10-K's remark on revenue three years
+ *   back, rounded): a mention never replaces a value its own statements reported.
  */
 
-export type Taxonomy = 'us-gaap' | 'ifrs-full' | 'dei';
-export interface ConceptRef {
-  taxonomy: Taxonomy;
-  name: string;
-}
-/** `<currency>` for money, `<currency>/shares` for per-share values, `shares` for share counts. */
-export type UnitKind = 'money' | 'perShare' | 'shares';
-
-/** Duration columns of an earnings row, read from income and cash-flow statements. */
-export type DurationMetric = 'eps_diluted' | 'revenue' | 'net_income' | 'operating_cash_flow' | 'dividends_per_share_as_filed' | 'shares_diluted';
-
-/**
- * How quarters of a metric are completed: `flow` values add up over a year (Q2 from year-to-date
- * differences, Q4 = FY − Q1..Q3); `eps` only gets Q4 as that remainder; `average` (weighted share
- * counts) is never derived.
- */
-export type Derivation = 'flow' | 'eps' | 'average';
-
-export interface MetricSpec<K extends string = DurationMetric> {
-  key: K;
-  unit: UnitKind;
-  derive: Derivation;
-  /** Preference order, tried for each period separately; ifrs-full after all us-gaap concepts. */
-  concepts: readonly ConceptRef[];
-}
-
-const refs = (taxonomy: Taxonomy, ...names: string[]): ConceptRef[] => names.map((name) => ({ taxonomy, name }));
-
-/** The duration concept chains, in order of preference. */
-export const EARNINGS_CONCEPTS: readonly MetricSpec[] = [
-  {
-    key: 'revenue',
-    unit: 'money',
-    derive: 'flow',
-    concepts: [
-      ...refs(
-        'us-gaap',
-        'RevenueFromContractWithCustomerExcludingAssessedTax',
-        'RevenueFromContractWithCustomerIncludingAssessedTax',
-        'Revenues',
-        'SalesRevenueNet',
-        'SalesRevenueGoodsNet',
-        'SalesRevenueServicesNet',
-      ),
-      // Celestica's IFRS years after 2017 tag revenue only with the IFRS 15 concept.
-      ...refs('ifrs-full', 'Revenue', 'RevenueFromContractsWithCustomers'),
-    ],
-  },
-  {
-    key: 'eps_diluted',
-    unit: 'perShare',
-    derive: 'eps',
-    concepts: [...refs('us-gaap', 'EarningsPerShareDiluted', 'EarningsPerShareBasicAndDiluted'), ...refs('ifrs-full', 'DilutedEarningsLossPerShare', 'BasicAndDilutedEarningsLossPerShare')],
-  },
-  {
-    key: 'net_income',
-    unit: 'money',
-    derive: 'flow',
-    concepts: [
-      ...refs('us-gaap', 'NetIncomeLoss', 'ProfitLoss', 'NetIncomeLossAvailableToCommonStockholdersBasic'),
-      // Owners of the parent first, as NetIncomeLoss before ProfitLoss: the base of EPS.
-      ...refs('ifrs-full', 'ProfitLossAttributableToOwnersOfParent', 'ProfitLoss'),
-    ],
-  },
-  {
-    key: 'operating_cash_flow',
-    unit: 'money',
-    derive: 'flow',
-    concepts: [
-      ...refs('us-gaap', 'NetCashProvidedByUsedInOperatingActivities', 'NetCashProvidedByUsedInOperatingActivitiesContinuingOperations'),
-      ...refs('ifrs-full', 'CashFlowsFromUsedInOperatingActivities'),
-    ],
-  },
-  {
-    key: 'dividends_per_share_as_filed',
-    unit: 'perShare',
-    derive: 'flow',
-    concepts: [...refs('us-gaap', 'CommonStockDividendsPerShareDeclared', 'CommonStockDividendsPerShareCashPaid'), ...refs('ifrs-full', 'DividendsRecognisedAsDistributionsToOwnersPerShare')],
-  },
-  {
-    key: 'shares_diluted',
-    unit: 'shares',
-    derive: 'average',
-    // IFRS "adjusted" weighted average shares are the diluted count; the plain one is basic.
-    concepts: [...refs('us-gaap', 'WeightedAverageNumberOfDilutedSharesOutstanding'), ...refs('ifrs-full', 'AdjustedWeightedAverageShares', 'WeightedAverageShares')],
-  },
-];
-
-/** The chain of one duration metric. */
-export function conceptChain(key: DurationMetric): MetricSpec {
-  return EARNINGS_CONCEPTS.find((spec) => spec.key === key) as MetricSpec;
-}
+export { EARNINGS_CONCEPTS, conceptChain, type ConceptRef, type DurationMetric, type MetricSpec, type Taxonomy, type UnitKind } from './concept-chains.js';
 
 /** One readable fact of a concept, in the unit chosen for that concept; `start` is null for instants. */
 export interface Fact {
@@ -112,6 +24,10 @@ export interface Fact {
   form: string;
   filed: string;
   accn: string;
+  /** The concept, qualified (`us-gaap:Revenues`). */
+  concept: string;
+  /** SEC's unit: `USD`, `TWD/shares`, `shares`. */
+  unit: string;
 }
 
 /** Annual and quarterly reports; 8-K, S-1, 6-K, DEF 14A (pay-versus-performance) are ignored. */
@@ -147,19 +63,36 @@ export function fiscalYearOfEnd(end: string): number {
   return end.slice(5, 7) === '01' && Number(end.slice(8, 10)) <= 7 ? year - 1 : year;
 }
 
-/** A fact of a periodic report, in the shape extraction uses (`start` null for instants). */
-function toFact(raw: RawFact): Fact {
-  return { start: raw.start ?? null, end: raw.end, val: raw.val, form: raw.form, filed: raw.filed, accn: raw.accn };
+/**
+ * What the facts read tell of one filing: the end of its own (current) period, the latest `end`
+ * among its duration facts that ended before it was filed (NVIDIA's 10-Qs carry the next
+ * quarter's declared dividend), and the fiscal year it reports on, as filed (`fy`).
+ */
+export interface Filing {
+  end: string;
+  fy: number | null;
+  form: string;
+  filed: string;
 }
+
+/**
+ * A period ending this many days or more before its filing's own period is a mention, not a
+ * statement: three years of income statements reach back 2 years (≤ 742 days, 53-week years) plus
+ * the quarters of the oldest year (≤ ~1,020); the year before that ends ~1,092 days back.
+ */
+const MENTION_DAYS = 1050;
 
 const UNIT_PATTERNS: Record<UnitKind, RegExp> = { money: /^[A-Z]{3}$/, perShare: /^[A-Z]{3}\/shares$/, shares: /^shares$/ };
 
 /**
  * A companyfacts body indexed for extraction, as edgartools' entity facts: built once per body, and
- * queried by concept and unit kind. Each concept is read once, in its chosen unit, whatever asks.
+ * queried by concept and unit kind. Each concept is read once, in its chosen unit, whatever asks;
+ * reading a concept also notes each filing's own period ({@link Filing}).
  */
 export class FactsIndex {
   private readonly read = new Map<string, readonly Fact[]>();
+  private readonly filingsSeen = new Map<string, Filing>();
+  private mentionCutoffs: Map<string, string> | undefined;
 
   constructor(private readonly body: CompanyFacts) {}
 
@@ -173,15 +106,61 @@ export class FactsIndex {
     const key = `${ref.taxonomy}:${ref.name}:${kind}`;
     let facts = this.read.get(key);
     if (facts === undefined) {
-      facts = [];
-      for (const unit of this.body.units(ref.taxonomy, ref.name)) {
-        if (!UNIT_PATTERNS[kind].test(unit)) continue;
-        const periodic = this.body.facts(ref.taxonomy, ref.name, unit).filter((raw) => PERIODIC_FORMS.has(raw.form.replace(/\/A$/, '')));
-        if (periodic.length > facts.length || (periodic.length > 0 && periodic.length === facts.length && unit.startsWith('USD'))) facts = periodic.map(toFact);
-      }
+      facts = ref.parts === undefined ? this.readConcept(ref, kind) : this.sumParts(ref, ref.parts, kind);
       this.read.set(key, facts);
     }
     return facts;
+  }
+
+  private readConcept(ref: ConceptRef, kind: UnitKind): Fact[] {
+    let chosen: { unit: string; raw: RawFact[] } | undefined;
+    for (const unit of this.body.units(ref.taxonomy, ref.name)) {
+      if (!UNIT_PATTERNS[kind].test(unit)) continue;
+      const periodic = this.body.facts(ref.taxonomy, ref.name, unit).filter((raw) => PERIODIC_FORMS.has(raw.form.replace(/\/A$/, '')));
+      const most = chosen?.raw.length ?? 0;
+      if (periodic.length > most || (periodic.length > 0 && periodic.length === most && unit.startsWith('USD'))) chosen = { unit, raw: periodic };
+    }
+    if (chosen === undefined) return [];
+    const [concept, unit] = [qualifiedName(ref), chosen.unit];
+    return chosen.raw.map((raw) => {
+      if (raw.start !== undefined && raw.end <= raw.filed) this.noteFiling(raw);
+      return { start: raw.start ?? null, end: raw.end, val: raw.val, form: raw.form, filed: raw.filed, accn: raw.accn, concept, unit };
+    });
+  }
+
+  /** A sum concept: per filing and period, the parts' values added, when every part has one in the same unit. */
+  private sumParts(ref: ConceptRef, parts: readonly ConceptRef[], kind: UnitKind): Fact[] {
+    const keyOf = (fact: Fact) => `${fact.accn} ${fact.start ?? ''} ${fact.end} ${fact.unit}`;
+    const [first = [], ...rest] = parts.map((part) => this.facts(part, kind));
+    const others = rest.map((facts) => new Map(facts.map((fact) => [keyOf(fact), fact])));
+    const concept = qualifiedName(ref);
+    return first.flatMap((fact) => {
+      const matched = others.map((byKey) => byKey.get(keyOf(fact)));
+      return matched.every((other) => other !== undefined) ? [{ ...fact, concept, val: matched.reduce((sum, other) => sum + other.val, fact.val) }] : [];
+    });
+  }
+
+  private noteFiling(raw: RawFact): void {
+    const seen = this.filingsSeen.get(raw.accn);
+    if (seen === undefined) this.filingsSeen.set(raw.accn, { end: raw.end, fy: raw.fy ?? null, form: raw.form, filed: raw.filed });
+    else if (raw.end > seen.end) seen.end = raw.end;
+  }
+
+  /** Every filing with duration facts in the earnings concepts, by accession (all of them read first). */
+  filings(): ReadonlyMap<string, Filing> {
+    for (const spec of EARNINGS_CONCEPTS) for (const ref of spec.concepts) this.facts(ref, spec.unit);
+    return this.filingsSeen;
+  }
+
+  /**
+   * True when a duration fact is a mention ({@link MENTION_DAYS}): its period ended three years or
+   * more before its filing's own period.
+   */
+  isMention(fact: Fact): boolean {
+    if (fact.start === null) return false;
+    this.mentionCutoffs ??= new Map([...this.filings()].map(([accn, filing]) => [accn, new Date(Date.parse(filing.end) - MENTION_DAYS * DAY_MS).toISOString().slice(0, 10)]));
+    const cutoff = this.mentionCutoffs.get(fact.accn);
+    return cutoff !== undefined && fact.end <= cutoff;
   }
 }
 
@@ -218,17 +197,27 @@ export function collectPeriods(index: FactsIndex, accept: (fact: Fact & { start:
   return [...periods.values()];
 }
 
-/** Per period key (`start/end`, or `/end` for instants): the last-filed fact of the first concept of the chain that has one. */
+/**
+ * Per period key (`start/end`, or `/end` for instants): the last-filed fact of the first concept of
+ * the chain that has one. Mentions ({@link FactsIndex.isMention}) count only for periods that no
+ * concept of the chain has a reported value for.
+ */
 export function chooseByChain(index: FactsIndex, spec: Pick<MetricSpec<string>, 'unit' | 'concepts'>, accept: (fact: Fact) => boolean): Map<string, Fact> {
   const chosen = new Map<string, Fact>();
+  const mentioned = new Map<string, Fact>();
   for (const ref of spec.concepts) {
     const latest = new Map<string, Fact>();
-    for (const fact of index.facts(ref, spec.unit).filter(accept)) {
+    const latestMention = new Map<string, Fact>();
+    for (const fact of index.facts(ref, spec.unit)) {
       const key = `${fact.start ?? ''}/${fact.end}`;
-      const current = latest.get(key);
-      if (!chosen.has(key) && (current === undefined || filedLater(fact, current))) latest.set(key, fact);
+      if (chosen.has(key) || !accept(fact)) continue;
+      const into = index.isMention(fact) ? latestMention : latest;
+      const current = into.get(key);
+      if (current === undefined || filedLater(fact, current)) into.set(key, fact);
     }
     for (const [key, fact] of latest) chosen.set(key, fact);
+    for (const [key, fact] of latestMention) if (!mentioned.has(key)) mentioned.set(key, fact);
   }
+  for (const [key, fact] of mentioned) if (!chosen.has(key)) chosen.set(key, fact);
   return chosen;
 }

@@ -12,6 +12,14 @@
  * - Latest fiscal year L: the `fiscal_year` of the latest FY row (one row per fiscal year; the
  *   later `period_end` wins a duplicate).
  * - Rounding: `market_cap` to a whole currency unit; every other metric to 4 decimal places.
+ * - One currency (metric-currency.ts): EPS, dividends and the balance sheet are in the filer's
+ *   reporting currency (`reporting_currency` of the rows), the price in the listing's. When the
+ *   company's reporting currency (its newest row's) is not the price's, `market_cap`, `pe_ratio`,
+ *   `peg_ratio` and `dividend_yield` are null and `metrics_note` says why: the share basis of
+ *   such a listing (an ADS of several shares) is unknown as well. Rows of a set (the four
+ *   quarters, the growth window) must share one currency; four quarters that do not are replaced
+ *   by the FY row, a growth window that does not gives no growth, PEG or category (noted).
+ *   Unknown currencies (rows stored before schema version 5, a quote without one) block nothing.
  *
  * Formulas
  * - `market_cap` = price × sharesOutstanding. Null when either is missing or <= 0.
@@ -37,6 +45,8 @@
  * - `debt_to_equity` = total_liabilities ÷ stockholders_equity of the latest row (any period, by
  *   `period_end`) that has both. Total liabilities, not just interest-bearing debt: EDGAR has no
  *   uniform debt tag. Null when equity <= 0 or liabilities < 0.
+ * - `metrics_note`: why metrics whose inputs exist are null (the currency rule above), notes
+ *   joined by "; "; null when nothing was held back.
  *
  * Lynch category ("One Up on Wall Street": slow growers 2–4 %, stalwarts 10–12 %, fast growers
  * 20–25 %, cyclicals, turnarounds, asset plays; asset plays need balance-sheet values at market
@@ -51,23 +61,26 @@
  *    5 <= g <= 20 `stalwart` (Lynch's 10–12 % widened to fill the gaps either side), g > 20
  *    `fast_grower`.
  */
+import { categorize, growthPercent, type LynchCategory, type YearEps } from './lynch-category.js';
+import { againstPrice, companyCurrency, currencyOf, listed } from './metric-currency.js';
 import type { EarningsRow } from './types.js';
 
 /** What the metrics are computed from. */
 export interface LynchInput {
   /** Current price, on today's share basis. */
   price: number | null;
-  /** Latest cover-page shares outstanding. */
+  /** Latest shares outstanding (cover page, balance sheet or diluted average). */
   sharesOutstanding: number | null;
   /** FY and Q1..Q4 rows, in any order. */
   earnings: EarningsRow[];
+  /** ISO currency of the price; null or absent when unknown (then no currency is compared). @default null */
+  quoteCurrency?: string | null;
 }
 
-/** Peter Lynch's stock categories that the earnings data can show. */
-export type LynchCategory = 'slow_grower' | 'stalwart' | 'fast_grower' | 'turnaround' | 'cyclical';
+export type { LynchCategory } from './lynch-category.js';
 
 /** The metrics; see the file comment for each formula. Percentages are in % (4.5 means 4.5 %). */
-export type LynchMetrics = { [K in MetricName]: K extends 'lynch_category' ? LynchCategory | null : number | null };
+export type LynchMetrics = { [K in MetricName]: K extends 'lynch_category' ? LynchCategory | null : K extends 'metrics_note' ? string | null : number | null };
 
 /**
  * Every metric, declared once: its `stock_metrics` column, unit, inputs and formula. The store's
@@ -83,6 +96,12 @@ export const METRICS = [
   { name: 'dividend_yield', unit: '%', inputs: ['price', 'earnings_history (dividends per share)'], formula: "`dividend_yield` (%) = the last fiscal year's dividends per share" },
   { name: 'debt_to_equity', unit: 'ratio', inputs: ['earnings_history (balance sheet)'], formula: "`debt_to_equity` = total liabilities ÷ stockholders' equity" },
   { name: 'lynch_category', unit: 'category', inputs: ['earnings_history (FY)'], formula: '`lynch_category` (Peter Lynch, *One Up on Wall Street*)' },
+  {
+    name: 'metrics_note',
+    unit: 'text',
+    inputs: ['currency of the price', 'earnings_history (reporting_currency)'],
+    formula: '`metrics_note` = why metrics whose inputs exist are NULL: figures in another currency than the price',
+  },
 ] as const satisfies readonly { name: string; unit: string; inputs: readonly string[]; formula: string }[];
 
 export type MetricName = (typeof METRICS)[number]['name'];
@@ -95,17 +114,7 @@ const QUARTER_GAP_MIN_DAYS = 80;
 const QUARTER_GAP_MAX_DAYS = 100;
 const GROWTH_WINDOW_YEARS = 5;
 const CATEGORY_WINDOW_YEARS = 6;
-const MIN_ANNUAL_VALUES = 3;
-const TURNAROUND_LOOKBACK_YEARS = 3;
-const CYCLICAL_SWING_PCT = 40;
-const SLOW_GROWER_BELOW_PCT = 5;
-const STALWART_UP_TO_PCT = 20;
 const RATIO_DECIMALS = 4;
-
-interface YearEps {
-  year: number;
-  eps: number;
-}
 
 /** Values from SQLite or arithmetic may be NaN or Infinity; they count as missing. */
 function finite(value: number | null | undefined): number | null {
@@ -182,47 +191,6 @@ function annualEps(annual: readonly EarningsRow[], years: number): YearEps[] {
   });
 }
 
-function growthPercent(values: readonly YearEps[]): number | null {
-  const first = values[0];
-  const last = values.at(-1);
-  if (values.length < MIN_ANNUAL_VALUES || first === undefined || last === undefined) return null;
-  if (first.eps <= 0 || last.eps <= 0) return null;
-  const years = last.year - first.year;
-  return years > 0 ? ((last.eps / first.eps) ** (1 / years) - 1) * 100 : null;
-}
-
-function isTurnaround(values: readonly YearEps[]): boolean {
-  const last = values.at(-1);
-  if (last === undefined || last.eps <= 0) return false;
-  return values.some((v) => v.year < last.year && v.year >= last.year - TURNAROUND_LOOKBACK_YEARS && v.eps <= 0);
-}
-
-function isCyclical(values: readonly YearEps[]): boolean {
-  let rose = false;
-  let fell = false;
-  for (let i = 1; i < values.length; i++) {
-    const prev = values[i - 1];
-    const cur = values[i];
-    if (prev === undefined || cur === undefined) continue;
-    if (prev.eps > 0 && cur.eps <= 0) return true;
-    // Across a missing year the move is two years' worth; only adjacent years count.
-    if (cur.year !== prev.year + 1 || prev.eps <= 0 || cur.eps <= 0) continue;
-    const change = ((cur.eps - prev.eps) / prev.eps) * 100;
-    if (change > CYCLICAL_SWING_PCT) rose = true;
-    if (change < -CYCLICAL_SWING_PCT) fell = true;
-  }
-  return rose && fell;
-}
-
-function categorize(values: readonly YearEps[], growth: number | null): LynchCategory | null {
-  if (values.length < MIN_ANNUAL_VALUES) return null;
-  if (isTurnaround(values)) return 'turnaround';
-  if (isCyclical(values)) return 'cyclical';
-  if (growth === null) return null;
-  if (growth < SLOW_GROWER_BELOW_PCT) return 'slow_grower';
-  return growth <= STALWART_UP_TO_PCT ? 'stalwart' : 'fast_grower';
-}
-
 /** Total liabilities over equity at the latest row carrying both. */
 function debtToEquity(earnings: readonly EarningsRow[]): number | null {
   const newestFirst = [...earnings].sort((a, b) => b.period_end.localeCompare(a.period_end));
@@ -235,32 +203,69 @@ function debtToEquity(earnings: readonly EarningsRow[]): number | null {
   return null;
 }
 
+/** The TTM EPS and the rows it is the EPS of: the four quarters, else the latest FY row. */
+function trailingEps(quarters: EarningsRow[] | null, latestYear: EarningsRow | undefined): { eps: number | null; rows: EarningsRow[] } {
+  const fromQuarters = quarters && sumAll(epsOf(quarters));
+  if (quarters && fromQuarters !== null) return { eps: fromQuarters, rows: quarters };
+  return { eps: latestAnnual(latestYear, latestYear?.eps_diluted_adjusted, latestYear?.eps_diluted), rows: latestYear ? [latestYear] : [] };
+}
+
+/** Dividends per share: the latest FY row's, else the four quarters' sum, and the rows they come from. */
+function trailingDividends(quarters: EarningsRow[] | null, latestYear: EarningsRow | undefined): { dps: number | null; rows: EarningsRow[] } {
+  const annual = latestAnnual(latestYear, latestYear?.dividends_per_share, latestYear?.dividends_per_share_as_filed);
+  if (annual !== null && latestYear) return { dps: annual, rows: [latestYear] };
+  return { dps: quarters && sumAll(dividendsOf(quarters)), rows: quarters ?? [] };
+}
+
 /** Computes every metric of {@link LynchMetrics}; see the file comment for formulas and thresholds. */
 export function computeLynchMetrics(input: LynchInput): LynchMetrics {
   const price = finite(input.price);
   const shares = finite(input.sharesOutstanding);
+  const quoteCurrency = input.quoteCurrency ?? null;
   const annual = annualRows(input.earnings);
   const latestYear = annual.at(-1);
-  const quarters = trailingQuarters(input.earnings, latestYear);
+  const trailing = trailingQuarters(input.earnings, latestYear);
+  // Four quarters in two currencies are no year: the FY row stands in, as for a missing quarter.
+  const quarters = trailing && currencyOf(trailing).mixed === null ? trailing : null;
+  const notes: string[] = [];
+  // A listing quoted in another currency than the filings (TSMC's ADS): nothing is set against its price.
+  const reported = companyCurrency(input.earnings);
+  const foreign = reported !== null && quoteCurrency !== null && reported !== quoteCurrency;
+  if (foreign) notes.push(`reported in ${reported}, quoted in ${quoteCurrency}: market_cap, pe_ratio, peg_ratio and dividend_yield not computed`);
+  // Otherwise the rows a ratio uses must be in the price's currency (an older year of a company
+  // that changed its reporting currency may not be).
+  const blocked = (rows: readonly EarningsRow[], what: string, metrics: string[]): boolean => {
+    if (foreign) return true;
+    if (againstPrice(rows, quoteCurrency)) return false;
+    const { currency, mixed } = currencyOf(rows);
+    notes.push(`${what} in ${listed(mixed ?? [String(currency)])}, quoted in ${String(quoteCurrency)}: ${listed(metrics)} not computed`);
+    return true;
+  };
 
-  const ttmEps = (quarters && sumAll(epsOf(quarters))) ?? latestAnnual(latestYear, latestYear?.eps_diluted_adjusted, latestYear?.eps_diluted);
-  const pe = round(positive(price) && positive(ttmEps) ? price / ttmEps : null, RATIO_DECIMALS);
+  const ttm = trailingEps(quarters, latestYear);
+  const peBlocked = blocked(ttm.rows, 'ttm_eps', ['pe_ratio', 'peg_ratio']);
+  const pe = round(!peBlocked && positive(price) && positive(ttm.eps) ? price / ttm.eps : null, RATIO_DECIMALS);
 
-  const categoryWindow = annualEps(annual, CATEGORY_WINDOW_YEARS);
+  const categoryRows = annual.filter((row) => row.fiscal_year > (latestYear?.fiscal_year ?? 0) - CATEGORY_WINDOW_YEARS);
+  const mixedYears = currencyOf(categoryRows).mixed;
+  if (mixedYears) notes.push(`annual EPS in ${listed(mixedYears)}: eps_growth_rate, peg_ratio and lynch_category not computed`);
+  const categoryWindow = mixedYears ? [] : annualEps(annual, CATEGORY_WINDOW_YEARS);
   const growthFrom = (latestYear?.fiscal_year ?? 0) - GROWTH_WINDOW_YEARS;
   const growth = round(growthPercent(categoryWindow.filter((v) => v.year > growthFrom)), RATIO_DECIMALS);
 
-  const dividends = latestAnnual(latestYear, latestYear?.dividends_per_share, latestYear?.dividends_per_share_as_filed) ?? (quarters && sumAll(dividendsOf(quarters)));
-  const dividendYield = positive(price) && dividends !== null && dividends >= 0 ? (dividends / price) * 100 : null;
+  const dividends = trailingDividends(quarters, latestYear);
+  const yieldBlocked = blocked(dividends.rows, 'dividends', ['dividend_yield']);
+  const dividendYield = !yieldBlocked && positive(price) && dividends.dps !== null && dividends.dps >= 0 ? (dividends.dps / price) * 100 : null;
 
   return {
-    market_cap: round(positive(price) && positive(shares) ? price * shares : null, 0),
+    market_cap: round(!foreign && positive(price) && positive(shares) ? price * shares : null, 0),
     pe_ratio: pe,
-    ttm_eps: round(ttmEps, RATIO_DECIMALS),
+    ttm_eps: round(ttm.eps, RATIO_DECIMALS),
     eps_growth_rate: growth,
     peg_ratio: round(pe !== null && positive(growth) ? pe / growth : null, RATIO_DECIMALS),
     dividend_yield: round(dividendYield, RATIO_DECIMALS),
     debt_to_equity: round(debtToEquity(input.earnings), RATIO_DECIMALS),
     lynch_category: categorize(categoryWindow, growth),
+    metrics_note: notes.length > 0 ? notes.join('; ') : null,
   };
 }

@@ -46,8 +46,9 @@ export interface CloseRange {
 /** The stored state of one stock, as far as storedStockQuery asked for it (the rest empty). */
 export interface StoredStock {
   sharesOutstanding: number | null;
-  /** The price of the stored stock_metrics row. */
+  /** The price of the stored stock_metrics row, and its currency. */
   price: number | null;
+  currency: string | null;
   earnings: EarningsRow[];
   splits: SplitEvent[];
   /** Stored closes dated on or after the update's earliest close. */
@@ -85,6 +86,7 @@ export interface StockRow {
   fundamentals_updated_at: string | null;
   shares_outstanding: number | null;
   shares_outstanding_date: string | null;
+  shares_outstanding_source: string | null;
 }
 
 /** The price_history rows of an update. */
@@ -158,6 +160,7 @@ export function planStockWrite(stored: StoredStock, update: StockUpdate, now: st
           quote: update.quote,
           withCloses: prices !== null,
           storedPrice: stored.price,
+          storedCurrency: stored.currency,
           sharesOutstanding: update.sharesOutstanding?.value ?? stored.sharesOutstanding,
           earnings: earnings ?? restated,
           closeRange: prices?.range,
@@ -179,6 +182,7 @@ function stockRow(update: StockUpdate, now: string): StockRow {
     fundamentals_updated_at: update.fundamentalsRefreshed ? now : null,
     shares_outstanding: update.sharesOutstanding?.value ?? null,
     shares_outstanding_date: update.sharesOutstanding?.date ?? null,
+    shares_outstanding_source: update.sharesOutstanding?.source ?? null,
   };
 }
 
@@ -246,6 +250,8 @@ export interface MetricsInput {
   /** Whether daily closes came with the quote (spark): then the 52-week range is the closes'. */
   withCloses: boolean;
   storedPrice: number | null;
+  /** The stored price's currency, compared with the filings' when no quote came. */
+  storedCurrency: string | null;
   sharesOutstanding: number | null;
   earnings: EarningsRow[];
   /** Highest and lowest close of the 365 days up to the newest stored one. */
@@ -258,7 +264,12 @@ export interface MetricsInput {
  */
 export function metricsRow(input: MetricsInput): MetricsRow {
   const { quote } = input;
-  const metrics = computeLynchMetrics({ price: quote?.price ?? input.storedPrice, sharesOutstanding: input.sharesOutstanding, earnings: input.earnings });
+  const metrics = computeLynchMetrics({
+    price: quote?.price ?? input.storedPrice,
+    sharesOutstanding: input.sharesOutstanding,
+    earnings: input.earnings,
+    quoteCurrency: quote?.currency ?? input.storedCurrency,
+  });
   // Closing highs and lows from price_history, not intraday ones like the chart meta's: spark has
   // no range, and one kind of value for every stock beats a mix. A quote without closes (the chart
   // endpoint's) keeps its own range: the stored closes may have stopped.

@@ -1,7 +1,7 @@
 import type { Validators } from '../sources/source-client.js';
 import type { FilingSection } from './filing-sections.js';
 import type { DailyClose } from './spark.js';
-import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SplitEvent } from './types.js';
+import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SharesOutstanding, SplitEvent } from './types.js';
 
 /** Everything one stock's refresh produced. `undefined` parts were not fetched and stay as stored. */
 export interface StockUpdate {
@@ -23,7 +23,7 @@ export interface StockUpdate {
   fundamentalsRefreshed: boolean;
   quote?: QuoteRow;
   /** Latest cover-page shares outstanding, for the market cap. */
-  sharesOutstanding?: { value: number; date: string } | null;
+  sharesOutstanding?: SharesOutstanding | null;
   /**
    * The stock's splits (replaces the stored list). Without `earnings`, the stored earnings are
    * re-adjusted with them (a split seen after they were stored).

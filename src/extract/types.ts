@@ -8,14 +8,20 @@ export type PeriodName = 'FY' | 'Q1' | 'Q2' | 'Q3' | 'Q4';
 
 /** One row of `earnings_history`. Money in the filing's currency. */
 export interface EarningsRow {
-  /** The fiscal year the period belongs to (Apple's year ending 2024-09-28 is 2024), never the filing's `fy`. */
+  /**
+   * The company's own label of the fiscal year the period belongs to (Apple's year ending
+   * 2024-09-28 is 2024, Target's ending 2025-02-01 is 2024): see extract/fiscal-years.ts.
+   */
   fiscal_year: number;
   period: PeriodName;
   /** Diluted EPS as last filed (on the share basis of that filing). */
   eps_diluted: number | null;
   /** Diluted EPS on today's share basis (see `applySplits`); null until adjusted. */
   eps_diluted_adjusted: number | null;
+  /** Total revenue (banks: net of interest expense, or interest and dividend income plus noninterest income). */
   revenue: number | null;
+  /** The concept `revenue` was read from, qualified (`us-gaap:Revenues`); null without revenue. */
+  revenue_concept: string | null;
   net_income: number | null;
   operating_cash_flow: number | null;
   /** Dividends declared per share as last filed. */
@@ -27,6 +33,8 @@ export interface EarningsRow {
   /** Balance-sheet values at `period_end` (instants). */
   total_liabilities: number | null;
   stockholders_equity: number | null;
+  /** ISO 4217 currency of the row's money and per-share values as filed (`USD`, `TWD`); null when unknown. */
+  reporting_currency: string | null;
   /** ISO dates (YYYY-MM-DD) identifying the period. */
   period_start: string | null;
   period_end: string;
@@ -81,12 +89,26 @@ export interface SplitEvent {
   source: 'yahoo' | 'restatement';
 }
 
+/**
+ * Where shares outstanding were read: the cover page (dei:EntityCommonStockSharesOutstanding, all
+ * classes), the balance sheet (us-gaap:CommonStockSharesOutstanding), or the latest diluted
+ * weighted average (us-gaap:WeightedAverageNumberOfDilutedSharesOutstanding).
+ */
+export type SharesOutstandingSource = 'cover' | 'balance_sheet' | 'weighted_diluted';
+
+/** Shares outstanding at a date (the cover's date, the balance sheet's, or the averaged period's end). */
+export interface SharesOutstanding {
+  value: number;
+  date: string;
+  source: SharesOutstandingSource;
+}
+
 /** What one companyfacts body gives. */
 export interface CompanyFactsExtract {
   /** FY and Q1..Q4 rows, oldest first, as filed: the adjusted columns are filled when stored (stock-rows.ts). */
   earnings: EarningsRow[];
-  /** Latest cover-page shares outstanding (dei:EntityCommonStockSharesOutstanding, all classes summed at that date). */
-  sharesOutstanding: { value: number; date: string } | null;
+  /** Latest shares outstanding and where they were read (see {@link SharesOutstanding}). */
+  sharesOutstanding: SharesOutstanding | null;
   /** Splits inferred from restated per-share values. */
   splits: SplitEvent[];
 }

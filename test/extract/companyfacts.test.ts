@@ -69,6 +69,7 @@ describe('extractCompanyFacts on Apple (CIK 320193, latest filing 2024-11-01)', 
       eps_diluted: 6.08,
       eps_diluted_adjusted: 6.08,
       revenue: 391_035_000_000,
+      revenue_concept: 'us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax',
       net_income: 93_736_000_000,
       operating_cash_flow: 118_254_000_000,
       dividends_per_share_as_filed: 0.98,
@@ -76,6 +77,7 @@ describe('extractCompanyFacts on Apple (CIK 320193, latest filing 2024-11-01)', 
       shares_diluted: 15_408_095_000,
       total_liabilities: 308_030_000_000,
       stockholders_equity: 56_950_000_000,
+      reporting_currency: 'USD',
       period_start: '2023-10-01',
       period_end: '2024-09-28',
       form: '10-K',
@@ -127,7 +129,7 @@ describe('extractCompanyFacts on Apple (CIK 320193, latest filing 2024-11-01)', 
       stockholders_equity: 66_708_000_000,
       shares_diluted: 15_348_175_000,
     });
-    expect(extract.sharesOutstanding).toEqual({ value: 15_115_823_000, date: '2024-10-18' });
+    expect(extract.sharesOutstanding).toEqual({ value: 15_115_823_000, date: '2024-10-18', source: 'cover' });
   });
 
   it('leaves Q4 per-share values null when the year and its quarters were filed on both sides of a split', () => {
@@ -385,7 +387,7 @@ describe('balance sheet and shares outstanding rules', () => {
       shares: [shares({ end: '2023-10-20', val: 999 }), ...classes.map((val) => shares({ val })), ...classes.map((val) => shares({ val, ...amendment }))],
     };
     const extract = extractCompanyFacts(body({}, { EntityCommonStockSharesOutstanding: { units } }));
-    expect(extract.sharesOutstanding).toEqual({ value: 12_160_000_000, date: '2024-01-20' });
+    expect(extract.sharesOutstanding).toEqual({ value: 12_160_000_000, date: '2024-01-20', source: 'cover' });
   });
 });
 

@@ -10,6 +10,7 @@ function row(fiscal_year: number, period: PeriodName, period_end: string, values
     eps_diluted: null,
     eps_diluted_adjusted: null,
     revenue: null,
+    revenue_concept: null,
     net_income: null,
     operating_cash_flow: null,
     dividends_per_share_as_filed: null,
@@ -17,6 +18,7 @@ function row(fiscal_year: number, period: PeriodName, period_end: string, values
     shares_diluted: null,
     total_liabilities: null,
     stockholders_equity: null,
+    reporting_currency: null,
     period_start: null,
     period_end,
     form: null,
@@ -264,6 +266,7 @@ describe('outputs are finite numbers or null', () => {
       dividend_yield: null,
       debt_to_equity: null,
       lynch_category: null,
+      metrics_note: null,
     });
   });
 

@@ -40,7 +40,7 @@ describe('splitShiftOfCloses', () => {
 });
 
 describe('metricsRow', () => {
-  const base = { storedPrice: null, sharesOutstanding: 1000, earnings: [fy(2025, 5, '2025-10-30')], closeRange: { high: 120, low: 80 } };
+  const base = { storedPrice: null, storedCurrency: null, sharesOutstanding: 1000, earnings: [fy(2025, 5, '2025-10-30')], closeRange: { high: 120, low: 80 } };
 
   it("takes the 52-week range of the stored closes when closes came with the quote, else the quote's own", () => {
     expect(metricsRow({ ...base, quote: quote(100, 130, 70), withCloses: true })).toMatchObject({ price: 100, fifty_two_week_high: 120, fifty_two_week_low: 80, pe_ratio: 20, market_cap: 100_000 });
@@ -54,7 +54,7 @@ describe('metricsRow', () => {
 
 const NOW = '2026-11-25T07:00:00Z';
 const APPLE_SPLIT: SplitEvent = { date: '2020-08-31', ratio: 4, source: 'yahoo' };
-const NOTHING_STORED: StoredStock = { sharesOutstanding: null, price: null, earnings: [], splits: [], recentCloses: [], olderCloseRange: { high: null, low: null } };
+const NOTHING_STORED: StoredStock = { sharesOutstanding: null, price: null, currency: null, earnings: [], splits: [], recentCloses: [], olderCloseRange: { high: null, low: null } };
 const update = (parts: Partial<StockUpdate> = {}): StockUpdate => ({ symbol: 'AAPL', cik: 320193, name: 'Apple Inc.', exchange: 'Nasdaq', fundamentalsRefreshed: false, ...parts });
 const closes = (entries: Record<string, number>): DailyClose[] => Object.entries(entries).map(([date, close]) => ({ date, close }));
 /** As extraction gives them: as filed, the adjusted columns not filled. */
@@ -81,7 +81,7 @@ describe('planStockWrite', () => {
         latestAccession: '0000320193-24-000123',
         earnings: [asFiled(fy(2019, 12, '2019-10-30')), asFiled(fy(2025, 8, '2025-10-30'))],
         splits: [APPLE_SPLIT],
-        sharesOutstanding: { value: 1000, date: '2025-10-18' },
+        sharesOutstanding: { value: 1000, date: '2025-10-18', source: 'cover' },
         quote: quote(160, 999, 1),
         closes: closes({ '2026-11-20': 150, '2026-11-23': 170, '2026-11-24': 160 }),
         sections: { accession: 'a-1', sections: [{ section: '1', title: 'Business', content: 'We make phones.' }] },

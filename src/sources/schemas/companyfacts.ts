@@ -16,7 +16,7 @@ const NAME = 'companyfacts';
 const isoDate = z.iso.date({ error: 'expected a YYYY-MM-DD date' });
 const text = z.string().min(1, { error: 'expected a non-empty string' });
 
-/** One fact as SEC files it. Only what extraction reads is declared; `fy`, `fp`, `frame` (the filing's, often null) pass unread. */
+/** One fact as SEC files it. Only what extraction reads is declared; `fp` and `frame` pass unread. */
 const FACT = z.object({
   /** Absent for instants (balance-sheet values, shares outstanding). */
   start: isoDate.optional(),
@@ -25,6 +25,12 @@ const FACT = z.object({
   accn: text,
   form: text,
   filed: isoDate,
+  /**
+   * The fiscal year the *filing* reports on (its DocumentFiscalYearFocus), not the fact's; null or
+   * absent on some. Not checked for a whole number here (a zod check per fact costs more than the
+   * one place that uses it: extract/fiscal-years.ts).
+   */
+  fy: z.number().nullish(),
 });
 const FACTS = z.array(FACT);
 
@@ -77,7 +83,7 @@ export class CompanyFacts {
       const node = own(this.body.facts, taxonomy);
       const units = node === undefined ? undefined : own(node, concept)?.units;
       const raw = units === undefined ? [] : (own(units, unit) ?? []);
-      // The parsed facts themselves (with `fy`, `fp`, `frame` unread), not a checked copy of each.
+      // The parsed facts themselves (with `fp`, `frame` unread), not a checked copy of each.
       facts = assertShape(NAME, FACTS, raw, ['facts', taxonomy, concept, 'units', unit]);
       this.checked.set(key, facts);
     }
