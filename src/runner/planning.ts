@@ -74,7 +74,11 @@ export function chooseBulk(options: JobOptions, universe: Universe, plan: Refres
   if (plan.companies < config.processing.bulk_min_companies || plan.companies === 0) return null;
   if (states.size === 0) return 'the database is empty';
   const universeCompanies = companiesOf(universe.entries).size;
-  const changing = config.processing.force_refresh ? plan.companies : detection?.changed ? companiesOf(plan.entries, detection.changed).size : 0;
+  // Companies the daily index names, and those whose stored fundamentals are gone (never stored, or
+  // cleared by a migration that re-reads every company's facts): both need their companyfacts.
+  const unfilled = plan.entries.filter((entry) => (states.get(entry.symbol)?.fundamentals_updated_at ?? null) === null);
+  const changed = detection?.changed ? companiesOf(plan.entries, detection.changed) : new Set<number>();
+  const changing = config.processing.force_refresh ? plan.companies : new Set([...changed, ...companiesOf(unfilled)]).size;
   const share = universeCompanies === 0 ? 0 : changing / universeCompanies;
   if (share > config.processing.bulk_threshold) {
     return `${changing} of the universe's ${plural(universeCompanies, 'company', 'companies')} to refresh (${(share * 100).toFixed(1)} %, over processing.bulk_threshold ${config.processing.bulk_threshold})`;
