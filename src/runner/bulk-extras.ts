@@ -5,7 +5,7 @@ import type { FilingRow, SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import type { SecSource } from '../sources/sec.js';
 import { fetchLatestSections, type CompanyData } from './company-data.js';
-import type { Outcome, PriceOutcome } from './outcome.js';
+import type { Outcome } from './outcome.js';
 import type { PriceBook } from './prices/price-book.js';
 import type { RunControl } from './run-control.js';
 
@@ -97,11 +97,4 @@ export function bulkOutcome(entry: UniverseEntry, failure: Outcome | undefined, 
   if (price?.kind === 'error') notes.push(`yahoo: price not refreshed (${price.error.message})`);
   if (!hasSec && price?.kind !== 'data') return { status: 'skipped', symbol: entry.symbol, reason: notes.join('; ') || 'no source has data' };
   return { status: 'successful', symbol: entry.symbol, unchanged: false, notes };
-}
-
-/** A rebuild's price part as the night's price outcome. */
-export function bulkPriceOutcome(price: PricePart): PriceOutcome {
-  if (price.kind === 'data') return { status: 'refreshed' };
-  if (price.kind === 'no_data') return { status: 'no_data', reason: price.reason };
-  return { status: 'failed', errorType: price.error.type, message: `yahoo: ${price.error.message}`, attempts: price.error.attempts };
 }

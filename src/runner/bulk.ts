@@ -8,9 +8,9 @@ import type { UniverseEntry } from '../extract/universe.js';
 import type { SecSource } from '../sources/sec.js';
 import { plural } from '../util/text.js';
 import { BULK_ARCHIVES, cikOfEntry, type ArchiveFigures, type ArchiveKind } from './bulk-archives.js';
-import { bulkOutcome, bulkPriceOutcome, fetchBulkSections, fetchSplitEvents, type PricePart, type RebuildSink } from './bulk-extras.js';
+import { bulkOutcome, fetchBulkSections, fetchSplitEvents, type PricePart, type RebuildSink } from './bulk-extras.js';
 import type { CompanyData } from './company-data.js';
-import type { Outcome } from './outcome.js';
+import { priceOutcomeOf, type Outcome } from './outcome.js';
 import type { PriceBook } from './prices/price-book.js';
 import { buildUpdate, saveUpdate, showsNewSplit } from './process-stock.js';
 import type { OutcomeLedger, RunControl } from './run-control.js';
@@ -291,7 +291,7 @@ class BulkRebuild {
       } else if (price === undefined && this.control.stopped()) {
         continue;
       }
-      if (price !== undefined) this.input.ledger.recordPrice(entry.symbol, bulkPriceOutcome(price));
+      if (price !== undefined) this.input.ledger.recordPrice(entry.symbol, priceOutcomeOf(price));
       this.input.ledger.record(bulkOutcome(entry, this.failures.get(entry.symbol), seen, price), false);
     }
     return fallback;

@@ -1,4 +1,4 @@
-import type { ErrorType } from '../errors.js';
+import type { ErrorType, SourceError } from '../errors.js';
 
 /** What became of one stock. A failure is data, not an exception. */
 export type Outcome =
@@ -11,6 +11,13 @@ export type Outcome =
  * data at Yahoo (delisted, unknown), failed, or still on its way when the run ended.
  */
 export type PriceOutcome = { status: 'refreshed' } | { status: 'no_data'; reason: string } | { status: 'failed'; errorType: ErrorType; message: string; attempts: number } | { status: 'pending' };
+
+/** A price lookup's result (a stock's price part, a rebuild's) as the night's price outcome. */
+export function priceOutcomeOf(price: { kind: 'data' } | { kind: 'no_data'; reason: string } | { kind: 'error'; error: SourceError }): PriceOutcome {
+  if (price.kind === 'data') return { status: 'refreshed' };
+  if (price.kind === 'no_data') return { status: 'no_data', reason: price.reason };
+  return { status: 'failed', errorType: price.error.type, message: `yahoo: ${price.error.message}`, attempts: price.error.attempts };
+}
 
 export interface OutcomeCounts {
   successful: number;

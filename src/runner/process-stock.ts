@@ -6,7 +6,7 @@ import type { UniverseEntry } from '../extract/universe.js';
 import type { CompanyFactsExtract, QuoteRow, SplitEvent } from '../extract/types.js';
 import type { StockStore, StockUpdate } from '../db/stock-store.js';
 import type { CompanyCache, CompanyData } from './company-data.js';
-import type { Outcome, PriceOutcome } from './outcome.js';
+import { priceOutcomeOf, type Outcome, type PriceOutcome } from './outcome.js';
 import type { LatePrices } from './prices/late-prices.js';
 import type { PriceBook } from './prices/price-book.js';
 
@@ -64,7 +64,7 @@ export async function processStock(entry: UniverseEntry, pipeline: StockPipeline
 
 /** Stores what arrived and gives the stock's outcome; `price` null: not fetched (SEC only) or still on its way. */
 function finish(entry: UniverseEntry, sec: Part<CompanyData> | null, price: Part<PriceData> | null, pipeline: StockPipeline): Outcome {
-  if (price !== null) pipeline.onPrice(entry.symbol, priceOutcome(price));
+  if (price !== null) pipeline.onPrice(entry.symbol, priceOutcomeOf(price));
   // The stock's own parts: its fundamentals; its price only when SEC is not asked.
   const parts: Part<unknown>[] = sec === null ? (price === null ? [] : [price]) : [sec];
   // A 10-K document that could not be had fails the stock; its other data is stored all the same.
@@ -100,18 +100,12 @@ function storeLatePrice(entry: UniverseEntry, price: Part<PriceData> | null, pip
       return;
     }
   }
-  pipeline.onPrice(entry.symbol, priceOutcome(price));
+  pipeline.onPrice(entry.symbol, priceOutcomeOf(price));
 }
 
 function lateFailure(error: unknown): { errorType: ErrorType; message: string; attempts: number } {
   const cause = error instanceof FatalSourceError ? error.sourceError : error instanceof SourceError ? error : null;
   return cause === null ? { errorType: 'internal', message: `yahoo: ${String(error)}`, attempts: 1 } : { errorType: cause.type, message: `yahoo: ${cause.message}`, attempts: cause.attempts };
-}
-
-function priceOutcome(price: Part<PriceData>): PriceOutcome {
-  if (price.kind === 'data') return { status: 'refreshed' };
-  if (price.kind === 'no_data') return { status: 'no_data', reason: price.reason };
-  return { status: 'failed', errorType: price.error.type, message: `yahoo: ${price.error.message}`, attempts: price.error.attempts };
 }
 
 async function secPart(entry: UniverseEntry, pipeline: StockPipeline): Promise<Part<CompanyData> | null> {

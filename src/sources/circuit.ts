@@ -1,4 +1,5 @@
 import type { SourceError } from '../errors.js';
+import { hostOf } from './http.js';
 
 /*
  * A source's circuit breaker (docs/reliability.md, "When a whole source is in trouble"): trouble
@@ -135,13 +136,5 @@ export class Circuit {
     this.rateLimits.clear();
     this.forbiddenHosts.clear();
     this.connectionFailures.clear();
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
   }
 }

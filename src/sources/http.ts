@@ -167,7 +167,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-function hostOf(url: string): string {
+/** The host of a URL for messages (the URL itself when it does not parse). */
+export function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {
