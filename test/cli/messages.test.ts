@@ -1,10 +1,10 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
 import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
-import { runCli, startCli, tempDir, writeTestConfig } from '../helpers/cli.js';
+import { ROOT, runCli, startCli, tempDir, writeTestConfig } from '../helpers/cli.js';
 
 /** Messages that say what to do: which path, which user, which config key. */
 let standIn: StandIn;
@@ -22,6 +22,14 @@ const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 const itAsNobody = asRoot ? it : it.skip;
 
+/** Whether nobody can get to the built CLI: every folder above the checkout must let others through (.ci/run sees to it). */
+function cliReachableByNobody(): boolean {
+  for (let dir = ROOT; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+  }
+  return true;
+}
+
 /** A folder nobody can read but not write, holding a config nobody can read. */
 function readOnlyForNobody(overrides: Record<string, unknown> = {}): { dir: string; config: string } {
   const dir = tempDir();
@@ -36,6 +44,7 @@ describe('messages that say what to do', () => {
     const { dir, config } = readOnlyForNobody({ database: { path: '/tmp/unused-by-this-test/stocks.db' } });
     mkdirSync(path.join(dir, 'reports'), { mode: 0o755 });
     const before = standIn.requests.length;
+    expect(cliReachableByNobody(), `nobody cannot reach ${ROOT}: give every folder above it o+x (as .ci/run does)`).toBe(true);
     const result = await runCli(['--config', config], { uid: NOBODY, cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`reporting.summary_directory: permission denied: ${path.join(dir, 'reports')} is not writable by user nobody (uid ${NOBODY})`);
@@ -46,6 +55,7 @@ describe('messages that say what to do', () => {
     const { dir, config } = readOnlyForNobody();
     new Database(path.join(dir, 'stocks.db')).close();
     chmodSync(path.join(dir, 'stocks.db'), 0o644);
+    expect(cliReachableByNobody(), `nobody cannot reach ${ROOT}: give every folder above it o+x (as .ci/run does)`).toBe(true);
     const result = await runCli(['--config', config], { uid: NOBODY, cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`database\\.path: permission denied: ${path.join(dir, 'stocks.db')} is not writable by user nobody \\(uid ${NOBODY}\\); give that user write access`));
