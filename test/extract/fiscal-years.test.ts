@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { extractCompanyFacts } from '../../src/extract/companyfacts.js';
+import { classCompany, loadClassFacts } from '../helpers/class-figures.js';
 import { byYear, handMadeFact, handMadeFacts, loadFacts, row } from '../helpers/companyfacts.js';
 
 /*
  * Issue 15, point 3: `fiscal_year` is the company's own label, from the `fy` of its annual
- * reports. The January retailers are HAND-MADE bodies (none at hand in test/fixtures/sec), dated
- * as the companies' 10-Ks date their years: Walmart's year ending 2025-01-31 is its fiscal 2025,
- * Target's ending 2025-02-01 and Home Depot's ending 2025-02-02 are their fiscal 2024.
+ * reports. The January retailers below are HAND-MADE bodies (of Target's kind only a trimmed real
+ * body, Sportsman's Warehouse's, is at hand: see 'real bodies'), dated as the companies' 10-Ks date
+ * their years: Walmart's year ending 2025-01-31 is its fiscal 2025, Target's ending 2025-02-01 and
+ * Home Depot's ending 2025-02-02 are their fiscal 2024.
  */
 
 const usd = (...facts: Record<string, unknown>[]) => ({ USD: facts });
@@ -90,5 +92,23 @@ describe('real bodies', () => {
     // fy 2021, year ending 2021-06-30; 20-F 0001193125-25-083423 (TSMC): fy 2024, calendar 2024.
     const label = (cik: string, end: string) => extractCompanyFacts(loadFacts(cik)).earnings.find((r) => r.period === 'FY' && r.period_end === end)?.fiscal_year;
     expect([label('0000320193', '2024-09-28'), label('0000789019', '2021-06-30'), label('0001046179', '2024-12-31')]).toEqual([2024, 2021, 2024]);
+  });
+
+  it("the same January year, two names: Sportsman's Warehouse (named after its start) and Marvell (after its end)", () => {
+    // Both years run 2025-02-02..2026-01-31. SPWH's 10-K 0001193125-26-134702 files it as fy 2025,
+    // Marvell's 10-K 0001835632-26-000011 as fy 2026. SPWH's previous 10-K (0000950170-25-048890)
+    // filed fy 2025 for its own year 2024-02-04..2025-02-01 too: the newest report's rule labels
+    // that year 2024, one before the next, and no two years share a label.
+    const years = (rows: readonly { period: string; period_end: string; fiscal_year: number }[]) => rows.filter((r) => r.period === 'FY').map((r) => [r.period_end, r.fiscal_year]);
+    const spwh = extractCompanyFacts(loadClassFacts(classCompany('0001132105'))).earnings;
+    expect(years(spwh)).toEqual([
+      ['2025-02-01', 2024],
+      ['2026-01-31', 2025],
+    ]);
+    const marvell = years(extractCompanyFacts(loadFacts('0001835632')).earnings);
+    expect(marvell.slice(-2)).toEqual([
+      ['2025-02-01', 2025],
+      ['2026-01-31', 2026],
+    ]);
   });
 });
