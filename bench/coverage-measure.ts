@@ -35,6 +35,8 @@ export interface CompanyCoverage {
   fixture: string;
   /** The class in classes/expected-figures.json, else `large cap`. */
   companyClass: string;
+  /** True when expected-figures.json marks the body as trimmed by its source repository (figures missing by the trim, not at SEC). */
+  trimmed: boolean;
   fiscalYear: number | null;
   eps: boolean;
   revenue: boolean;
@@ -122,7 +124,7 @@ function storedEarnings(extract: ReturnType<typeof extractCompanyFacts>): Earnin
 }
 
 /** Which figures one body gives, and its P/E at `quote`. */
-export function companyCoverage(bytes: Buffer, fixture: string, quote: { price: number; currency: string; source: string }): Omit<CompanyCoverage, 'companyClass' | 'name'> {
+export function companyCoverage(bytes: Buffer, fixture: string, quote: { price: number; currency: string; source: string }): Omit<CompanyCoverage, 'companyClass' | 'name' | 'trimmed'> {
   const facts = COMPANYFACTS.decode(bytes, fixture);
   const extract = extractCompanyFacts(facts);
   const earnings = storedEarnings(extract);
@@ -154,9 +156,9 @@ export function totalsOf(companies: readonly CompanyCoverage[]): CoverageTotals 
   return { companies: companies.length, covered, peNotComputedCurrency: companies.filter((company) => company.peStatus === 'not computed (currency)').length };
 }
 
-/** The class and name of each CIK named in classes/expected-figures.json. */
-function classesByCik(secDir: string): Map<string, { class: string; name: string }> {
-  const file = JSON.parse(readFileSync(path.join(secDir, 'classes', 'expected-figures.json'), 'utf8')) as { companies: { cik: string; class: string; name: string }[] };
+/** The class, name and body completeness of each CIK named in classes/expected-figures.json. */
+function classesByCik(secDir: string): Map<string, { class: string; name: string; body: { complete: boolean } }> {
+  const file = JSON.parse(readFileSync(path.join(secDir, 'classes', 'expected-figures.json'), 'utf8')) as { companies: { cik: string; class: string; name: string; body: { complete: boolean } }[] };
   return new Map(file.companies.map((company) => [company.cik, company]));
 }
 
@@ -177,7 +179,7 @@ export function measureCoverage(fixturesDir: string): Coverage {
         : { price: NOMINAL_PRICE_USD, currency: 'USD', source: 'nominal' };
     const named = classes.get(cik);
     const name = named?.name ?? listing?.name ?? `CIK ${cik}`;
-    return { ...companyCoverage(gunzipSync(readFileSync(path.join(secDir, fixture))), fixture, quote), name, companyClass: named?.class ?? 'large cap' };
+    return { ...companyCoverage(gunzipSync(readFileSync(path.join(secDir, fixture))), fixture, quote), name, companyClass: named?.class ?? 'large cap', trimmed: named?.body.complete === false };
   });
   const classNames = [...new Set(companies.map((company) => company.companyClass))].sort();
   return {

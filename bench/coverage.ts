@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FIELDS, measureCoverage, type CompanyCoverage, type CoverageTotals, type Field } from './coverage-measure.js';
+import { FIELDS, measureCoverage, totalsOf, type CompanyCoverage, type CoverageTotals, type Field } from './coverage-measure.js';
 
 /**
  * `npm run coverage`: over every real companyfacts body in test/fixtures/sec, the share of
@@ -16,6 +16,7 @@ const percent = (part: number, whole: number): string => (whole === 0 ? '—' : 
 
 function companyLine(company: CompanyCoverage): string {
   const notes = [
+    company.trimmed ? 'body trimmed by its source' : null,
     company.revenueConcept && `revenue ${company.revenueConcept}`,
     company.sharesSource && `shares ${company.sharesSource}`,
     `P/E ${company.peStatus} at ${company.priceSource}`,
@@ -47,6 +48,7 @@ function main(): void {
     `|${' --- |'.repeat(headings.length + 3)}`,
     ...coverage.byClass.map(({ companyClass, totals }) => totalsLine(companyClass, totals)),
     totalsLine('**all**', coverage.totals),
+    totalsLine('complete bodies', totalsOf(coverage.companies.filter((company) => !company.trimmed))),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIELDS, measureCoverage, totalsOf, type Coverage } from '../../bench/coverage-measure.js';
+import { CLASS_COMPANIES } from '../helpers/class-figures.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));
 const TSMC = '0001046179';
@@ -47,6 +48,17 @@ describe('npm run coverage: the fundamentals over every real companyfacts body',
     }
     expect(coverage.byClass.reduce((sum, { totals }) => sum + totals.companies, 0)).toBe(coverage.totals.companies);
     expect(coverage.totals).toEqual(totalsOf(coverage.companies));
+  });
+
+  it('marks exactly the bodies expected-figures.json calls trimmed, so their missing figures are not read as SEC gaps', () => {
+    const trimmed = CLASS_COMPANIES.filter((company) => !company.body.complete).map((company) => company.cik);
+    expect(trimmed.length).toBeGreaterThan(0);
+    expect(
+      coverage.companies
+        .filter((company) => company.trimmed)
+        .map((company) => company.cik)
+        .sort(),
+    ).toEqual([...trimmed].sort());
   });
 
   it('names the revenue concept and the shares source of every row that has them, and no P/E without a fiscal year', () => {
