@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { extractCompanyFacts } from '../../src/extract/companyfacts.js';
+import { classCompany, loadClassFacts } from '../helpers/class-figures.js';
 import { byYear, handMadeFact, handMadeFacts, loadFacts, row } from '../helpers/companyfacts.js';
 
 /*
  * Issue 15, point 1: revenue is total revenue, and each row says which concept it came from.
  * Expected figures are the facts as filed (accession numbers in the comments). No real body at hand
- * has a period whose ASC 606 figure is only part of `Revenues`, nor a bank: those cases are
- * HAND-MADE bodies modelled on how such filers tag (said at each test).
+ * has a period whose ASC 606 figure is only part of `Revenues`, nor a bank tagging fee income under
+ * the 606 concept or no total at all: those cases are HAND-MADE bodies modelled on how such filers
+ * tag (said at each test). Goldman Sachs is a real bank body (test/fixtures/sec/classes/).
  */
 
 describe('revenue on real bodies', () => {
@@ -68,6 +70,16 @@ describe('revenue on hand-made bodies (no real REIT or bank body at hand)', () =
       },
     });
     expect(extractCompanyFacts(facts).earnings[0]).toMatchObject({ revenue: 1_020_000_000, revenue_concept: 'us-gaap:Revenues', reporting_currency: 'USD' });
+  });
+
+  it('Goldman Sachs (real, trimmed): a bank tagging only revenue net of interest expense, quarters included', () => {
+    const rows = extractCompanyFacts(loadClassFacts(classCompany('0000886982'))).earnings;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.revenue_concept))).toEqual(new Set(['us-gaap:RevenuesNetOfInterestExpense']));
+    // 10-K 0000886982-26-000091: FY2025 58,283 (millions); 10-Qs 0000886982-25-000009, -000022,
+    // -001411: quarters 15,062, 14,583 and 15,184. Q4 is the year less the three filed quarters.
+    expect(row(byYear(rows), 2025).revenue).toBe(58_283_000_000);
+    expect(row(byYear(rows, 'Q4'), 2025).revenue).toBe(58_283_000_000 - 15_062_000_000 - 14_583_000_000 - 15_184_000_000);
   });
 
   it('a bank: revenue net of interest expense before the 606 concept it tags for fees', () => {
