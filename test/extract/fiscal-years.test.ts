@@ -5,8 +5,8 @@ import { byYear, handMadeFact, handMadeFacts, loadFacts, row } from '../helpers/
 
 /*
  * Issue 15, point 3: `fiscal_year` is the company's own label, from the `fy` of its annual
- * reports. The January retailers below are HAND-MADE bodies (of Target's kind only a trimmed real
- * body, Sportsman's Warehouse's, is at hand: see 'real bodies'), dated as the companies' 10-Ks date
+ * reports. The January retailers below are HAND-MADE bodies (of Target's kind two trimmed real
+ * bodies, Sportsman's Warehouse's and Target's own, are at hand: see 'real bodies'), dated as the companies' 10-Ks date
  * their years: Walmart's year ending 2025-01-31 is its fiscal 2025, Target's ending 2025-02-01 and
  * Home Depot's ending 2025-02-02 are their fiscal 2024.
  */
@@ -109,6 +109,24 @@ describe('real bodies', () => {
     expect(marvell.slice(-2)).toEqual([
       ['2025-02-01', 2025],
       ['2026-01-31', 2026],
+    ]);
+  });
+
+  it('Target (real, trimmed): every year named after its start, the quarters with their year', () => {
+    // 10-K 0000027419-25-000018 files fy 2024 for 2024-02-04..2025-02-01, 10-K 0000027419-26-000016
+    // fy 2025 for 2025-02-02..2026-01-31; the 10-Qs of each year carry the same fy.
+    const rows = extractCompanyFacts(loadClassFacts(classCompany('0000027419'))).earnings;
+    expect(rows.filter((r) => r.period === 'FY').map((r) => [r.period_end, r.fiscal_year])).toEqual([
+      ['2023-01-28', 2022],
+      ['2024-02-03', 2023],
+      ['2025-02-01', 2024],
+      ['2026-01-31', 2025],
+    ]);
+    expect(rows.filter((r) => r.period_end > '2025-02-01' && r.period !== 'FY').map((r) => [r.period, r.fiscal_year])).toEqual([
+      ['Q1', 2025],
+      ['Q2', 2025],
+      ['Q3', 2025],
+      ['Q4', 2025],
     ]);
   });
 });
