@@ -35,7 +35,7 @@ export interface CompanyCoverage {
   fixture: string;
   /** The class in classes/expected-figures.json, else `large cap`. */
   companyClass: string;
-  /** True when expected-figures.json marks the body as trimmed by its source repository (figures missing by the trim, not at SEC). */
+  /** True when expected-figures.json marks the body as trimmed, by its source repository or here (figures missing by the trim, not at SEC). */
   trimmed: boolean;
   fiscalYear: number | null;
   eps: boolean;

@@ -16,7 +16,7 @@ const percent = (part: number, whole: number): string => (whole === 0 ? '—' : 
 
 function companyLine(company: CompanyCoverage): string {
   const notes = [
-    company.trimmed ? 'body trimmed by its source' : null,
+    company.trimmed ? 'body trimmed' : null,
     company.revenueConcept && `revenue ${company.revenueConcept}`,
     company.sharesSource && `shares ${company.sharesSource}`,
     `P/E ${company.peStatus} at ${company.priceSource}`,
