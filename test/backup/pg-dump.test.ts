@@ -50,6 +50,18 @@ describe('backupPostgres without the client programs', () => {
     expect(readdirSync(directory)).toEqual([]);
   });
 
+  it("hands pg_dump the URL as libpq reads it (no password; node-postgres' ssl=true as sslmode=require) and the password escaped in the passfile", async () => {
+    const record = path.join(tempDir('pg-record-'), 'calls');
+    const tools = fakeTool('pg_dump', `{ printf '%s\\n' "$@"; /bin/cat "$PGPASSFILE"; } > "${record}"; echo "pg_dump: error: connection failed" >&2; exit 1`);
+    writeFileSync(path.join(tools, 'pg_restore'), '#!/bin/sh\nexit 0\n');
+    chmodSync(path.join(tools, 'pg_restore'), 0o755);
+    const url = `postgres://jane:${encodeURIComponent('p:w\\x')}@db.internal:6543/stocks?ssl=true&application_name=nightly`;
+    await expect(backupPostgres({ url, directory: tempDir('pg-backup-'), stamp: STAMP, keep: 3, searchPath: tools })).rejects.toThrow('pg_dump failed (1): pg_dump: error: connection failed');
+    const calls = readFileSync(record, 'utf8').split('\n');
+    expect(calls).toContain('--dbname=postgres://jane@db.internal:6543/stocks?application_name=nightly&sslmode=require');
+    expect(calls).toContain('*:*:*:*:p\\:w\\\\x');
+  });
+
   it('finds only executable files on the search path', () => {
     const dir = tempDir('path-');
     writeFileSync(path.join(dir, 'pg_dump'), 'not executable');
