@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { backupPostgres, describePostgresBackup, findOnPath, SERVER_BACKUP_NOTE } from '../../src/backup/pg-dump.js';
-import { createTestDatabase, describeWithPostgres, queryDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { adminQuery, describePostgres, throwawayDatabases } from '../helpers/postgres.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 import { describeWith, missingProgram } from '../schedule/system-tools.js';
 
@@ -70,32 +70,29 @@ describe('backupPostgres without the client programs', () => {
   });
 });
 
-describeWithPostgres('backupPostgres against a real server', (adminUrl) => {
+describePostgres('backupPostgres against a real server', (adminUrl) => {
   describeWith('pg_dump', missingProgram('pg_dump', ['--version'], 'postgresql-client'), () => {
-    let source: TestDatabase;
-    let restored: TestDatabase;
+    const newDatabase = throwawayDatabases(adminUrl);
+    let source: string;
+    let restored: string;
     beforeAll(async () => {
-      source = await createTestDatabase(adminUrl);
-      restored = await createTestDatabase(adminUrl);
-      await queryDatabase(source.url, 'CREATE TABLE stocks (symbol text PRIMARY KEY, price numeric); INSERT INTO stocks VALUES ($$AAPL$$, 190.5), ($$MSFT$$, 410.25)');
-    });
-    afterAll(async () => {
-      await source.drop();
-      await restored.drop();
+      source = await newDatabase('pgdump');
+      restored = await newDatabase('pgrestore');
+      await adminQuery(source, 'CREATE TABLE stocks (symbol text PRIMARY KEY, price numeric); INSERT INTO stocks VALUES ($$AAPL$$, 190.5), ($$MSFT$$, 410.25)');
     });
 
     it('dumps the database in custom format, checks it with pg_restore --list, and the dump restores its rows', async () => {
       const directory = path.join(tempDir('pg-backup-'), 'backups');
-      const result = await backupPostgres({ url: source.url, directory, stamp: STAMP, keep: 3 });
+      const result = await backupPostgres({ url: source, directory, stamp: STAMP, keep: 3 });
       expect(result).toMatchObject({ kind: 'pg_dump', path: path.join(directory, `stocks_backup_${STAMP}.dump`), tables: 1 });
       if (result.kind !== 'pg_dump') return;
       expect(result.bytes).toBe(readFileSync(result.path).length);
       expect(result.entries).toBeGreaterThanOrEqual(3); // the table, its rows, its primary key
       expect(readFileSync(result.path).subarray(0, 5).toString()).toBe('PGDMP');
-      const restore = spawnSync('pg_restore', ['--no-owner', `--dbname=${restored.url}`, result.path], { encoding: 'utf8' });
+      const restore = spawnSync('pg_restore', ['--no-owner', `--dbname=${restored}`, result.path], { encoding: 'utf8' });
       expect(restore.stderr).toBe('');
-      const rows = await queryDatabase(restored.url, 'SELECT symbol, price::text FROM stocks ORDER BY symbol');
-      expect(rows.rows).toEqual([
+      const rows = await adminQuery(restored, 'SELECT symbol, price::text FROM stocks ORDER BY symbol');
+      expect(rows).toEqual([
         { symbol: 'AAPL', price: '190.5' },
         { symbol: 'MSFT', price: '410.25' },
       ]);
@@ -108,8 +105,8 @@ describeWithPostgres('backupPostgres against a real server', (adminUrl) => {
         'pg_dump',
         `{ printf 'argv=%s\\n' "$*"; echo "PGPASSWORD=\${PGPASSWORD-unset}"; echo "PGPASSFILE=$PGPASSFILE"; stat -c 'mode=%a' "$PGPASSFILE"; } >> "${record}"\nexec "${realDump}" "$@"`,
       );
-      const password = new URL(source.url).password;
-      const withoutPassword = new URL(source.url);
+      const password = new URL(source).password;
+      const withoutPassword = new URL(source);
       withoutPassword.password = '';
       process.env.PGPASSWORD = 'a-stale-one';
       try {
@@ -126,7 +123,7 @@ describeWithPostgres('backupPostgres against a real server', (adminUrl) => {
         delete process.env.PGPASSWORD;
       }
       const calls = readFileSync(record, 'utf8');
-      expect(calls).toMatch(/^argv=--format=custom --no-password --file=\S+ --dbname=postgres:\/\/postgres@127\.0\.0\.1:\d+\/batch_refresh_test_\w+$/m);
+      expect(calls).toMatch(/^argv=--format=custom --no-password --file=\S+ --dbname=postgres:\/\/postgres@127\.0\.0\.1:\d+\/pgdump_[0-9a-f]+$/m);
       expect(calls).not.toContain(decodeURIComponent(password));
       expect(calls).toContain('PGPASSWORD=unset');
       expect(calls).toContain('mode=600');
@@ -142,13 +139,13 @@ describeWithPostgres('backupPostgres against a real server', (adminUrl) => {
         writeFileSync(path.join(directory, name), 'old');
         utimesSync(path.join(directory, name), 1_767_000_000 + i, 1_767_000_000 + i);
       });
-      const result = await backupPostgres({ url: source.url, directory, stamp: STAMP, keep: 2 });
+      const result = await backupPostgres({ url: source, directory, stamp: STAMP, keep: 2 });
       expect(result.kind).toBe('pg_dump');
       expect(readdirSync(directory).sort()).toEqual(['stocks_backup_20260101_020000.db', 'stocks_backup_20260103_020000.dump', `stocks_backup_${STAMP}.dump`]);
     });
 
     it('fails on a wrong password with a message that does not show it, leaving no file', async () => {
-      const wrong = new URL(source.url);
+      const wrong = new URL(source);
       wrong.password = 'not-the-password-42';
       const directory = tempDir('pg-backup-');
       const failure = backupPostgres({ url: wrong.toString(), directory, stamp: STAMP, keep: 2 });
