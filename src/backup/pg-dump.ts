@@ -27,6 +27,10 @@ export interface PostgresBackupOptions {
   url: string;
   /** The password when it comes apart from the URL (from the environment or a file); wins over the URL's. */
   password?: string;
+  /** TLS as `database.ssl` says; wins over the URL's sslmode. @default the URL's sslmode, else libpq's default */
+  ssl?: 'disable' | 'require' | 'verify-full';
+  /** The CA certificate file for `verify-full` (`database.ssl_ca_file`): libpq's sslrootcert. */
+  sslRootCert?: string;
   /** The backup folder (`database.backup_directory`), created 0750 when missing. */
   directory: string;
   /** YYYYMMDD_HHMMSS, as SQLite's backups are named. */
@@ -62,7 +66,7 @@ export async function backupPostgres(options: PostgresBackupOptions): Promise<Po
     const missing = [pgDump === null ? 'pg_dump' : null, pgRestore === null ? 'pg_restore' : null].filter((name) => name !== null).join(' and ');
     return { kind: 'server', path: null, note: `${SERVER_BACKUP_NOTE}: ${missing} not on PATH, so this run made no backup of its own (install PostgreSQL's client programs to have one)` };
   }
-  const connection = libpqConnection(options.url, options.password);
+  const connection = libpqConnection(options);
   const secrets = connection.password === null ? [] : [connection.password, encodeURIComponent(connection.password)];
   mkdirSync(options.directory, { recursive: true, mode: 0o750 });
   let target = path.join(options.directory, `stocks_backup_${options.stamp}.dump`);
@@ -110,9 +114,10 @@ export function findOnPath(name: string, searchPath: string): string | null {
 
 /**
  * The URL as libpq reads it, without its password; node-postgres' own `ssl=` becomes libpq's
- * `sslmode=` (libpq refuses query parameters it does not know).
+ * `sslmode=` (libpq refuses query parameters it does not know), and the config's TLS settings
+ * go in as sslmode and sslrootcert.
  */
-function libpqConnection(url: string, password: string | undefined): { uri: string; password: string | null } {
+function libpqConnection({ url, password, ssl, sslRootCert }: PostgresBackupOptions): { uri: string; password: string | null } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -121,13 +126,15 @@ function libpqConnection(url: string, password: string | undefined): { uri: stri
   }
   const fromUrl = parsed.password === '' ? null : decodeURIComponent(parsed.password);
   parsed.password = '';
-  const ssl = parsed.searchParams.get('ssl');
-  if (ssl !== null) {
+  const urlSsl = parsed.searchParams.get('ssl');
+  if (urlSsl !== null) {
     parsed.searchParams.delete('ssl');
-    if (!parsed.searchParams.has('sslmode')) parsed.searchParams.set('sslmode', ['false', '0'].includes(ssl) ? 'disable' : 'require');
+    if (!parsed.searchParams.has('sslmode')) parsed.searchParams.set('sslmode', ['false', '0'].includes(urlSsl) ? 'disable' : 'require');
   }
   if (parsed.searchParams.get('sslmode') === 'no-verify') parsed.searchParams.set('sslmode', 'require');
   parsed.searchParams.delete('uselibpqcompat');
+  if (ssl !== undefined) parsed.searchParams.set('sslmode', ssl);
+  if (sslRootCert !== undefined) parsed.searchParams.set('sslrootcert', sslRootCert);
   return { uri: parsed.toString(), password: password ?? fromUrl };
 }
 

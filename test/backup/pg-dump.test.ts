@@ -50,7 +50,7 @@ describe('backupPostgres without the client programs', () => {
     expect(readdirSync(directory)).toEqual([]);
   });
 
-  it("hands pg_dump the URL as libpq reads it (no password; node-postgres' ssl=true as sslmode=require) and the password escaped in the passfile", async () => {
+  it('hands pg_dump the URL as libpq reads it (no password; ssl=true as sslmode=require; database.ssl and ssl_ca_file winning) and the password escaped in the passfile', async () => {
     const record = path.join(tempDir('pg-record-'), 'calls');
     const tools = fakeTool('pg_dump', `{ printf '%s\\n' "$@"; /bin/cat "$PGPASSFILE"; } > "${record}"; echo "pg_dump: error: connection failed" >&2; exit 1`);
     writeFileSync(path.join(tools, 'pg_restore'), '#!/bin/sh\nexit 0\n');
@@ -60,6 +60,17 @@ describe('backupPostgres without the client programs', () => {
     const calls = readFileSync(record, 'utf8').split('\n');
     expect(calls).toContain('--dbname=postgres://jane@db.internal:6543/stocks?application_name=nightly&sslmode=require');
     expect(calls).toContain('*:*:*:*:p\\:w\\\\x');
+    const verified = backupPostgres({
+      url: 'postgres://jane@db.internal/stocks?sslmode=disable',
+      ssl: 'verify-full',
+      sslRootCert: '/etc/ssl/db-ca.pem',
+      directory: tempDir('pg-backup-'),
+      stamp: STAMP,
+      keep: 3,
+      searchPath: tools,
+    });
+    await expect(verified).rejects.toThrow('pg_dump failed');
+    expect(readFileSync(record, 'utf8').split('\n')).toContain(`--dbname=postgres://jane@db.internal/stocks?sslmode=verify-full&sslrootcert=${encodeURIComponent('/etc/ssl/db-ca.pem')}`);
   });
 
   it('finds only executable files on the search path', () => {
