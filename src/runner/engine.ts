@@ -51,6 +51,8 @@ export interface NightParts {
   changed: Set<number> | null;
   storedSplits: Map<string, SplitEvent[]>;
   latestCloseDates: Map<string, string>;
+  /** The stored companies' reporting currencies: the night's exchange rates. @default [] */
+  reportingCurrencies?: readonly string[];
 }
 
 /** One night's shared state, handed to each provider. */
@@ -145,6 +147,7 @@ class BulkProvider implements FundamentalsProvider {
         ledger: night.ledger,
         onProgress: (message) => deps.log.info(message),
         onOutcomes: () => deps.events?.onPlan?.(night.plan),
+        adrRatios: options.config.adr_ratios,
       });
       const broken = rebuilt.archives.flatMap((archive) => (archive.error === null ? [] : [`${archive.name}: ${archive.error}`]));
       fallback = rebuilt.fallback;
@@ -227,6 +230,7 @@ class PerCompanyProvider implements FundamentalsProvider {
       filingsOwner: (cik) => owners.get(cik),
       latePrices: night.latePrices,
       onPrice: (symbol, outcome) => night.ledger.recordPrice(symbol, outcome),
+      adrRatios: config.adr_ratios,
     };
     return this.pipeline;
   }
@@ -250,12 +254,13 @@ function perCompanyRun(night: Night): Parameters<typeof refreshCompanies>[3] {
 }
 
 function newPriceBook(night: Night): PriceBook | null {
-  const { yahoo, latestCloseDates, store } = night.parts;
+  const { yahoo, latestCloseDates, store, reportingCurrencies } = night.parts;
   if (yahoo === null) return null;
   return new PriceBook(yahoo, {
     symbolsPerRequest: night.options.config.sources.yahoo.symbols_per_request,
     now: night.deps.now,
     latestCloseDates,
+    reportingCurrencies,
     closeShift: (symbol, closes) => store.closeShift(symbol, closes),
   });
 }
