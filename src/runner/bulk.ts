@@ -8,13 +8,11 @@ import type { UniverseEntry } from '../extract/universe.js';
 import type { SecSource } from '../sources/sec.js';
 import { plural } from '../util/text.js';
 import { BULK_ARCHIVES, cikOfEntry, type ArchiveFigures, type ArchiveKind } from './bulk-archives.js';
-import { bulkOutcome, fetchBulkSections, fetchSplitEvents, type PricePart, type RebuildSink } from './bulk-extras.js';
+import { bulkOutcome, fetchBulkSections, fetchSplitEvents, rateBeforeFacts, type PricePart, type RebuildSink } from './bulk-extras.js';
 import type { CompanyData } from './company-data.js';
 import { priceOutcomeOf, type Outcome } from './outcome.js';
 import type { PriceBook } from './prices/price-book.js';
-import { companyCurrency } from '../extract/metric-currency.js';
-import type { CompanyFactsExtract } from '../extract/types.js';
-import { buildUpdate, listingCurrency, saveUpdate, showsNewSplit } from './process-stock.js';
+import { buildUpdate, saveUpdate, showsNewSplit } from './process-stock.js';
 import type { OutcomeLedger, RunControl } from './run-control.js';
 
 /*
@@ -219,19 +217,6 @@ class BulkRebuild {
     this.write(buildUpdate(entry, company, price, primary, this.input.storedSplits.get(entry.symbol), pricing));
   }
 
-  /**
-   * A company reporting in another currency than its listing's: its pair is asked for now (once a
-   * night), and its filings are stored when the rate came (or Yahoo paused), so a price stored
-   * before them is converted with it. Null when no rate is needed.
-   */
-  private rateFor(entry: UniverseEntry, facts: CompanyFactsExtract): Promise<unknown> | null {
-    const { prices } = this.input;
-    const reported = companyCurrency(facts.earnings);
-    const quote = listingCurrency(entry, null);
-    if (prices === null || reported === null || quote === null || reported === quote) return null;
-    return Promise.race([prices.fx.rate(reported, quote), prices.whenStalled()]);
-  }
-
   private storeResult(cik: number, result: ExtractResult): Promise<unknown> | undefined {
     const waits: Promise<unknown>[] = [];
     const seen = this.secSeen.get(cik) ?? new Set();
@@ -242,8 +227,8 @@ class BulkRebuild {
         seen.add('facts');
         if (showsNewSplit(result.facts, this.input.storedSplits.get(entry.symbol) ?? [])) this.needsSplitChart.set(entry.symbol, result.facts.splits);
         const { facts } = result;
-        const rate = this.rateFor(entry, facts);
-        if (rate === null) this.save(entry, { facts, fundamentalsRefreshed: true }, primary);
+        const rate = this.input.prices && rateBeforeFacts(this.input.prices, entry, facts);
+        if (!rate) this.save(entry, { facts, fundamentalsRefreshed: true }, primary);
         else waits.push(rate.then(() => this.save(entry, { facts, fundamentalsRefreshed: true }, primary)));
       } else if (result.kind === 'submissions') {
         seen.add('submissions');

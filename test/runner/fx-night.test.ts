@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeBulkArchives } from '../../dev/stand-in/bulk-archives.js';
 import { flatSparkHistory, loadSampleDataset } from '../../dev/stand-in/datasets.js';
 import { startStandIn, type StandIn, type StandInData } from '../../dev/stand-in/server.js';
 import { FIXTURES, tempDir, writeTestConfig } from '../helpers/cli.js';
@@ -135,5 +136,36 @@ describe('the next night: the stored currencies’ pairs ride with the prices; o
     const asml = metrics('ASML');
     expect(asml).toMatchObject({ price: 710, pe_ratio: null, market_cap: 273_646_542_150, fx_pair: null, fx_rate: null });
     expect(asml?.metrics_note).toMatch(/^reported in EUR, quoted in USD, no EURUSD=X rate \(yahoo: .+\): pe_ratio, peg_ratio and dividend_yield not computed$/);
+  });
+});
+
+describe('a rebuild from the bulk archives with the exchange rates', () => {
+  let bulkStandIn: StandIn;
+  let bulkDir: string;
+  let run: InProcessRun;
+
+  beforeAll(async () => {
+    const bulkData = loadSampleDataset(FIXTURES);
+    bulkData.sparks?.set('TSM', flatSparkHistory(190, '2026-11-27'));
+    bulkData.sparks?.set('ASML', flatSparkHistory(700, '2026-11-27'));
+    bulkData.sparks?.set('TWDUSD=X', flatSparkHistory(0.0305, '2026-11-27'));
+    bulkData.sparks?.set('EURUSD=X', flatSparkHistory(1.08, '2026-11-27'));
+    bulkDir = tempDir();
+    bulkData.archives = await writeBulkArchives(bulkData, bulkDir, [1046179, 937966, 320193]);
+    bulkStandIn = await startStandIn({ data: bulkData });
+    const config = writeTestConfig(bulkDir, bulkStandIn.url, { adr_ratios: { TSM: 5, ASML: 1 } });
+    run = await runInProcess(config, { now: '2026-11-28T02:00:00Z', flags: { symbols: 'TSM,ASML,AAPL', bulk: true } });
+  }, 90_000);
+
+  afterAll(async () => {
+    await bulkStandIn.close();
+  });
+
+  it('converts with the night’s rates whichever came first, the price or the filings', () => {
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.report?.refresh_path).toBe('bulk');
+    const stored = (symbol: string) => query<Metrics>(bulkDir, 'SELECT pe_ratio, market_cap, metrics_note, fx_rate FROM stock_metrics WHERE symbol = ?', symbol)[0];
+    expect(stored('TSM')).toEqual({ pe_ratio: 27.8912, market_cap: 985_443_863_196, metrics_note: null, fx_rate: 0.0305 });
+    expect(stored('ASML')).toEqual({ pe_ratio: 26.2302, market_cap: 269_792_365_500, metrics_note: null, fx_rate: 1.08 });
   });
 });
