@@ -12,6 +12,7 @@ import type { JobDeps, JobOptions } from './job.js';
 import type { Outcome } from './outcome.js';
 import { filingsOwners, type RefreshPlan } from './plan.js';
 import { refreshCompanies } from './per-company.js';
+import type { FxAnswer } from '../extract/fx-rates.js';
 import { PriceBook } from './prices/price-book.js';
 import type { StockPipeline } from './process-stock.js';
 import { LatePrices } from './prices/late-prices.js';
@@ -65,6 +66,8 @@ export interface Night {
   ledger: OutcomeLedger;
   /** Prices still on their way when their stocks' fundamentals were stored. */
   latePrices: LatePrices;
+  /** The exchange-rate pairs answered this night, by pair, whichever price book asked (the report's `fx_rates`). */
+  fxRates: Map<string, FxAnswer>;
 }
 
 /**
@@ -88,7 +91,7 @@ export async function runNight(plan: RefreshPlan, parts: NightParts, options: Jo
     limits: { maxConsecutiveFailures: limits.max_consecutive_failures, continueOnError: limits.continue_on_error },
     onStockDone: deps.events?.onStockDone,
   });
-  const night: Night = { plan, parts, options, deps, control, ledger, latePrices: new LatePrices() };
+  const night: Night = { plan, parts, options, deps, control, ledger, latePrices: new LatePrices(), fxRates: new Map() };
   const bulk = bulkReason === null ? null : new BulkProvider(bulkReason);
   const perCompany = new PerCompanyProvider();
   try {
@@ -111,7 +114,10 @@ export async function runNight(plan: RefreshPlan, parts: NightParts, options: Jo
         budgetExhausted: control.budgetExhausted,
         notStarted: plan.entries.length - outcomes.length,
         retried,
-        prices: ledger.priceCounts(),
+        prices: {
+          ...ledger.priceCounts(),
+          fx_rates: [...night.fxRates.values()].map((answer) => (answer.kind === 'rate' ? { pair: answer.pair, rate: answer.rate, date: answer.date } : { pair: answer.pair, error: answer.reason })),
+        },
       },
       bulk: bulk?.figures ?? null,
     };
@@ -261,6 +267,7 @@ function newPriceBook(night: Night): PriceBook | null {
     now: night.deps.now,
     latestCloseDates,
     reportingCurrencies,
+    fxRecord: night.fxRates,
     closeShift: (symbol, closes) => store.closeShift(symbol, closes),
   });
 }

@@ -96,6 +96,16 @@ describe('a night with the exchange rates', () => {
     expect(metrics('AAPL')).toMatchObject({ fx_pair: null, fx_rate: null, metrics_note: null });
   });
 
+  it('the report lists the night’s pairs', () => {
+    expect(first.report?.sources.yahoo?.fx_rates).toEqual(
+      expect.arrayContaining([
+        { pair: 'TWDUSD=X', rate: 0.0305, date: '2026-11-27' },
+        { pair: 'EURUSD=X', rate: 1.08, date: '2026-11-27' },
+      ]),
+    );
+    expect(first.report?.sources.yahoo?.fx_rates).toHaveLength(2);
+  });
+
   it('stores each pair’s rate and date once', () => {
     expect(firstNight.rates).toEqual([
       { pair: 'EURUSD=X', date: '2026-11-27', rate: 1.08 },
@@ -136,6 +146,8 @@ describe('the next night: the stored currencies’ pairs ride with the prices; o
     const asml = metrics('ASML');
     expect(asml).toMatchObject({ price: 710, pe_ratio: null, market_cap: 273_646_542_150, fx_pair: null, fx_rate: null });
     expect(asml?.metrics_note).toMatch(/^reported in EUR, quoted in USD, no EURUSD=X rate \(yahoo: .+\): pe_ratio, peg_ratio and dividend_yield not computed$/);
+    expect(second.report?.sources.yahoo?.fx_rates).toContainEqual({ pair: 'EURUSD=X', error: expect.stringMatching(/^yahoo: /) as string });
+    expect(second.report?.sources.yahoo?.fx_rates).toContainEqual({ pair: 'TWDUSD=X', rate: 0.031, date: '2026-11-30' });
   });
 });
 

@@ -21,12 +21,14 @@ export class FxBook {
    * @param prefetch starts the providers' requests for some symbols
    * @param storedCurrencies the reporting currencies of the stored companies: their pairs go with the first batch
    * @param quoteCurrency the currency of the listings' prices (US listings: USD)
+   * @param record where each answer is also recorded (the night's, for the report)
    */
   constructor(
     private readonly lookup: FxLookup,
     private readonly prefetch: (symbols: readonly string[]) => void,
     storedCurrencies: readonly string[],
     readonly quoteCurrency: string,
+    private readonly record?: Map<string, FxAnswer>,
   ) {
     this.queued = [...new Set(storedCurrencies)].filter((currency) => currency !== quoteCurrency).map((currency) => fxPair(currency, quoteCurrency));
   }
@@ -70,6 +72,7 @@ export class FxBook {
       )
       .then((settled) => {
         this.settled.set(pair, settled);
+        this.record?.set(pair, settled);
         return settled;
       });
     this.pending.set(pair, answer);

@@ -2,6 +2,7 @@ import type { ErrorType, SourceError } from '../../errors.js';
 import type { DailyClose } from '../../extract/spark.js';
 import type { QuoteRow, SplitEvent } from '../../extract/types.js';
 import type { YahooSource } from '../../sources/yahoo.js';
+import type { FxAnswer } from '../../extract/fx-rates.js';
 import { FxBook } from './fx-book.js';
 import { PRICE_PROVIDERS } from './index.js';
 import type { PriceLookup, PriceProvider, PriceProviderFactory } from './provider.js';
@@ -21,6 +22,8 @@ export interface PriceBookOptions {
   closeShift?: (symbol: string, closes: readonly DailyClose[]) => number | null;
   /** The stored companies' reporting currencies: their exchange rates ride with the first batch. @default [] */
   reportingCurrencies?: readonly string[];
+  /** Where the night records each pair's answer, for the report. @default none */
+  fxRecord?: Map<string, FxAnswer>;
 }
 
 /** The currency the listings of the universe (NYSE, Nasdaq) are quoted in. */
@@ -53,6 +56,7 @@ export class PriceBook {
       (symbols) => this.startRequests(symbols),
       options.reportingCurrencies ?? [],
       LISTING_CURRENCY,
+      options.fxRecord,
     );
   }
 
