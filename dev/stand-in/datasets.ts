@@ -183,6 +183,22 @@ export function syntheticSparkHistory(seed: number): SparkHistory {
   return { timestamp, close };
 }
 
+/**
+ * Flat daily closes for the spark endpoint: `value` on each weekday of the `days` calendar days
+ * ending at `lastDay` (YYYY-MM-DD), stamped at 09:30 New York. For a listing, or an exchange-rate
+ * pair (`TWDUSD=X`), served in the same shape as an equity's (spark bodies carry no meta: a pair's
+ * quote currency is in its name). Synthesised: no recorded spark body of a currency pair was at hand.
+ */
+export function flatSparkHistory(value: number, lastDay: string, days = 10): SparkHistory {
+  const timestamp: number[] = [];
+  const last = Date.parse(`${lastDay}T14:30:00Z`) / 1000;
+  for (let at = last - (days - 1) * DAY_S; at <= last; at += DAY_S) {
+    const weekday = new Date(at * 1000).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) timestamp.push(at);
+  }
+  return { timestamp, close: timestamp.map(() => value) };
+}
+
 function accession(cik: number, year: number): string {
   return `${String(cik).padStart(10, '0')}-${String(year % 100).padStart(2, '0')}-000001`;
 }

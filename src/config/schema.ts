@@ -269,6 +269,15 @@ const metricsSchema = z.object({
   textfile_path: pathString.nullable().default(null).describe("Prometheus textfile for node_exporter's textfile collector"),
 });
 
+/**
+ * Ordinary shares per listed share, by symbol: the share basis of a 20-F or 40-F filer's listing
+ * (an ADS), which neither SEC nor Yahoo states.
+ */
+const adrRatiosSchema = z
+  .record(z.string().regex(/^[A-Z0-9][A-Z0-9.-]*$/, 'a symbol as listed (upper case)'), z.number().positive('ordinary shares per listed share, above 0').max(1_000_000))
+  .default({})
+  .describe('Ordinary shares per listed share (ADS) by symbol, e.g. {"TSM": 5}: a 20-F/40-F filer\'s market cap, P/E, PEG and yield are computed only with it (10-K/10-Q filers: 1)');
+
 /** The whole config file. Sections may be omitted; every key has a default except the SEC User-Agent. */
 export const configSchema = z
   .object({
@@ -292,6 +301,7 @@ export const configSchema = z
     notifications: notificationsSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     continuous: continuousSchema.prefault({}),
+    adr_ratios: adrRatiosSchema,
   })
   .superRefine((config, ctx) => {
     if (config.universe.source === 'file' && config.universe.file === undefined) {

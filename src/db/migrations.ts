@@ -158,4 +158,19 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE stocks SET fundamentals_updated_at = NULL;
   DELETE FROM http_validators WHERE url LIKE '%/api/xbrl/companyfacts/%';
   `,
+  // 7: exchange rates (issue 15): the rate of each pair (`TWDUSD=X`, quote currency per unit of the
+  // reporting currency) fetched each night with the prices, and in stock_metrics the pair, rate and
+  // date the ratios of a company reporting in another currency than its price's were converted with.
+  `
+  CREATE TABLE fx_rates (
+    pair TEXT NOT NULL,
+    date TEXT NOT NULL,
+    rate REAL NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (pair, date)
+  );
+  ALTER TABLE stock_metrics ADD COLUMN fx_pair TEXT;
+  ALTER TABLE stock_metrics ADD COLUMN fx_rate REAL;
+  ALTER TABLE stock_metrics ADD COLUMN fx_rate_date TEXT;
+  `,
 ];

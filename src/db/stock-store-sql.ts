@@ -54,7 +54,8 @@ export const INSERT_EARNINGS = `
       INSERT INTO earnings_history (symbol, fiscal_year, period, ${EARNINGS_COLUMNS.join(', ')}, updated_at)
       VALUES (@symbol, @fiscal_year, @period, ${EARNINGS_COLUMNS.map((column) => `@${column}`).join(', ')}, @now)`;
 export const SELECT_EARNINGS = `SELECT fiscal_year, period, ${EARNINGS_COLUMNS.join(', ')} FROM earnings_history WHERE symbol = ?`;
-export const SELECT_METRIC_INPUTS = 'SELECT s.shares_outstanding, m.price, m.currency FROM stocks s LEFT JOIN stock_metrics m ON m.symbol = s.symbol WHERE s.symbol = ?';
+export const SELECT_METRIC_INPUTS =
+  'SELECT s.shares_outstanding, m.price, m.currency, m.fx_pair, m.fx_rate, m.fx_rate_date FROM stocks s LEFT JOIN stock_metrics m ON m.symbol = s.symbol WHERE s.symbol = ?';
 export const DELETE_SPLITS = 'DELETE FROM stock_splits WHERE symbol = ?';
 export const INSERT_SPLIT = 'INSERT OR REPLACE INTO stock_splits (symbol, date, ratio, source) VALUES (?, ?, ?, ?)';
 export const UPSERT_SECTION = `
@@ -99,14 +100,20 @@ export const UPSERT_FILING = `
         updated_at = excluded.updated_at`;
 export const UPSERT_METRICS = `
       INSERT INTO stock_metrics (symbol, price, fifty_two_week_high, fifty_two_week_low, currency, price_time,
-                                 ${METRIC_COLUMNS.join(', ')}, updated_at)
+                                 fx_pair, fx_rate, fx_rate_date, ${METRIC_COLUMNS.join(', ')}, updated_at)
       VALUES (@symbol, @price, @fifty_two_week_high, @fifty_two_week_low, @currency, @price_time,
-              ${METRIC_COLUMNS.map((column) => `@${column}`).join(', ')}, @now)
+              @fx_pair, @fx_rate, @fx_rate_date, ${METRIC_COLUMNS.map((column) => `@${column}`).join(', ')}, @now)
       ON CONFLICT(symbol) DO UPDATE SET
         price = COALESCE(excluded.price, price), fifty_two_week_high = COALESCE(excluded.fifty_two_week_high, fifty_two_week_high),
         fifty_two_week_low = COALESCE(excluded.fifty_two_week_low, fifty_two_week_low), currency = COALESCE(excluded.currency, currency),
         price_time = COALESCE(excluded.price_time, price_time),
+        fx_pair = excluded.fx_pair, fx_rate = excluded.fx_rate, fx_rate_date = excluded.fx_rate_date,
         ${METRIC_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')}, updated_at = excluded.updated_at`;
+export const UPSERT_FX_RATE = `
+      INSERT INTO fx_rates (pair, date, rate, fetched_at) VALUES (@pair, @date, @rate, @now)
+      ON CONFLICT(pair, date) DO UPDATE SET rate = excluded.rate, fetched_at = excluded.fetched_at`;
+/** The currencies the stored companies report in, for the night's exchange-rate pairs. */
+export const SELECT_REPORTING_CURRENCIES = 'SELECT DISTINCT reporting_currency FROM earnings_history WHERE reporting_currency IS NOT NULL';
 export const SELECT_STATE = 'SELECT symbol, last_filing_accession, fundamentals_updated_at, last_refreshed_at FROM stocks';
 
 const STATEMENTS = {
@@ -133,6 +140,8 @@ const STATEMENTS = {
   selectLatestCloseDates: SELECT_LATEST_CLOSE_DATES,
   upsertFiling: UPSERT_FILING,
   upsertMetrics: UPSERT_METRICS,
+  upsertFxRate: UPSERT_FX_RATE,
+  selectReportingCurrencies: SELECT_REPORTING_CURRENCIES,
   selectState: SELECT_STATE,
 } as const;
 

@@ -18,6 +18,15 @@ export interface StoredStockState {
 
 const NO_RANGE = { high: null, low: null };
 
+interface MetricInputs {
+  shares_outstanding: number | null;
+  price: number | null;
+  currency: string | null;
+  fx_pair: string | null;
+  fx_rate: number | null;
+  fx_rate_date: string | null;
+}
+
 /**
  * Writes a stock's data in one transaction: a stock is stored whole or not at all. The store only
  * reads and writes rows: what to read, and the rows that follow from it and the update, come from
@@ -70,6 +79,11 @@ export class StockStore {
     return splits;
   }
 
+  /** The currencies the stored companies report in (the night asks for their exchange rates with the first prices). */
+  loadReportingCurrencies(): string[] {
+    return (this.sql.selectReportingCurrencies.all() as { reporting_currency: string }[]).map((row) => row.reporting_currency);
+  }
+
   /** The stored state of every stock, keyed by symbol. */
   loadStates(): Map<string, StoredStockState> {
     const rows = this.sql.selectState.all() as StoredStockState[];
@@ -85,12 +99,13 @@ export class StockStore {
   private readStored(update: StockUpdate): StoredStock {
     const { symbol } = update;
     const query = storedStockQuery(update);
-    const inputs = query.metricInputs ? (this.sql.selectMetricInputs.get(symbol) as { shares_outstanding: number | null; price: number | null; currency: string | null } | undefined) : undefined;
+    const inputs = query.metricInputs ? (this.sql.selectMetricInputs.get(symbol) as MetricInputs | undefined) : undefined;
     const closes = query.closes;
     return {
       sharesOutstanding: inputs?.shares_outstanding ?? null,
       price: inputs?.price ?? null,
       currency: inputs?.currency ?? null,
+      fxRate: inputs?.fx_pair == null || inputs.fx_rate === null || inputs.fx_rate_date === null ? null : { pair: inputs.fx_pair, rate: inputs.fx_rate, date: inputs.fx_rate_date },
       earnings: query.earnings ? (this.sql.selectEarnings.all(symbol) as EarningsRow[]) : [],
       splits: query.splits ? (this.sql.selectSplitsOf.all(symbol) as SplitEvent[]) : [],
       recentCloses: closes === null ? [] : (this.sql.selectClosesFrom.all(symbol, closes.from) as DailyClose[]),
@@ -128,5 +143,6 @@ export class StockStore {
     for (const { url, etag, last_modified } of plan.validators) sql.upsertValidators.run(url, etag, last_modified, now);
     for (const { accession, section, content } of plan.sections) sql.upsertSection.run(accession, section, content, now);
     if (plan.metrics !== null) sql.upsertMetrics.run({ symbol, ...plan.metrics, now });
+    if (plan.fxRate !== null) sql.upsertFxRate.run({ ...plan.fxRate, now });
   }
 }

@@ -12,23 +12,28 @@
  * - Latest fiscal year L: the `fiscal_year` of the latest FY row (one row per fiscal year; the
  *   later `period_end` wins a duplicate).
  * - Rounding: `market_cap` to a whole currency unit; every other metric to 4 decimal places.
- * - One currency (metric-currency.ts): EPS, dividends and the balance sheet are in the filer's
- *   reporting currency (`reporting_currency` of the rows), the price in the listing's. When the
- *   company's reporting currency (its newest row's) is not the price's, `market_cap`, `pe_ratio`,
- *   `peg_ratio` and `dividend_yield` are null and `metrics_note` says why: the share basis of
- *   such a listing (an ADS of several shares) is unknown as well. Rows of a set (the four
- *   quarters, the growth window) must share one currency; four quarters that do not are replaced
- *   by the FY row, a growth window that does not gives no growth, PEG or category (noted).
- *   Unknown currencies (rows stored before schema version 5, a quote without one) block nothing.
+ * - One currency, one share basis (metric-currency.ts): EPS and dividends are in the filer's
+ *   reporting currency per ordinary share, the price in the listing's currency per listed share.
+ *   r = ordinary shares per listed share (1 for a 10-K/10-Q filer, else the config's
+ *   `adr_ratios`), fx = quote currency per unit of the reporting currency (the night's rate, 1 when
+ *   the currencies agree). r unknown (a 20-F/40-F filer without `adr_ratios`): `market_cap`,
+ *   `pe_ratio`, `peg_ratio` and `dividend_yield` null; fx unknown (the pair failed): `pe_ratio`,
+ *   `peg_ratio` and `dividend_yield` null; `metrics_note` says which. Rows of a set (the four
+ *   quarters, the growth window) must share one currency, the one converted from: four quarters
+ *   that do not are replaced by the FY row, a growth window that does not gives no growth, PEG or
+ *   category (noted). Growth is computed in the filer's currency. Unknown currencies (rows stored
+ *   before schema version 5, a quote without one) block nothing.
  *
  * Formulas
- * - `market_cap` = price × sharesOutstanding. Null when either is missing or <= 0.
+ * - `market_cap` = sharesOutstanding × (price ÷ r), in the price's currency (the cover page
+ *   counts ordinary shares). Null when either is missing or <= 0.
  * - `ttm_eps` = sum of the EPS of the four most recent quarter rows (Q1..Q4 ordered by
  *   `period_end`) when they are consecutive (each `period_end` 80–100 days after the previous, so
  *   52/53-week quarters pass), all four have EPS, and the newest ends no earlier than the latest
  *   FY row. Otherwise the latest FY row's EPS (adjusted, else as-filed). Earlier quarters or
  *   older years are never searched: a stale EPS would give a wrong P/E. May be negative.
- * - `pe_ratio` = price ÷ ttm_eps. Null when price is missing or <= 0, or ttm_eps is missing or <= 0.
+ * - `pe_ratio` = price ÷ (ttm_eps × r × fx): EPS per listed share in the price's currency.
+ *   Null when price is missing or <= 0, or ttm_eps is missing or <= 0. `ttm_eps` stays as filed.
  * - `eps_growth_rate` (% a year) = ((EPS_last ÷ EPS_first)^(1/n) − 1) × 100 over the FY EPS values
  *   of fiscal years L−4..L (five years). first and last are the oldest and newest years with a
  *   value, n the difference of their fiscal years. Needs at least 3 values and EPS_first > 0 and
@@ -37,7 +42,7 @@
  *   to fill it. Flat EPS gives 0, not null.
  * - `peg_ratio` = pe_ratio ÷ eps_growth_rate (the rounded outputs). Null when either is null or
  *   eps_growth_rate <= 0.
- * - `dividend_yield` (%) = DPS ÷ price × 100, where DPS is the latest FY row's dividends per share,
+ * - `dividend_yield` (%) = DPS × r × fx ÷ price × 100, where DPS is the latest FY row's dividends per share,
  *   else the sum over the same four consecutive quarters as ttm_eps (all four must have a value).
  *   Null when there is no dividend figure or price is missing or <= 0: XBRL without a dividend
  *   tag is not proof of no dividend (companies tag it under concepts not read here). A reported 0
@@ -45,8 +50,8 @@
  * - `debt_to_equity` = total_liabilities ÷ stockholders_equity of the latest row (any period, by
  *   `period_end`) that has both. Total liabilities, not just interest-bearing debt: EDGAR has no
  *   uniform debt tag. Null when equity <= 0 or liabilities < 0.
- * - `metrics_note`: why metrics whose inputs exist are null (the currency rule above), notes
- *   joined by "; "; null when nothing was held back.
+ * - `metrics_note`: why metrics whose inputs exist are null (the currency and basis rule above),
+ *   notes joined by "; "; null when nothing was held back.
  *
  * Lynch category ("One Up on Wall Street": slow growers 2–4 %, stalwarts 10–12 %, fast growers
  * 20–25 %, cyclicals, turnarounds, asset plays; asset plays need balance-sheet values at market
@@ -62,7 +67,8 @@
  *    `fast_grower`.
  */
 import { categorize, growthPercent, type LynchCategory, type YearEps } from './lynch-category.js';
-import { againstPrice, companyCurrency, currencyOf, listed } from './metric-currency.js';
+import type { RateChoice } from './fx-rates.js';
+import { againstPrice, currencyOf, listed, priceBasis } from './metric-currency.js';
 import type { EarningsRow } from './types.js';
 
 /** What the metrics are computed from. */
@@ -75,6 +81,12 @@ export interface LynchInput {
   earnings: EarningsRow[];
   /** ISO currency of the price; null or absent when unknown (then no currency is compared). @default null */
   quoteCurrency?: string | null;
+  /** Ordinary shares per listed share (the config's `adr_ratios`); null or absent when not stated. @default null */
+  adsRatio?: number | null;
+  /** The night's exchange rate from the reporting currency to the price's, when they differ. @default null (none) */
+  fx?: RateChoice | null;
+  /** The listing, named in the note when its shares per ADS are unknown. @default null */
+  symbol?: string | null;
 }
 
 export type { LynchCategory } from './lynch-category.js';
@@ -88,19 +100,29 @@ export type LynchMetrics = { [K in MetricName]: K extends 'lynch_category' ? Lyn
  * README.md ("Lynch metrics") states each formula as written here (a test holds all three to it).
  */
 export const METRICS = [
-  { name: 'market_cap', unit: 'currency of the price', inputs: ['price', 'shares_outstanding'], formula: '`market_cap` = price × shares outstanding' },
+  {
+    name: 'market_cap',
+    unit: 'currency of the price',
+    inputs: ['price', 'shares_outstanding', 'adr_ratios'],
+    formula: '`market_cap` = shares outstanding × (price ÷ r)',
+  },
   { name: 'ttm_eps', unit: 'currency per share', inputs: ['earnings_history (quarters, FY)'], formula: '`ttm_eps` = the sum of the last four quarters when they are consecutive' },
-  { name: 'pe_ratio', unit: 'ratio', inputs: ['price', 'ttm_eps'], formula: '`pe_ratio` = price ÷ ttm_eps' },
+  { name: 'pe_ratio', unit: 'ratio', inputs: ['price', 'ttm_eps', 'adr_ratios', 'fx_rate'], formula: '`pe_ratio` = price ÷ (ttm_eps × r × fx)' },
   { name: 'eps_growth_rate', unit: '% a year', inputs: ['earnings_history (FY)'], formula: '`eps_growth_rate` (% a year) = ((EPS_last ÷ EPS_first)^(1/n) − 1) × 100' },
   { name: 'peg_ratio', unit: 'ratio', inputs: ['pe_ratio', 'eps_growth_rate'], formula: '`peg_ratio` = pe_ratio ÷ eps_growth_rate' },
-  { name: 'dividend_yield', unit: '%', inputs: ['price', 'earnings_history (dividends per share)'], formula: "`dividend_yield` (%) = the last fiscal year's dividends per share" },
+  {
+    name: 'dividend_yield',
+    unit: '%',
+    inputs: ['price', 'earnings_history (dividends per share)', 'adr_ratios', 'fx_rate'],
+    formula: "`dividend_yield` (%) = the last fiscal year's dividends per share",
+  },
   { name: 'debt_to_equity', unit: 'ratio', inputs: ['earnings_history (balance sheet)'], formula: "`debt_to_equity` = total liabilities ÷ stockholders' equity" },
   { name: 'lynch_category', unit: 'category', inputs: ['earnings_history (FY)'], formula: '`lynch_category` (Peter Lynch, *One Up on Wall Street*)' },
   {
     name: 'metrics_note',
     unit: 'text',
-    inputs: ['currency of the price', 'earnings_history (reporting_currency)'],
-    formula: '`metrics_note` = why metrics whose inputs exist are NULL: figures in another currency than the price',
+    inputs: ['currency of the price', 'earnings_history (reporting_currency, form)', 'adr_ratios', 'fx_rate'],
+    formula: '`metrics_note` = why metrics whose inputs exist are NULL: shares per ADS unknown, no exchange rate',
   },
 ] as const satisfies readonly { name: string; unit: string; inputs: readonly string[]; formula: string }[];
 
@@ -227,24 +249,23 @@ export function computeLynchMetrics(input: LynchInput): LynchMetrics {
   const trailing = trailingQuarters(input.earnings, latestYear);
   // Four quarters in two currencies are no year: the FY row stands in, as for a missing quarter.
   const quarters = trailing && currencyOf(trailing).mixed === null ? trailing : null;
-  const notes: string[] = [];
-  // A listing quoted in another currency than the filings (TSMC's ADS): nothing is set against its price.
-  const reported = companyCurrency(input.earnings);
-  const foreign = reported !== null && quoteCurrency !== null && reported !== quoteCurrency;
-  if (foreign) notes.push(`reported in ${reported}, quoted in ${quoteCurrency}: market_cap, pe_ratio, peg_ratio and dividend_yield not computed`);
-  // Otherwise the rows a ratio uses must be in the price's currency (an older year of a company
-  // that changed its reporting currency may not be).
+  const basis = priceBasis({ earnings: input.earnings, quoteCurrency, adsRatio: input.adsRatio ?? null, symbol: input.symbol ?? null, fx: input.fx ?? null });
+  const notes = [...basis.notes];
+  const factor = basis.perListedShare;
+  // The rows a ratio uses must be in the currency converted from, or the price's (an older year of
+  // a company that changed its reporting currency may not be).
   const blocked = (rows: readonly EarningsRow[], what: string, metrics: string[]): boolean => {
-    if (foreign) return true;
-    if (againstPrice(rows, quoteCurrency)) return false;
+    if (factor === null) return true;
+    if (againstPrice(rows, basis.figureCurrency)) return false;
     const { currency, mixed } = currencyOf(rows);
-    notes.push(`${what} in ${listed(mixed ?? [String(currency)])}, quoted in ${String(quoteCurrency)}: ${listed(metrics)} not computed`);
+    const against = basis.convertedFrom === null ? `quoted in ${String(quoteCurrency)}` : `converted from ${basis.convertedFrom}`;
+    notes.push(`${what} in ${listed(mixed ?? [String(currency)])}, ${against}: ${listed(metrics)} not computed`);
     return true;
   };
 
   const ttm = trailingEps(quarters, latestYear);
   const peBlocked = blocked(ttm.rows, 'ttm_eps', ['pe_ratio', 'peg_ratio']);
-  const pe = round(!peBlocked && positive(price) && positive(ttm.eps) ? price / ttm.eps : null, RATIO_DECIMALS);
+  const pe = round(!peBlocked && factor !== null && positive(price) && positive(ttm.eps) ? price / (ttm.eps * factor) : null, RATIO_DECIMALS);
 
   const categoryRows = annual.filter((row) => row.fiscal_year > (latestYear?.fiscal_year ?? 0) - CATEGORY_WINDOW_YEARS);
   const mixedYears = currencyOf(categoryRows).mixed;
@@ -255,10 +276,11 @@ export function computeLynchMetrics(input: LynchInput): LynchMetrics {
 
   const dividends = trailingDividends(quarters, latestYear);
   const yieldBlocked = blocked(dividends.rows, 'dividends', ['dividend_yield']);
-  const dividendYield = !yieldBlocked && positive(price) && dividends.dps !== null && dividends.dps >= 0 ? (dividends.dps / price) * 100 : null;
+  const dividendYield = !yieldBlocked && factor !== null && positive(price) && dividends.dps !== null && dividends.dps >= 0 ? ((dividends.dps * factor) / price) * 100 : null;
+  const { shareRatio } = basis;
 
   return {
-    market_cap: round(!foreign && positive(price) && positive(shares) ? price * shares : null, 0),
+    market_cap: round(shareRatio !== null && positive(price) && positive(shares) ? shares * (price / shareRatio) : null, 0),
     pe_ratio: pe,
     ttm_eps: round(ttm.eps, RATIO_DECIMALS),
     eps_growth_rate: growth,

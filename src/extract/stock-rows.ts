@@ -1,12 +1,14 @@
 import type { Validators } from '../sources/source-client.js';
 import { DAY_MS } from './facts-index.js';
-import { computeLynchMetrics, type LynchMetrics } from './lynch-metrics.js';
+import type { FxRate } from './fx-rates.js';
+import { metricsRow, type CloseRange, type MetricsRow } from './metrics-row.js';
 import type { DailyClose } from './spark.js';
 import { applySplits } from './split-adjust.js';
 import type { StockUpdate } from './stock-update.js';
-import type { EarningsRow, FilingRow, QuoteRow, SplitEvent } from './types.js';
+import type { EarningsRow, FilingRow, SplitEvent } from './types.js';
 
 export type { StockUpdate } from './stock-update.js';
+export { metricsRow, type CloseRange, type MetricsInput, type MetricsRow } from './metrics-row.js';
 
 /*
  * The pure step of storing a stock: (stored state + fetched data) -> rows. The store
@@ -37,18 +39,14 @@ export interface StoredStockQuery {
   closes: { from: string; newest: string; windowDays: number; range: boolean } | null;
 }
 
-/** Highest and lowest close of a stretch of the price history. */
-export interface CloseRange {
-  high: number | null;
-  low: number | null;
-}
-
 /** The stored state of one stock, as far as storedStockQuery asked for it (the rest empty). */
 export interface StoredStock {
   sharesOutstanding: number | null;
   /** The price of the stored stock_metrics row, and its currency. */
   price: number | null;
   currency: string | null;
+  /** The exchange rate stored with that price (stock_metrics.fx_pair, fx_rate, fx_rate_date). @default null */
+  fxRate?: FxRate | null;
   earnings: EarningsRow[];
   splits: SplitEvent[];
   /** Stored closes dated on or after the update's earliest close. */
@@ -99,14 +97,6 @@ export interface CloseRows {
   pruneBefore: string | null;
 }
 
-export type MetricsRow = LynchMetrics & {
-  price: number | null;
-  fifty_two_week_high: number | null;
-  fifty_two_week_low: number | null;
-  currency: string | null;
-  price_time: string | null;
-};
-
 /** Every row one update writes; null and empty parts write nothing. */
 export interface StockWrite {
   stock: StockRow;
@@ -123,6 +113,8 @@ export interface StockWrite {
   validators: ({ url: string } & Validators)[];
   /** The stock_metrics row, when the price or the earnings changed; null keeps the stored one. */
   metrics: MetricsRow | null;
+  /** The night's exchange rate the metrics were converted with, for fx_rates; null writes none. */
+  fxRate: FxRate | null;
 }
 
 /**
@@ -145,6 +137,21 @@ export function planStockWrite(stored: StoredStock, update: StockUpdate, now: st
   const prices = closeRows(stored, update.closes ?? []);
   const recompute = update.quote !== undefined || earnings !== null || readjusted.length > 0;
   const sections = update.sections;
+  const metrics = !recompute
+    ? null
+    : metricsRow({
+        symbol: update.symbol,
+        quote: update.quote,
+        withCloses: prices !== null,
+        storedPrice: stored.price,
+        storedCurrency: stored.currency,
+        storedFxRate: stored.fxRate ?? null,
+        fxRates: update.fxRates,
+        adsRatio: update.adsRatio ?? null,
+        sharesOutstanding: update.sharesOutstanding?.value ?? stored.sharesOutstanding,
+        earnings: earnings ?? restated,
+        closeRange: prices?.range,
+      });
   return {
     stock: stockRow(update, now),
     earnings,
@@ -154,17 +161,8 @@ export function planStockWrite(stored: StoredStock, update: StockUpdate, now: st
     filings: update.filings ?? [],
     sections: sections?.sections.map(({ section, content }) => ({ accession: sections.accession, section, content })) ?? [],
     validators: (update.validators ?? []).filter(({ etag, last_modified }) => etag !== null || last_modified !== null),
-    metrics: !recompute
-      ? null
-      : metricsRow({
-          quote: update.quote,
-          withCloses: prices !== null,
-          storedPrice: stored.price,
-          storedCurrency: stored.currency,
-          sharesOutstanding: update.sharesOutstanding?.value ?? stored.sharesOutstanding,
-          earnings: earnings ?? restated,
-          closeRange: prices?.range,
-        }),
+    metrics,
+    fxRate: tonightsRate(metrics, update),
   };
 }
 
@@ -243,43 +241,8 @@ export function splitShiftOfCloses(closes: readonly DailyClose[], storedCloseOn:
   return null;
 }
 
-/** What the stock_metrics row is computed from, as stored after the update's other rows are written. */
-export interface MetricsInput {
-  /** The quote fetched now, if any. */
-  quote: QuoteRow | undefined;
-  /** Whether daily closes came with the quote (spark): then the 52-week range is the closes'. */
-  withCloses: boolean;
-  storedPrice: number | null;
-  /** The stored price's currency, compared with the filings' when no quote came. */
-  storedCurrency: string | null;
-  sharesOutstanding: number | null;
-  earnings: EarningsRow[];
-  /** Highest and lowest close of the 365 days up to the newest stored one. */
-  closeRange: CloseRange | undefined;
-}
-
-/**
- * Metrics from what is stored after this update: a night that fetched only the price still gets a
- * P/E from the stored earnings, and one that fetched only earnings keeps the stored price.
- */
-export function metricsRow(input: MetricsInput): MetricsRow {
-  const { quote } = input;
-  const metrics = computeLynchMetrics({
-    price: quote?.price ?? input.storedPrice,
-    sharesOutstanding: input.sharesOutstanding,
-    earnings: input.earnings,
-    quoteCurrency: quote?.currency ?? input.storedCurrency,
-  });
-  // Closing highs and lows from price_history, not intraday ones like the chart meta's: spark has
-  // no range, and one kind of value for every stock beats a mix. A quote without closes (the chart
-  // endpoint's) keeps its own range: the stored closes may have stopped.
-  const range = quote === undefined || !input.withCloses ? undefined : input.closeRange;
-  return {
-    price: quote?.price ?? null,
-    fifty_two_week_high: range?.high ?? quote?.fifty_two_week_high ?? null,
-    fifty_two_week_low: range?.low ?? quote?.fifty_two_week_low ?? null,
-    currency: quote?.currency ?? null,
-    price_time: quote?.price_time ?? null,
-    ...metrics,
-  };
+/** The night's rate of the pair the metrics needed, for the fx_rates record of the pair. */
+function tonightsRate(metrics: MetricsRow | null, update: StockUpdate): FxRate | null {
+  const answer = metrics?.fx_pair == null ? undefined : update.fxRates?.get(metrics.fx_pair);
+  return answer?.kind === 'rate' ? { pair: answer.pair, rate: answer.rate, date: answer.date } : null;
 }

@@ -1,5 +1,6 @@
 import type { Validators } from '../sources/source-client.js';
 import type { FilingSection } from './filing-sections.js';
+import type { FxRates } from './fx-rates.js';
 import type { DailyClose } from './spark.js';
 import type { CompanyProfile, EarningsRow, FilingRow, QuoteRow, SharesOutstanding, SplitEvent } from './types.js';
 
@@ -35,4 +36,11 @@ export interface StockUpdate {
   sections?: { accession: string; sections: FilingSection[] };
   /** ETag / Last-Modified of what was fetched, for conditional requests next time. */
   validators?: ({ url: string } & Validators)[];
+  /**
+   * The night's exchange rates so far (pair -> rate or failure): a company reporting in another
+   * currency than its price's has its ratios converted with its pair's (fx-rates.ts).
+   */
+  fxRates?: FxRates;
+  /** Ordinary shares per listed share (the config's `adr_ratios`): the share basis of a 20-F/40-F filer's listing. */
+  adsRatio?: number | null;
 }

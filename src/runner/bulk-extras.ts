@@ -1,12 +1,14 @@
 import type { StockUpdate } from '../db/stock-store.js';
 import type { SourceError } from '../errors.js';
+import { companyCurrency } from '../extract/metric-currency.js';
 import { mergeSplits } from '../extract/split-adjust.js';
-import type { FilingRow, SplitEvent } from '../extract/types.js';
+import type { CompanyFactsExtract, FilingRow, SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import type { SecSource } from '../sources/sec.js';
 import { fetchLatestSections, type CompanyData } from './company-data.js';
 import type { Outcome } from './outcome.js';
 import type { PriceBook } from './prices/price-book.js';
+import { listingCurrency } from './process-stock.js';
 import type { RunControl } from './run-control.js';
 
 /*
@@ -97,4 +99,16 @@ export function bulkOutcome(entry: UniverseEntry, failure: Outcome | undefined, 
   if (price?.kind === 'error') notes.push(`yahoo: price not refreshed (${price.error.message})`);
   if (!hasSec && price?.kind !== 'data') return { status: 'skipped', symbol: entry.symbol, reason: notes.join('; ') || 'no source has data' };
   return { status: 'successful', symbol: entry.symbol, unchanged: false, notes };
+}
+
+/**
+ * A company reporting in another currency than its listing's: its pair is asked for now (once a
+ * night), and its filings are to be stored when the rate came (or Yahoo paused), so a price stored
+ * before them is converted with it. Null when no rate is needed.
+ */
+export function rateBeforeFacts(prices: PriceBook, entry: UniverseEntry, facts: CompanyFactsExtract): Promise<unknown> | null {
+  const reported = companyCurrency(facts.earnings);
+  const quote = listingCurrency(entry, null);
+  if (reported === null || quote === null || reported === quote) return null;
+  return Promise.race([prices.fx.rate(reported, quote), prices.whenStalled()]);
 }

@@ -8,7 +8,7 @@ import type { UniverseEntry } from '../extract/universe.js';
 import type { SecSource } from '../sources/sec.js';
 import { plural } from '../util/text.js';
 import { BULK_ARCHIVES, cikOfEntry, type ArchiveFigures, type ArchiveKind } from './bulk-archives.js';
-import { bulkOutcome, fetchBulkSections, fetchSplitEvents, type PricePart, type RebuildSink } from './bulk-extras.js';
+import { bulkOutcome, fetchBulkSections, fetchSplitEvents, rateBeforeFacts, type PricePart, type RebuildSink } from './bulk-extras.js';
 import type { CompanyData } from './company-data.js';
 import { priceOutcomeOf, type Outcome } from './outcome.js';
 import type { PriceBook } from './prices/price-book.js';
@@ -39,6 +39,8 @@ export interface BulkInput {
   onProgress?: (message: string) => void;
   /** Called once, when the outcomes are known, before the first is recorded. */
   onOutcomes?: () => void;
+  /** The config's adr_ratios: ordinary shares per listed share, by symbol. @default {} */
+  adrRatios?: Readonly<Record<string, number>>;
 }
 
 export interface BulkResult {
@@ -177,9 +179,10 @@ class BulkRebuild {
       await this.pool.ready();
       const task = kind === 'facts' ? 'facts' : parsed.page ? 'page' : 'submissions';
       const stored = this.pool.run(task, parsed.cik, entry).then(
-        (result) => {
-          this.storeResult(parsed.cik, result);
+        async (result) => {
+          const waiting = this.storeResult(parsed.cik, result);
           figures.entries_used += 1;
+          await waiting;
         },
         (error: unknown) => {
           // One unreadable entry is that company's trouble, not the archive's: it is asked for on its own.
@@ -210,10 +213,12 @@ class BulkRebuild {
   }
 
   private save(entry: UniverseEntry, company: Partial<CompanyData> | undefined, primary: boolean, price?: Parameters<typeof buildUpdate>[2]): void {
-    this.write(buildUpdate(entry, company, price, primary, this.input.storedSplits.get(entry.symbol)));
+    const pricing = { fxRates: this.input.prices?.fx.rates, adsRatio: this.input.adrRatios?.[entry.symbol] ?? null };
+    this.write(buildUpdate(entry, company, price, primary, this.input.storedSplits.get(entry.symbol), pricing));
   }
 
-  private storeResult(cik: number, result: ExtractResult): void {
+  private storeResult(cik: number, result: ExtractResult): Promise<unknown> | undefined {
+    const waits: Promise<unknown>[] = [];
     const seen = this.secSeen.get(cik) ?? new Set();
     this.secSeen.set(cik, seen);
     for (const [index, entry] of (this.listings.get(cik) ?? []).entries()) {
@@ -221,7 +226,10 @@ class BulkRebuild {
       if (result.kind === 'facts') {
         seen.add('facts');
         if (showsNewSplit(result.facts, this.input.storedSplits.get(entry.symbol) ?? [])) this.needsSplitChart.set(entry.symbol, result.facts.splits);
-        this.save(entry, { facts: result.facts, fundamentalsRefreshed: true }, primary);
+        const { facts } = result;
+        const rate = this.input.prices && rateBeforeFacts(this.input.prices, entry, facts);
+        if (!rate) this.save(entry, { facts, fundamentalsRefreshed: true }, primary);
+        else waits.push(rate.then(() => this.save(entry, { facts, fundamentalsRefreshed: true }, primary)));
       } else if (result.kind === 'submissions') {
         seen.add('submissions');
         const { profile, filings } = result.submissions;
@@ -231,6 +239,7 @@ class BulkRebuild {
         this.save(entry, { filings: result.filings }, true);
       }
     }
+    return waits.length === 0 ? undefined : Promise.all(waits);
   }
 
   private async runPrices(prices: PriceBook): Promise<void> {
@@ -245,6 +254,8 @@ class BulkRebuild {
       if (index % PRICE_WINDOW === 0) prices.prefetch(entries.slice(index, index + 2 * PRICE_WINDOW).map((e) => e.symbol));
       try {
         const answer = await prices.get(entry.symbol);
+        // The rates asked for so far (the stored currencies', the filings' met tonight) convert this price's ratios.
+        if (answer.kind === 'data') await Promise.race([prices.fx.allSettled(), prices.whenStalled()]);
         this.priceParts.set(entry.symbol, answer.kind === 'data' ? { kind: 'data' } : answer);
         if (answer.kind === 'data') this.save(entry, undefined, false, { quote: answer.quote, closes: answer.closes });
       } catch (error) {

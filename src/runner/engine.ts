@@ -12,6 +12,7 @@ import type { JobDeps, JobOptions } from './job.js';
 import type { Outcome } from './outcome.js';
 import { filingsOwners, type RefreshPlan } from './plan.js';
 import { refreshCompanies } from './per-company.js';
+import type { FxAnswer } from '../extract/fx-rates.js';
 import { PriceBook } from './prices/price-book.js';
 import type { StockPipeline } from './process-stock.js';
 import { LatePrices } from './prices/late-prices.js';
@@ -51,6 +52,8 @@ export interface NightParts {
   changed: Set<number> | null;
   storedSplits: Map<string, SplitEvent[]>;
   latestCloseDates: Map<string, string>;
+  /** The stored companies' reporting currencies: the night's exchange rates. @default [] */
+  reportingCurrencies?: readonly string[];
 }
 
 /** One night's shared state, handed to each provider. */
@@ -63,6 +66,8 @@ export interface Night {
   ledger: OutcomeLedger;
   /** Prices still on their way when their stocks' fundamentals were stored. */
   latePrices: LatePrices;
+  /** The exchange-rate pairs answered this night, by pair, whichever price book asked (the report's `fx_rates`). */
+  fxRates: Map<string, FxAnswer>;
 }
 
 /**
@@ -86,7 +91,7 @@ export async function runNight(plan: RefreshPlan, parts: NightParts, options: Jo
     limits: { maxConsecutiveFailures: limits.max_consecutive_failures, continueOnError: limits.continue_on_error },
     onStockDone: deps.events?.onStockDone,
   });
-  const night: Night = { plan, parts, options, deps, control, ledger, latePrices: new LatePrices() };
+  const night: Night = { plan, parts, options, deps, control, ledger, latePrices: new LatePrices(), fxRates: new Map() };
   const bulk = bulkReason === null ? null : new BulkProvider(bulkReason);
   const perCompany = new PerCompanyProvider();
   try {
@@ -109,7 +114,10 @@ export async function runNight(plan: RefreshPlan, parts: NightParts, options: Jo
         budgetExhausted: control.budgetExhausted,
         notStarted: plan.entries.length - outcomes.length,
         retried,
-        prices: ledger.priceCounts(),
+        prices: {
+          ...ledger.priceCounts(),
+          fx_rates: [...night.fxRates.values()].map((answer) => (answer.kind === 'rate' ? { pair: answer.pair, rate: answer.rate, date: answer.date } : { pair: answer.pair, error: answer.reason })),
+        },
       },
       bulk: bulk?.figures ?? null,
     };
@@ -145,6 +153,7 @@ class BulkProvider implements FundamentalsProvider {
         ledger: night.ledger,
         onProgress: (message) => deps.log.info(message),
         onOutcomes: () => deps.events?.onPlan?.(night.plan),
+        adrRatios: options.config.adr_ratios,
       });
       const broken = rebuilt.archives.flatMap((archive) => (archive.error === null ? [] : [`${archive.name}: ${archive.error}`]));
       fallback = rebuilt.fallback;
@@ -227,6 +236,7 @@ class PerCompanyProvider implements FundamentalsProvider {
       filingsOwner: (cik) => owners.get(cik),
       latePrices: night.latePrices,
       onPrice: (symbol, outcome) => night.ledger.recordPrice(symbol, outcome),
+      adrRatios: config.adr_ratios,
     };
     return this.pipeline;
   }
@@ -250,12 +260,14 @@ function perCompanyRun(night: Night): Parameters<typeof refreshCompanies>[3] {
 }
 
 function newPriceBook(night: Night): PriceBook | null {
-  const { yahoo, latestCloseDates, store } = night.parts;
+  const { yahoo, latestCloseDates, store, reportingCurrencies } = night.parts;
   if (yahoo === null) return null;
   return new PriceBook(yahoo, {
     symbolsPerRequest: night.options.config.sources.yahoo.symbols_per_request,
     now: night.deps.now,
     latestCloseDates,
+    reportingCurrencies,
+    fxRecord: night.fxRates,
     closeShift: (symbol, closes) => store.closeShift(symbol, closes),
   });
 }

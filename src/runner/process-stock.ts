@@ -1,5 +1,7 @@
 import { explainStorageError } from '../db/storage-errors.js';
 import { FatalSourceError, SourceError, type ErrorType } from '../errors.js';
+import type { FxRates } from '../extract/fx-rates.js';
+import { companyCurrency } from '../extract/metric-currency.js';
 import type { DailyClose } from '../extract/spark.js';
 import { mergeSplits } from '../extract/split-adjust.js';
 import type { UniverseEntry } from '../extract/universe.js';
@@ -27,6 +29,8 @@ export interface StockPipeline {
   latePrices: LatePrices;
   /** Each stock's price outcome, apart from its fundamentals (the report's `sources.yahoo`). */
   onPrice: (symbol: string, outcome: PriceOutcome) => void;
+  /** The config's adr_ratios: ordinary shares per listed share, by symbol. */
+  adrRatios: Readonly<Record<string, number>>;
 }
 
 type Part<T> = { kind: 'data'; value: T } | { kind: 'no_data'; reason: string } | { kind: 'error'; source: string; error: SourceError };
@@ -50,16 +54,37 @@ export async function processStock(entry: UniverseEntry, pipeline: StockPipeline
   // pauses: then the fundamentals are stored at once and the price when it comes.
   const stalled = pipeline.prices?.whenStalled().then((): typeof PENDING => PENDING);
   const price = sec === null || stalled === undefined ? await pricing : await Promise.race([pricing, stalled]);
-  if (price !== PENDING) return finish(entry, sec, price, pipeline);
+  if (price !== PENDING) {
+    await ratesFor(entry, facts, price, pipeline, stalled);
+    return finish(entry, sec, price, pipeline);
+  }
   const outcome = finish(entry, sec, null, pipeline);
   pipeline.latePrices.add(
     entry.symbol,
     pricing
-      .then((late) => storeLatePrice(entry, late, pipeline))
+      .then(async (late) => {
+        await ratesFor(entry, facts, late, pipeline, undefined);
+        storeLatePrice(entry, late, pipeline);
+      })
       // A fatal error (a proxy asking for credentials, a full disk) after the stock was stored: its price's failure.
       .catch((error: unknown) => pipeline.onPrice(entry.symbol, { status: 'failed', ...lateFailure(error) })),
   );
   return outcome;
+}
+
+/**
+ * A price that came is set against the filings with the night's exchange rate when their
+ * currencies differ: the pair of a currency met for the first time is asked for now, and the
+ * stock waits for the pairs asked so far (the stored currencies' ride with the first batch), unless
+ * Yahoo pauses: then its ratios wait for the next night, noted.
+ */
+async function ratesFor(entry: UniverseEntry, facts: CompanyFactsExtract | undefined, price: Part<PriceData> | null, pipeline: StockPipeline, stalled: Promise<unknown> | undefined): Promise<void> {
+  const fx = pipeline.prices?.fx;
+  if (fx === undefined || price?.kind !== 'data') return;
+  const reported = facts === undefined ? null : companyCurrency(facts.earnings);
+  const quote = listingCurrency(entry, price.value.quote);
+  if (reported !== null && quote !== null && reported !== quote) void fx.rate(reported, quote);
+  await (stalled === undefined ? fx.allSettled() : Promise.race([fx.allSettled(), stalled]));
 }
 
 /** Stores what arrived and gives the stock's outcome; `price` null: not fetched (SEC only) or still on its way. */
@@ -158,6 +183,11 @@ function failedPart(source: string, error: unknown): Part<never> {
 
 const US_EXCHANGES = /^(NYSE|Nasdaq)\b/i;
 
+/** The currency of a listing's price: the quote's; spark names none, and every NYSE and Nasdaq listing is quoted in US dollars. */
+export function listingCurrency(entry: UniverseEntry, quote: QuoteRow | null): string | null {
+  return quote?.currency ?? (US_EXCHANGES.test(entry.exchange ?? '') ? 'USD' : null);
+}
+
 /**
  * The update one stock's data makes, whichever way it arrived (per company, bulk archive, demo):
  * the splits are Yahoo's split events where it has them and the splits the restated filings show
@@ -170,10 +200,11 @@ export function buildUpdate(
   price: PriceData | undefined,
   isPrimaryListing: boolean,
   storedSplits: readonly SplitEvent[] = [],
+  pricing: { fxRates?: FxRates; adsRatio?: number | null } = {},
 ): StockUpdate {
   const facts = company?.facts;
-  // Spark names no currency; every NYSE and Nasdaq listing is quoted in US dollars.
-  const quote = price?.quote.currency === null && US_EXCHANGES.test(entry.exchange ?? '') ? { ...price.quote, currency: 'USD' } : price?.quote;
+  const currency = price === undefined ? null : listingCurrency(entry, price.quote);
+  const quote = price === undefined ? undefined : { ...price.quote, currency };
   const fromChart = quote !== undefined && quote.splits.length > 0;
   const yahooSplits = fromChart ? quote.splits : storedSplits.filter((split) => split.source === 'yahoo');
   // With the filings: Yahoo's splits and the inferred ones. Without them (the company filed nothing
@@ -203,13 +234,18 @@ export function buildUpdate(
     ...(company?.validators ? { validators: company.validators } : {}),
     ...(quote ? { quote } : {}),
     ...(price && price.closes.length > 0 ? { closes: price.closes } : {}),
+    ...(pricing.fxRates ? { fxRates: pricing.fxRates } : {}),
+    ...(pricing.adsRatio != null ? { adsRatio: pricing.adsRatio } : {}),
   };
 }
 
 /** Writes what arrived in one transaction; a storage failure is this stock's failure. */
 function store(entry: UniverseEntry, company: CompanyData | undefined, price: PriceData | undefined, pipeline: StockPipeline): Outcome | null {
   const isPrimaryListing = entry.cik !== null && pipeline.filingsOwner(entry.cik) === entry.symbol;
-  const update = buildUpdate(entry, company, price, isPrimaryListing, pipeline.storedSplits.get(entry.symbol));
+  const update = buildUpdate(entry, company, price, isPrimaryListing, pipeline.storedSplits.get(entry.symbol), {
+    fxRates: pipeline.prices?.fx.rates,
+    adsRatio: pipeline.adrRatios[entry.symbol] ?? null,
+  });
   const failed = saveUpdate(pipeline.store, update, pipeline.now());
   // A price stored after its fundamentals merges its splits with those just stored.
   if (failed === null && update.splits !== undefined) pipeline.storedSplits.set(entry.symbol, update.splits);

@@ -78,6 +78,8 @@ export interface PriceCounts {
   price_error_types: Partial<Record<ErrorType | 'still_waiting', number>>;
   /** Each price that failed on its own (not those an open circuit stopped, nor those still waiting: the counts have them). */
   price_failures: { symbol: string; error_type: ErrorType; message: string; attempts: number }[];
+  /** The night's exchange-rate pairs: each one's rate and date, or why it has none (the engine adds them). */
+  fx_rates?: ({ pair: string; rate: number; date: string } | { pair: string; error: string })[];
 }
 
 /** The outcome of each stock, the failure limits applied as they come in, progress reported. */

@@ -132,7 +132,16 @@ async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, 
     deps.log.begin(`plan: ${describePlan(plan)}`);
     deps.log.info(`universe: ${plural(universe.entries.length, 'stock', 'stocks')} from ${universe.origin}; this run: ${describePlan(plan)}`);
     const detection = await detect(options, deps, sec, db, plan);
-    const parts = { store, states, sec, yahoo, changed: detection?.changed ?? null, storedSplits: store.loadSplits(), latestCloseDates: store.loadLatestCloseDates() };
+    const parts = {
+      store,
+      states,
+      sec,
+      yahoo,
+      changed: detection?.changed ?? null,
+      storedSplits: store.loadSplits(),
+      latestCloseDates: store.loadLatestCloseDates(),
+      reportingCurrencies: store.loadReportingCurrencies(),
+    };
     const bulkReason = sec !== null && config.sources.edgar.enabled ? chooseBulk(options, universe, plan, states, detection) : null;
     const { result, bulk } = await runNight(plan, parts, options, deps, bulkReason);
     return { universe, plan, result, detection, bulk };

@@ -54,8 +54,8 @@ describe('migration 2: price_history', () => {
     v1.close();
 
     const db = openDatabase(file, { busyTimeoutMs: 1000 });
-    expect(SCHEMA_VERSION).toBe(6);
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(SCHEMA_VERSION).toBe(7);
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'price_history'").get()).toEqual({ name: 'price_history' });
     expect(db.prepare('SELECT symbol, name FROM stocks').all()).toEqual([{ symbol: 'AAPL', name: 'Apple Inc.' }]);
     expect(range(db, 'AAPL')).toEqual({ price: 230.5, fifty_two_week_high: 260.1, fifty_two_week_low: null });

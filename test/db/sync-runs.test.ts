@@ -34,7 +34,7 @@ describe('sync_runs: the days whose daily index the next night reads again', () 
     v2.close();
 
     const db = openDatabase(file, { busyTimeoutMs: 1000 });
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
     expect(db.prepare('SELECT started_at, status, index_missing_days FROM sync_runs').all()).toEqual([{ started_at: '2026-12-09T07:00:00.000Z', status: 'completed', index_missing_days: null }]);
     expect(lastCompletedRun(db)).toEqual({ startedAt: new Date('2026-12-09T07:00:00.000Z'), indexMissingDays: [] });
     db.close();

@@ -48,7 +48,7 @@ describe('migrations 5 and 6: an existing version-4 database', () => {
 
   it('adds the columns, keeps the rows, marks the shares stored so far as the cover page’s', () => {
     const db = openDatabase(versionFour(), { busyTimeoutMs: 1000 });
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
     expect(db.prepare('SELECT fiscal_year, revenue, revenue_concept, reporting_currency FROM earnings_history').all()).toEqual([
       { fiscal_year: 2024, revenue: 2_894_307_700_000, revenue_concept: null, reporting_currency: null },
     ]);
@@ -84,11 +84,14 @@ describe('the store writes what a figure is', () => {
     });
     expect(stockOf(db, 'TSM')).toEqual({ shares_outstanding: 25_932_733_242, shares_outstanding_date: '2024-12-31', shares_outstanding_source: 'cover' });
     const blocked = { market_cap: null, pe_ratio: null, ttm_eps: 44.67, dividend_yield: null, currency: 'USD' };
-    const note = 'reported in TWD, quoted in USD: market_cap, pe_ratio, peg_ratio and dividend_yield not computed';
+    const note =
+      'shares per ADS unknown (20-F filer): set adr_ratios.TSM: market_cap, pe_ratio, peg_ratio and dividend_yield not computed; ' +
+      'reported in TWD, quoted in USD, no TWDUSD=X rate fetched: pe_ratio, peg_ratio and dividend_yield not computed';
+    const laterNote = note.replace('rate fetched', 'rate stored with the price');
     expect(metricsOf(db, 'TSM')).toEqual({ ...blocked, metrics_note: note });
     // A later night with the filings only: the stored price's currency still counts.
     store.save(update('TSM', '0001046179'), '2026-11-26T07:00:00.000Z');
-    expect(metricsOf(db, 'TSM')).toEqual({ ...blocked, metrics_note: note });
+    expect(metricsOf(db, 'TSM')).toEqual({ ...blocked, metrics_note: laterNote });
   });
 
   it('Alphabet: shares outstanding from the balance sheet, and a market cap from them', () => {

@@ -8,11 +8,15 @@ import { loadFacts } from '../helpers/companyfacts.js';
 /*
  * Issue 15, point 5: one currency, one share basis, or NULL. The filers' figures stay in their
  * reporting currency (`reporting_currency` per row); a ratio against the price is computed only
- * when the price is in that currency.
+ * on the price's terms: converted with the night's rate, per listed share with the stated shares
+ * per ADS (test/extract/fx-conversion.test.ts); without them NULL, noted.
  */
 
 const tsmc = extractCompanyFacts(loadFacts('0001046179'));
-const BLOCKED_NOTE = (reported: string) => `reported in ${reported}, quoted in USD: market_cap, pe_ratio, peg_ratio and dividend_yield not computed`;
+/** A 20-F filer without adr_ratios and without a rate, quoted in USD: both notes. */
+const BLOCKED_NOTE = (symbol: string, reported: string) =>
+  `shares per ADS unknown (20-F filer): set adr_ratios.${symbol}: market_cap, pe_ratio, peg_ratio and dividend_yield not computed; ` +
+  `reported in ${reported}, quoted in USD, no ${reported}USD=X rate: pe_ratio, peg_ratio and dividend_yield not computed`;
 
 describe('the reporting currency of each row (real bodies)', () => {
   it('TSMC: every row in TWD, the unit its 20-Fs report in (NT$), not the USD convenience translation', () => {
@@ -29,10 +33,10 @@ describe('the reporting currency of each row (real bodies)', () => {
 
 describe('ratios against the price only in one currency (real bodies)', () => {
   // TSMC's NYSE listing: an ADS of five ordinary shares, in USD (the price is an example).
-  const tsmcMetrics = computeLynchMetrics({ price: 190, sharesOutstanding: tsmc.sharesOutstanding?.value ?? null, earnings: tsmc.earnings, quoteCurrency: 'USD' });
+  const tsmcMetrics = computeLynchMetrics({ price: 190, sharesOutstanding: tsmc.sharesOutstanding?.value ?? null, earnings: tsmc.earnings, quoteCurrency: 'USD', symbol: 'TSM' });
 
-  it('TSMC quoted in USD: market cap, P/E, PEG and yield NULL, and the note says why', () => {
-    expect(tsmcMetrics).toMatchObject({ market_cap: null, pe_ratio: null, peg_ratio: null, dividend_yield: null, metrics_note: BLOCKED_NOTE('TWD') });
+  it('TSMC quoted in USD, no shares per ADS and no rate: market cap, P/E, PEG and yield NULL, and the note says why', () => {
+    expect(tsmcMetrics).toMatchObject({ market_cap: null, pe_ratio: null, peg_ratio: null, dividend_yield: null, metrics_note: BLOCKED_NOTE('TSM', 'TWD') });
   });
 
   it('TSMC: what does not involve the price stays, in TWD', () => {
@@ -43,8 +47,8 @@ describe('ratios against the price only in one currency (real bodies)', () => {
 
   it('ASML quoted in USD: the same, reported in EUR', () => {
     const asml = extractCompanyFacts(loadFacts('0000937966'));
-    const metrics = computeLynchMetrics({ price: 700, sharesOutstanding: asml.sharesOutstanding?.value ?? null, earnings: asml.earnings, quoteCurrency: 'USD' });
-    expect(metrics).toMatchObject({ market_cap: null, pe_ratio: null, metrics_note: BLOCKED_NOTE('EUR') });
+    const metrics = computeLynchMetrics({ price: 700, sharesOutstanding: asml.sharesOutstanding?.value ?? null, earnings: asml.earnings, quoteCurrency: 'USD', symbol: 'ASML' });
+    expect(metrics).toMatchObject({ market_cap: null, pe_ratio: null, metrics_note: BLOCKED_NOTE('ASML', 'EUR') });
   });
 
   it('Apple quoted in USD: everything computed, no note', () => {
@@ -54,13 +58,15 @@ describe('ratios against the price only in one currency (real bodies)', () => {
     expect(metrics).toMatchObject({ market_cap: 3_476_639_290_000, ttm_eps: 6.08, pe_ratio: 37.8289, metrics_note: null });
   });
 
-  it('a price of unknown currency is not held against the filings', () => {
-    expect(computeLynchMetrics({ price: 190, sharesOutstanding: 1e9, earnings: tsmc.earnings, quoteCurrency: null })).toMatchObject({ pe_ratio: 4.2534, metrics_note: null });
+  it('a price of unknown currency is not held against the filings (the share basis still is)', () => {
+    // 190 ÷ (44.67 × 5) = 0.8507: no conversion, the currency being unknown.
+    expect(computeLynchMetrics({ price: 190, sharesOutstanding: 1e9, earnings: tsmc.earnings, quoteCurrency: null, adsRatio: 5 })).toMatchObject({ pe_ratio: 0.8507, metrics_note: null });
+    expect(computeLynchMetrics({ price: 190, sharesOutstanding: 1e9, earnings: tsmc.earnings, quoteCurrency: null })).toMatchObject({ pe_ratio: null, market_cap: null });
   });
 
   it('metricsRow compares with the stored price currency when no quote came', () => {
-    const row = metricsRow({ quote: undefined, withCloses: false, storedPrice: 190, storedCurrency: 'USD', sharesOutstanding: 1e9, earnings: tsmc.earnings, closeRange: undefined });
-    expect(row).toMatchObject({ pe_ratio: null, market_cap: null, metrics_note: BLOCKED_NOTE('TWD') });
+    const row = metricsRow({ symbol: 'TSM', quote: undefined, withCloses: false, storedPrice: 190, storedCurrency: 'USD', sharesOutstanding: 1e9, earnings: tsmc.earnings, closeRange: undefined });
+    expect(row).toMatchObject({ pe_ratio: null, market_cap: null, metrics_note: BLOCKED_NOTE('TSM', 'TWD').replace('rate:', 'rate stored with the price:') });
   });
 });
 

@@ -2,6 +2,8 @@ import type { ErrorType, SourceError } from '../../errors.js';
 import type { DailyClose } from '../../extract/spark.js';
 import type { QuoteRow, SplitEvent } from '../../extract/types.js';
 import type { YahooSource } from '../../sources/yahoo.js';
+import type { FxAnswer } from '../../extract/fx-rates.js';
+import { FxBook } from './fx-book.js';
 import { PRICE_PROVIDERS } from './index.js';
 import type { PriceLookup, PriceProvider, PriceProviderFactory } from './provider.js';
 
@@ -18,7 +20,14 @@ export interface PriceBookOptions {
   latestCloseDates: Map<string, string>;
   /** Whether the closes moved against the stored ones by a split's factor (StockStore.closeShift). */
   closeShift?: (symbol: string, closes: readonly DailyClose[]) => number | null;
+  /** The stored companies' reporting currencies: their exchange rates ride with the first batch. @default [] */
+  reportingCurrencies?: readonly string[];
+  /** Where the night records each pair's answer, for the report. @default none */
+  fxRecord?: Map<string, FxAnswer>;
 }
+
+/** The currency the listings of the universe (NYSE, Nasdaq) are quoted in. */
+export const LISTING_CURRENCY = 'USD';
 
 /**
  * A night's prices from the registered providers (prices/index.ts), asked in order for each
@@ -28,6 +37,8 @@ export interface PriceBookOptions {
  */
 export class PriceBook {
   private readonly providers: PriceProvider[];
+  /** The night's exchange rates, asked through the same providers (fx-book.ts). */
+  readonly fx: FxBook;
 
   constructor(
     private readonly yahoo: YahooSource,
@@ -36,6 +47,17 @@ export class PriceBook {
   ) {
     const context = { yahoo, symbolsPerRequest: options.symbolsPerRequest, now: options.now, latestCloseDates: options.latestCloseDates };
     this.providers = factories.map((make) => make(context));
+    this.fx = new FxBook(
+      async (pair) => {
+        const found = await this.get(pair);
+        if (found.kind === 'data') return { kind: 'data', price: found.quote.price, date: found.closes.at(-1)?.date ?? found.quote.price_time?.slice(0, 10) ?? null };
+        return { kind: 'none', reason: found.kind === 'no_data' ? found.reason : `yahoo: ${found.error.message}` };
+      },
+      (symbols) => this.startRequests(symbols),
+      options.reportingCurrencies ?? [],
+      LISTING_CURRENCY,
+      options.fxRecord,
+    );
   }
 
   /** Resolves when Yahoo pauses (a 429's Retry-After): a stock waiting for its price then goes on without it. */
@@ -43,8 +65,12 @@ export class PriceBook {
     return this.yahoo.client.whenPaused();
   }
 
-  /** Starts the requests for a batch of stocks ahead, in every provider that batches. */
+  /** Starts the requests for a batch of stocks ahead, in every provider that batches; the exchange rates not asked for yet ride with them. */
   prefetch(symbols: readonly string[]): void {
+    this.fx.prefetchWith(symbols);
+  }
+
+  private startRequests(symbols: readonly string[]): void {
     for (const provider of this.providers) provider.prefetch?.(symbols);
   }
 

@@ -1,4 +1,5 @@
 import { SourceError } from '../../errors.js';
+import { isFxPair } from '../../extract/fx-rates.js';
 import { extractSpark, sparkQuote, type SparkSeries } from '../../extract/spark.js';
 import type { PriceLookup, PriceProvider, PriceProviderContext } from './provider.js';
 
@@ -42,10 +43,19 @@ export function sparkProvider(context: PriceProviderContext): PriceProvider {
 
   const prefetch = (symbols: readonly string[]): void => {
     const byRange = new Map<SparkRange, string[]>();
+    const pairs: string[] = [];
     for (const symbol of new Set(symbols)) {
       if (answers.has(symbol)) continue;
-      const range = sparkRange(context.latestCloseDates.get(symbol), context.now());
-      byRange.set(range, [...(byRange.get(range) ?? []), symbol]);
+      if (isFxPair(symbol)) pairs.push(symbol);
+      else {
+        const range = sparkRange(context.latestCloseDates.get(symbol), context.now());
+        byRange.set(range, [...(byRange.get(range) ?? []), symbol]);
+      }
+    }
+    if (pairs.length > 0) {
+      // Only an exchange rate's last close is read: any range will do, so the pairs fill a request that has room.
+      const range = [...byRange].find(([, list]) => list.length % context.symbolsPerRequest !== 0)?.[0] ?? [...byRange.keys()][0] ?? '5d';
+      byRange.set(range, [...(byRange.get(range) ?? []), ...pairs]);
     }
     for (const [range, list] of byRange) {
       for (let start = 0; start < list.length; start += context.symbolsPerRequest) {
