@@ -1,0 +1,181 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { gunzipSync } from 'node:zlib';
+import { readZipEntries, type ZipEntry } from '../src/bulk/zip-stream.js';
+import type { ExtractPool } from '../src/bulk/extract-pool.js';
+import { writeZipArchive } from '../dev/stand-in/write-archive.js';
+import type { FloorRequest } from './extract-floor-worker.js';
+
+/*
+ * `node dist-dev/bench/extract-floor.js [--bodies 2000] [--workers 2] [--rounds 2] [--before DIR]`
+ *
+ * Bulk extraction of real companyfacts bodies against its floor. The real bodies of
+ * test/fixtures/sec and sec/classes are copied, each under another CIK, into a companyfacts.zip of
+ * `--bodies` entries in $TMPDIR (written once, reused). On that archive, with `--workers` worker
+ * threads reading from the same streaming zip reader as the product:
+ *   inflate   each entry inflated (and CRC-checked), nothing else;
+ *   parse     inflated and given whole to JSON.parse: the floor, the least a full read costs;
+ *   extract   the product's own bulk extraction (ExtractPool of dist/: inflate, decode, rows);
+ *   before    the same, from another build (`--before DIR`, a checkout with dist/ built).
+ * Each is a child process of its own (its own JIT, heap and peak RSS), the rounds interleaved;
+ * the figures are the best round's. Extraction ÷ floor is extract's wall time over parse's. The
+ * rows of `extract` and `before` are hashed: the same hash means the same rows.
+ */
+
+type Mode = 'inflate' | 'parse' | 'extract' | 'before';
+
+interface Figures {
+  wallS: number;
+  cpuS: number;
+  peakRssMb: number;
+  entries: number;
+  jsonMb: number;
+  digest: string;
+}
+
+const SEC_FIXTURES = new URL('../../test/fixtures/sec/', import.meta.url);
+const THIS_BUILD = fileURLToPath(new URL('../../', import.meta.url));
+
+function option(args: readonly string[], name: string, fallback: string): string {
+  const at = args.indexOf(name);
+  return at >= 0 ? (args[at + 1] ?? fallback) : fallback;
+}
+
+/** The real companyfacts bodies of the fixtures, uncompressed. */
+function realBodies(): Buffer[] {
+  return ['', 'classes/'].flatMap((folder) =>
+    readdirSync(new URL(folder, SEC_FIXTURES))
+      .filter((name) => name.startsWith('companyfacts_') && name.endsWith('.json.gz'))
+      .map((name) => gunzipSync(readFileSync(new URL(`${folder}${name}`, SEC_FIXTURES)))),
+  );
+}
+
+/** The archive of `count` entries: real body `i % n` under CIK 9,000,000 + i (in the entry's name and its `cik`). */
+async function ensureArchive(count: number): Promise<string> {
+  const file = join(tmpdir(), `extract-floor-${count}.zip`);
+  if (existsSync(file)) return file;
+  const bodies = realBodies();
+  function* entries(): Generator<{ name: string; data: Buffer }> {
+    for (let i = 0; i < count; i += 1) {
+      const body = bodies[i % bodies.length] as Buffer;
+      const cik = 9_000_000 + i;
+      const head = body.subarray(0, 64).toString('latin1');
+      const renamed = head.replace(/^\{"cik":"?\d+"?/, `{"cik":${cik}`);
+      yield { name: `CIK${String(cik).padStart(10, '0')}.json`, data: Buffer.concat([Buffer.from(renamed, 'latin1'), body.subarray(64)]) };
+    }
+  }
+  const bytes = await writeZipArchive(`${file}.part`, entries());
+  renameSync(`${file}.part`, file);
+  process.stderr.write(`wrote ${file}: ${count} entries, ${(bytes / 1e6).toFixed(0)} MB\n`);
+  return file;
+}
+
+/** Worker threads that inflate (and parse) entries: the floor, with ExtractPool's hand-over (bytes transferred, 2 × size in flight). */
+class FloorPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, () => void>();
+  private readonly waiting: (() => void)[] = [];
+  private nextId = 0;
+
+  constructor(
+    size: number,
+    private readonly parse: boolean,
+  ) {
+    for (let i = 0; i < size; i += 1) {
+      const worker = new Worker(new URL('./extract-floor-worker.js', import.meta.url));
+      worker.on('message', ({ id }: { id: number }) => {
+        this.pending.get(id)?.();
+        this.pending.delete(id);
+        for (const wake of this.waiting.splice(0)) wake();
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  async ready(): Promise<void> {
+    while (this.pending.size >= this.workers.length * 2) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  run(entry: ZipEntry): Promise<void> {
+    const id = this.nextId++;
+    const { compressed, ...header } = entry;
+    const request: FloorRequest = { id, parse: this.parse, entry: header, compressed: compressed.buffer as ArrayBuffer };
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      (this.workers[id % this.workers.length] as Worker).postMessage(request, [request.compressed]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/** One mode over the whole archive, in this process (a child of the main one). */
+async function measure(mode: Mode, archive: string, workers: number, build: string): Promise<Figures> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const extracting = mode === 'extract' || mode === 'before';
+  const pool = extracting ? new ((await import(join(build, 'dist/bulk/extract-pool.js'))) as { ExtractPool: typeof ExtractPool }).ExtractPool(workers) : new FloorPool(workers, mode === 'parse');
+  const digests: string[] = [];
+  const runs: Promise<void>[] = [];
+  let jsonBytes = 0;
+  for await (const entry of readZipEntries(createReadStream(archive, { highWaterMark: 1024 * 1024 }), (name) => name.endsWith('.json'))) {
+    await pool.ready();
+    const index = digests.push('') - 1;
+    jsonBytes += entry.uncompressedSize;
+    if (pool instanceof FloorPool) runs.push(pool.run(entry));
+    else runs.push(pool.run('facts', 9_000_000 + index, entry).then((result) => void (digests[index] = createHash('sha256').update(JSON.stringify(result)).digest('hex'))));
+  }
+  await Promise.all(runs);
+  const wallS = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  await pool.close();
+  const digest = createHash('sha256').update(digests.join('')).digest('hex').slice(0, 12);
+  return { wallS, cpuS: (used.user + used.system) / 1e6, peakRssMb: process.resourceUsage().maxRSS / 1024, entries: digests.length, jsonMb: jsonBytes / 1e6, digest: extracting ? digest : '-' };
+}
+
+function runChild(mode: Mode, archive: string, workers: number, build: string): Figures {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, '--archive', archive, '--workers', String(workers), '--build', build], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out) as Figures;
+}
+
+async function main(args: readonly string[]): Promise<void> {
+  const workers = Number(option(args, '--workers', '2'));
+  if (args.includes('--child')) {
+    const figures = await measure(option(args, '--child', 'parse') as Mode, option(args, '--archive', ''), workers, option(args, '--build', THIS_BUILD));
+    process.stdout.write(JSON.stringify(figures));
+    return;
+  }
+  const archive = await ensureArchive(Number(option(args, '--bodies', '2000')));
+  const before = option(args, '--before', '');
+  const modes: Mode[] = ['inflate', 'parse', 'extract', ...(before === '' ? [] : (['before'] as const))];
+  const best = new Map<Mode, Figures>();
+  for (let round = 0; round < Number(option(args, '--rounds', '2')); round += 1) {
+    for (const mode of modes) {
+      const figures = runChild(mode, archive, workers, mode === 'before' ? before : THIS_BUILD);
+      process.stderr.write(`round ${round + 1} ${mode}: ${figures.wallS.toFixed(1)} s wall, ${figures.cpuS.toFixed(1)} s CPU, ${figures.peakRssMb.toFixed(0)} MB peak RSS\n`);
+      const kept = best.get(mode);
+      if (kept === undefined || figures.wallS < kept.wallS) best.set(mode, figures);
+    }
+  }
+  const floor = best.get('parse') as Figures;
+  const first = best.get('inflate') as Figures;
+  process.stdout.write(`${first.entries} entries, ${first.jsonMb.toFixed(0)} MB of JSON, ${workers} workers (best of the rounds)\n`);
+  process.stdout.write('| | wall, s | CPU, s | peak RSS, MB | ÷ inflate + JSON.parse floor | rows |\n|---|---|---|---|---|---|\n');
+  for (const [mode, figures] of best) {
+    process.stdout.write(
+      `| ${mode} | ${figures.wallS.toFixed(1)} | ${figures.cpuS.toFixed(1)} | ${figures.peakRssMb.toFixed(0)} | ${(figures.wallS / floor.wallS).toFixed(2)} | ${figures.digest} |\n`,
+    );
+  }
+}
+
+await main(process.argv.slice(2));
