@@ -23,7 +23,9 @@ import type { FloorRequest } from './extract-floor-worker.js';
  *   extract   the product's own bulk extraction (ExtractPool of dist/: inflate, decode, rows);
  *   before    the same, from another build (`--before DIR`, a checkout with dist/ built).
  * Each is a child process of its own (its own JIT, heap and peak RSS), the rounds interleaved;
- * the figures are the best round's. Extraction ÷ floor is extract's wall time over parse's. The
+ * the figures are the best round's (by wall time). Extraction ÷ floor is extract's wall time over
+ * parse's, and its CPU time (main thread and workers) over parse's: on a machine shared with other
+ * work the CPU ratio is the steadier. The
  * rows of `extract` and `before` are hashed: the same hash means the same rows.
  */
 
