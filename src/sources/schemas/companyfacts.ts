@@ -22,7 +22,7 @@ const isoDate = z.iso.date({ error: 'expected a YYYY-MM-DD date' });
 const text = z.string().min(1, { error: 'expected a non-empty string' });
 
 /** One fact as SEC files it. Only what extraction reads is declared; `fp` and `frame` pass unread. */
-const FACT = z.object({
+export const FACT = z.object({
   /** Absent for instants (balance-sheet values, shares outstanding). */
   start: isoDate.optional(),
   end: isoDate,
@@ -90,12 +90,55 @@ export class CompanyFacts {
       const node = own(this.body.facts, taxonomy);
       const units = node === undefined ? undefined : own(node, concept)?.units;
       const raw = units === undefined ? [] : (own(units, unit) ?? []);
-      // The parsed facts themselves (with `fp`, `frame` unread), not a checked copy of each.
-      facts = assertShape(NAME, FACTS, raw, ['facts', taxonomy, concept, 'units', unit]);
+      // The parsed facts themselves (with `fp`, `frame` unread), not a checked copy of each. zod
+      // (which builds that copy) checks only a unit the quick check does not pass, and decides.
+      facts = raw.every(isPlainFact) ? (raw as RawFact[]) : assertShape(NAME, FACTS, raw, ['facts', taxonomy, concept, 'units', unit]);
       this.checked.set(key, facts);
     }
     return facts;
   }
+}
+
+/**
+ * FACT, checked without zod: true only for what FACT passes (each date as z.iso.date reads it,
+ * numbers finite), so a fact it refuses goes to zod, which names the field or lets it pass.
+ */
+function isPlainFact(fact: unknown): boolean {
+  if (typeof fact !== 'object' || fact === null || Array.isArray(fact)) return false;
+  const { start, end, val, accn, form, filed, fy } = fact as Record<string, unknown>;
+  return (
+    (start === undefined || isIsoDate(start)) &&
+    isIsoDate(end) &&
+    Number.isFinite(val) &&
+    typeof accn === 'string' &&
+    accn !== '' &&
+    typeof form === 'string' &&
+    form !== '' &&
+    isIsoDate(filed) &&
+    (fy === undefined || fy === null || Number.isFinite(fy))
+  );
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** A real `YYYY-MM-DD` day of the Gregorian calendar, as z.iso.date's pattern has it. */
+function isIsoDate(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length !== 10 || value[4] !== '-' || value[7] !== '-') return false;
+  const [year, month, day] = [digitsOf(value, 0, 4), digitsOf(value, 5, 7), digitsOf(value, 8, 10)];
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
+}
+
+/** The number the decimal digits of `text` from `from` to `to` write; -1 when one is no digit. */
+function digitsOf(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i += 1) {
+    const digit = text.charCodeAt(i) - 48;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** A key of the body's own: names from the network never reach Object.prototype (`constructor`, `__proto__`). */
