@@ -243,8 +243,10 @@ export function chooseByChain(index: FactsIndex, spec: Pick<MetricSpec<string>, 
     const latest = new Map<string, Fact>();
     const latestMention = new Map<string, Fact>();
     for (const fact of index.facts(ref, spec.unit)) {
+      // The filter first: most facts fail it (a quarter where years are collected), and need no key.
+      if (!accept(fact)) continue;
       const key = `${fact.start ?? ''}/${fact.end}`;
-      if (chosen.has(key) || !accept(fact)) continue;
+      if (chosen.has(key)) continue;
       const into = index.isMention(fact) ? latestMention : latest;
       const current = into.get(key);
       if (current === undefined || filedLater(fact, current)) into.set(key, fact);
