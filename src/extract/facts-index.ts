@@ -28,7 +28,12 @@ export interface Fact {
   concept: string;
   /** SEC's unit: `USD`, `TWD/shares`, `shares`. */
   unit: string;
+  /** Days from `start` to `end` ({@link durationDays}), null for instants: counted once, asked by every filter of periods. */
+  days: number | null;
 }
+
+/** A duration fact: its start and length known. */
+export type DurationFact = Fact & { start: string; days: number };
 
 /** Annual and quarterly reports; 8-K, S-1, 6-K, DEF 14A (pay-versus-performance) are ignored. */
 const PERIODIC_FORMS: ReadonlySet<string> = new Set(['10-K', '10-KT', '20-F', '40-F', '10-Q', '10-QT']);
@@ -78,15 +83,17 @@ export function durationDays(start: string, end: string): number {
 
 /** 52/53-week years (363 or 370 days) as well as calendar years; nothing shorter or longer. */
 export function isAnnualPeriod(start: string, end: string): boolean {
-  const days = durationDays(start, end);
-  return days >= 350 && days <= 380;
+  return isAnnualLength(durationDays(start, end));
 }
+
+export const isAnnualLength = (days: number): boolean => days >= 350 && days <= 380;
 
 /** 13- and 14-week quarters as well as calendar quarters. */
 export function isQuarterPeriod(start: string, end: string): boolean {
-  const days = durationDays(start, end);
-  return days >= 80 && days <= 100;
+  return isQuarterLength(durationDays(start, end));
 }
+
+export const isQuarterLength = (days: number): boolean => days >= 80 && days <= 100;
 
 /**
  * The fiscal year a period ending on `end` belongs to: the calendar year of `end`, except that a
@@ -158,7 +165,8 @@ export class FactsIndex {
     const [concept, unit] = [qualifiedName(ref), chosen.unit];
     return chosen.raw.map((raw) => {
       if (raw.start !== undefined && raw.end <= raw.filed) this.noteFiling(raw);
-      return { start: raw.start ?? null, end: raw.end, val: raw.val, form: raw.form, filed: raw.filed, accn: raw.accn, concept, unit };
+      const days = raw.start === undefined ? null : durationDays(raw.start, raw.end);
+      return { start: raw.start ?? null, end: raw.end, val: raw.val, form: raw.form, filed: raw.filed, accn: raw.accn, concept, unit, days };
     });
   }
 
@@ -219,10 +227,10 @@ export interface PeriodFacts<K extends string = DurationMetric> {
  * Every duration period `accept` lets through, with the chosen fact per metric: per concept the
  * last-filed value of the period, then per period the first concept of the chain that has one.
  */
-export function collectPeriods(index: FactsIndex, accept: (fact: Fact & { start: string }) => boolean): PeriodFacts[] {
+export function collectPeriods(index: FactsIndex, accept: (fact: DurationFact) => boolean): PeriodFacts[] {
   const periods = new Map<string, PeriodFacts>();
   for (const spec of EARNINGS_CONCEPTS) {
-    for (const [key, fact] of chooseByChain(index, spec, (f) => f.start !== null && accept(f as Fact & { start: string }))) {
+    for (const [key, fact] of chooseByChain(index, spec, (f) => f.start !== null && accept(f as DurationFact))) {
       const period = periods.get(key) ?? { start: fact.start ?? '', end: fact.end, values: {} };
       period.values[spec.key] = fact;
       periods.set(key, period);
