@@ -1,5 +1,5 @@
 import { constants } from 'node:buffer';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, crc32, inflateRawSync } from 'node:zlib';
 import { ZipFormatError } from '../errors.js';
 import { ByteWindow } from './byte-window.js';
 import {
@@ -45,6 +45,8 @@ export interface ZipEntry {
   compressed: Buffer;
 }
 
+/** The largest piece inflated at once: an entry recording more is inflated in pieces of this size (a recorded size is not trusted with memory). */
+const MAX_INFLATE_CHUNK_BYTES = 64 * 1024 * 1024;
 /** A skipped descriptor entry is scanned and dropped in pieces of about this size. */
 const SKIP_SCAN_BYTES = 256 * 1024;
 /** Bytes kept of a dropped piece: a descriptor (24) and a signature cut across chunks (3). */
@@ -86,8 +88,10 @@ export function inflateZipEntry(entry: ZipEntry): Buffer {
     data = Buffer.from(entry.compressed);
   } else if (entry.method === DEFLATED) {
     try {
-      // The cap turns a lying size (or a zip bomb) into an error instead of an unbounded buffer.
-      data = inflateRawSync(entry.compressed, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+      // The cap turns a lying size (or a zip bomb) into an error instead of an unbounded buffer. The
+      // output in one piece of the recorded size, not zlib's 16 KB pieces joined at the end.
+      const chunkSize = Math.min(Math.max(zlibConstants.Z_MIN_CHUNK, entry.uncompressedSize), MAX_INFLATE_CHUNK_BYTES);
+      data = inflateRawSync(entry.compressed, { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize });
     } catch (error) {
       throw new ZipFormatError(`${entry.name}: cannot inflate (${(error as Error).message})`);
     }

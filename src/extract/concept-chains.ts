@@ -131,3 +131,24 @@ export const SHARES_OUTSTANDING_CONCEPTS = {
   cover: { taxonomy: 'dei', name: 'EntityCommonStockSharesOutstanding' },
   balance_sheet: us('CommonStockSharesOutstanding'),
 } as const satisfies Record<string, ConceptRef>;
+
+/**
+ * Every concept extraction reads, by taxonomy: the concepts of every chain above, the parts of a
+ * sum instead of the sum. The companyfacts reader keeps only these (schemas/companyfacts.ts), and
+ * asking a body for another concept is a programming error, so a concept added to a chain is read.
+ */
+export const READ_CONCEPTS: ReadonlyMap<Taxonomy, ReadonlySet<string>> = conceptsByTaxonomy([
+  ...EARNINGS_CONCEPTS.flatMap((spec) => spec.concepts),
+  ...Object.values(BALANCE_SHEET_CONCEPTS).flatMap((spec) => spec.concepts),
+  ...Object.values(SHARES_OUTSTANDING_CONCEPTS),
+]);
+
+function conceptsByTaxonomy(refs: readonly ConceptRef[]): Map<Taxonomy, Set<string>> {
+  const byTaxonomy = new Map<Taxonomy, Set<string>>();
+  const read = (ref: ConceptRef): ConceptRef[] => (ref.parts === undefined ? [ref] : ref.parts.flatMap(read));
+  for (const ref of refs.flatMap(read)) {
+    const names = byTaxonomy.get(ref.taxonomy) ?? new Set<string>();
+    byTaxonomy.set(ref.taxonomy, names.add(ref.name));
+  }
+  return byTaxonomy;
+}

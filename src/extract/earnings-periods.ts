@@ -5,11 +5,10 @@ import {
   chooseByChain,
   collectPeriods,
   conceptChain,
-  durationDays,
   filedLater,
   isAnnualForm,
-  isAnnualPeriod,
-  isQuarterPeriod,
+  isAnnualLength,
+  isQuarterLength,
   newestFact,
   type DurationMetric,
   type Fact,
@@ -89,7 +88,7 @@ function keepLastFiled(rows: readonly EarningsRow[]): Map<string, EarningsRow> {
  * income), labelled with the company's own fiscal years ({@link fiscalYearLabeler}).
  */
 export function annualRows(index: FactsIndex, splits: readonly SplitEvent[]): EarningsRow[] {
-  const periods = collectPeriods(index, (f) => isAnnualForm(f.form) && isAnnualPeriod(f.start, f.end));
+  const periods = collectPeriods(index, (f) => isAnnualForm(f.form) && isAnnualLength(f.days));
   const label = fiscalYearLabeler(index);
   return [...keepLastFiled(periods.map((p) => periodRow(p, label(p.end), 'FY', splits))).values()];
 }
@@ -160,12 +159,12 @@ function fillFromYearToDate(quarters: PlacedPeriods, yearToDate: PlacedPeriods, 
  */
 export function quarterRows(index: FactsIndex, years: readonly EarningsRow[], splits: readonly SplitEvent[]): EarningsRow[] {
   const quarters = placePeriods(
-    collectPeriods(index, (f) => isQuarterPeriod(f.start, f.end)),
+    collectPeriods(index, (f) => isQuarterLength(f.days)),
     years,
     false,
   );
   const yearToDate = placePeriods(
-    collectPeriods(index, (f) => durationDays(f.start, f.end) >= 150 && durationDays(f.start, f.end) <= 300),
+    collectPeriods(index, (f) => f.days >= 150 && f.days <= 300),
     years,
     true,
   );

@@ -28,31 +28,72 @@ export interface Fact {
   concept: string;
   /** SEC's unit: `USD`, `TWD/shares`, `shares`. */
   unit: string;
+  /** Days from `start` to `end` ({@link durationDays}), null for instants: counted once, asked by every filter of periods. */
+  days: number | null;
 }
+
+/** A duration fact: its start and length known. */
+export type DurationFact = Fact & { start: string; days: number };
 
 /** Annual and quarterly reports; 8-K, S-1, 6-K, DEF 14A (pay-versus-performance) are ignored. */
 const PERIODIC_FORMS: ReadonlySet<string> = new Set(['10-K', '10-KT', '20-F', '40-F', '10-Q', '10-QT']);
 const ANNUAL_FORMS: ReadonlySet<string> = new Set(['10-K', '10-KT', '20-F', '40-F']);
-export const isAnnualForm = (form: string): boolean => ANNUAL_FORMS.has(form.replace(/\/A$/, ''));
+/** The form an amendment amends (`10-K/A` → `10-K`). */
+const baseForm = (form: string): string => (form.endsWith('/A') ? form.slice(0, -2) : form);
+export const isAnnualForm = (form: string): boolean => ANNUAL_FORMS.has(baseForm(form));
 
 export const DAY_MS = 86_400_000;
 
+/**
+ * `Date.parse(date) / DAY_MS` for a `YYYY-MM-DD` date, without Date.parse: extraction asks for the
+ * length of every fact's period, tens of thousands of times per body. Anything else (and a month
+ * or day out of range) goes to Date.parse, so the answer is always Date.parse's; a day past the
+ * month's end rolls over as Date.parse rolls it (`2021-02-30` is March 2).
+ */
+export function dayNumber(date: string): number {
+  if (date.length === 10 && date[4] === '-' && date[7] === '-') {
+    const [year, month, day] = [digitsAt(date, 0, 4), digitsAt(date, 5, 2), digitsAt(date, 8, 2)];
+    if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31) {
+      // Days from 1970-01-01 to the first of the month (Howard Hinnant's days_from_civil), then the day.
+      const y = month <= 2 ? year - 1 : year;
+      const era = Math.floor(y / 400);
+      const yearOfEra = y - era * 400;
+      const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5);
+      return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468 + day - 1;
+    }
+  }
+  return Date.parse(date) / DAY_MS;
+}
+
+/** The number written by `count` decimal digits from `from`; -1 when one is no digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i += 1) {
+    const digit = text.charCodeAt(i) - 48;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 /** Days from `start` to `end`; SEC's `start` is the first day, so Apple's FY2024 lasts 363. */
 export function durationDays(start: string, end: string): number {
-  return Math.round((Date.parse(end) - Date.parse(start)) / DAY_MS);
+  return Math.round(dayNumber(end) - dayNumber(start));
 }
 
 /** 52/53-week years (363 or 370 days) as well as calendar years; nothing shorter or longer. */
 export function isAnnualPeriod(start: string, end: string): boolean {
-  const days = durationDays(start, end);
-  return days >= 350 && days <= 380;
+  return isAnnualLength(durationDays(start, end));
 }
+
+export const isAnnualLength = (days: number): boolean => days >= 350 && days <= 380;
 
 /** 13- and 14-week quarters as well as calendar quarters. */
 export function isQuarterPeriod(start: string, end: string): boolean {
-  const days = durationDays(start, end);
-  return days >= 80 && days <= 100;
+  return isQuarterLength(durationDays(start, end));
 }
+
+export const isQuarterLength = (days: number): boolean => days >= 80 && days <= 100;
 
 /**
  * The fiscal year a period ending on `end` belongs to: the calendar year of `end`, except that a
@@ -116,7 +157,7 @@ export class FactsIndex {
     let chosen: { unit: string; raw: RawFact[] } | undefined;
     for (const unit of this.body.units(ref.taxonomy, ref.name)) {
       if (!UNIT_PATTERNS[kind].test(unit)) continue;
-      const periodic = this.body.facts(ref.taxonomy, ref.name, unit).filter((raw) => PERIODIC_FORMS.has(raw.form.replace(/\/A$/, '')));
+      const periodic = this.body.facts(ref.taxonomy, ref.name, unit).filter((raw) => PERIODIC_FORMS.has(baseForm(raw.form)));
       const most = chosen?.raw.length ?? 0;
       if (periodic.length > most || (periodic.length > 0 && periodic.length === most && unit.startsWith('USD'))) chosen = { unit, raw: periodic };
     }
@@ -124,7 +165,8 @@ export class FactsIndex {
     const [concept, unit] = [qualifiedName(ref), chosen.unit];
     return chosen.raw.map((raw) => {
       if (raw.start !== undefined && raw.end <= raw.filed) this.noteFiling(raw);
-      return { start: raw.start ?? null, end: raw.end, val: raw.val, form: raw.form, filed: raw.filed, accn: raw.accn, concept, unit };
+      const days = raw.start === undefined ? null : durationDays(raw.start, raw.end);
+      return { start: raw.start ?? null, end: raw.end, val: raw.val, form: raw.form, filed: raw.filed, accn: raw.accn, concept, unit, days };
     });
   }
 
@@ -185,10 +227,10 @@ export interface PeriodFacts<K extends string = DurationMetric> {
  * Every duration period `accept` lets through, with the chosen fact per metric: per concept the
  * last-filed value of the period, then per period the first concept of the chain that has one.
  */
-export function collectPeriods(index: FactsIndex, accept: (fact: Fact & { start: string }) => boolean): PeriodFacts[] {
+export function collectPeriods(index: FactsIndex, accept: (fact: DurationFact) => boolean): PeriodFacts[] {
   const periods = new Map<string, PeriodFacts>();
   for (const spec of EARNINGS_CONCEPTS) {
-    for (const [key, fact] of chooseByChain(index, spec, (f) => f.start !== null && accept(f as Fact & { start: string }))) {
+    for (const [key, fact] of chooseByChain(index, spec, (f) => f.start !== null && accept(f as DurationFact))) {
       const period = periods.get(key) ?? { start: fact.start ?? '', end: fact.end, values: {} };
       period.values[spec.key] = fact;
       periods.set(key, period);
@@ -209,8 +251,10 @@ export function chooseByChain(index: FactsIndex, spec: Pick<MetricSpec<string>, 
     const latest = new Map<string, Fact>();
     const latestMention = new Map<string, Fact>();
     for (const fact of index.facts(ref, spec.unit)) {
+      // The filter first: most facts fail it (a quarter where years are collected), and need no key.
+      if (!accept(fact)) continue;
       const key = `${fact.start ?? ''}/${fact.end}`;
-      if (chosen.has(key) || !accept(fact)) continue;
+      if (chosen.has(key)) continue;
       const into = index.isMention(fact) ? latestMention : latest;
       const current = into.get(key);
       if (current === undefined || filedLater(fact, current)) into.set(key, fact);

@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExtractPool, type ExtractRequest } from '../../src/bulk/extract-pool.js';
 import { extractEntry } from '../../src/bulk/extract-worker.js';
 import { readZipEntries, type ZipEntry } from '../../src/bulk/zip-stream.js';
@@ -72,6 +72,19 @@ function entryError(req: ExtractRequest): SourceError {
 describe('archive entries through the kinds (extractEntry)', () => {
   it('a real companyfacts entry gives the rows a per-company night gives', () => {
     expect(extractEntry(request('facts', 'CIK0000320193.json', 320193))).toEqual({ kind: 'facts', facts: extractCompanyFacts(loadFacts('0000320193')) });
+  });
+
+  it('a real companyfacts entry is parsed once, and only the concepts extraction reads (JSON.parse never sees the whole body)', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const entry = request('facts', 'CIK0000320193.json', 320193);
+      extractEntry(entry);
+      const parsed = parse.mock.calls.map(([text]) => text.length);
+      expect(Math.max(...parsed)).toBeLessThan(entry.entry.uncompressedSize / 10);
+      expect(parsed.reduce((sum, length) => sum + length, 0)).toBeLessThan(entry.entry.uncompressedSize / 4);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('a real submissions entry gives the rows a per-company night gives', () => {

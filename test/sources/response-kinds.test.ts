@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { extractCompanyFacts } from '../../src/extract/companyfacts.js';
 import { fetchCompanyData } from '../../src/runner/company-data.js';
 import { SecSource } from '../../src/sources/sec.js';
@@ -133,6 +133,22 @@ describe('each response kind through the source layer: the real body passes, one
     const broken = await sec.fetchCompanyFacts(BROKEN_CIK);
     if (broken.kind !== 'data') throw new Error(`expected data, got ${broken.kind}`);
     expect(() => extractCompanyFacts(broken.body)).toThrow('companyfacts: facts.us-gaap.EarningsPerShareDiluted.units.USD/shares.3.val: expected number, received string');
+  });
+
+  it('companyfacts per company: the body is parsed once, and only the concepts extraction reads (JSON.parse never sees the whole body)', async () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const real = await sec.fetchCompanyFacts(APPLE);
+      if (real.kind !== 'data') throw new Error(`expected data, got ${real.kind}`);
+      const parsed = parse.mock.calls.map(([text]) => text.length);
+      const served = data.companyFacts.get(APPLE) as { data: Buffer; gzipped: boolean };
+      const body = (served.gzipped ? gunzipSync(served.data) : served.data).length;
+      expect(Math.max(...parsed)).toBeLessThan(body / 10);
+      expect(parsed.reduce((sum, length) => sum + length, 0)).toBeLessThan(body / 4);
+      expect(extractCompanyFacts(real.body).earnings.length).toBeGreaterThan(60);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('companyfacts through the per-company path: the company fails as malformed, named, after one request each', async () => {
