@@ -22,6 +22,7 @@ export interface Floor {
 }
 
 interface Entry {
+  name: string;
   offset: number;
   compressedSize: number;
   size: number;
@@ -60,7 +61,13 @@ export function zipEntries(fd: number, fileSize: number): Entry[] {
   const entries: Entry[] = [];
   for (let p = 0; entries.length < count;) {
     const [nameLength, extraLength, commentLength] = [directory.readUInt16LE(p + 28), directory.readUInt16LE(p + 30), directory.readUInt16LE(p + 32)];
-    const entry = { method: directory.readUInt16LE(p + 10), compressedSize: directory.readUInt32LE(p + 20), size: directory.readUInt32LE(p + 24), offset: directory.readUInt32LE(p + 42) };
+    const entry = {
+      name: directory.toString('latin1', p + 46, p + 46 + nameLength),
+      method: directory.readUInt16LE(p + 10),
+      compressedSize: directory.readUInt32LE(p + 20),
+      size: directory.readUInt32LE(p + 24),
+      offset: directory.readUInt32LE(p + 42),
+    };
     // ZIP64 extra field: the 64-bit values, in this order, of the fields that are all ones.
     for (let x = p + 46 + nameLength; x < p + 46 + nameLength + extraLength; x += 4 + directory.readUInt16LE(x + 2)) {
       if (directory.readUInt16LE(x) !== 1) continue;
@@ -87,11 +94,11 @@ export function inflateEntry(method: number, compressed: Buffer): Buffer {
   return method === 0 ? compressed : inflateRawSync(compressed);
 }
 
-/** Every entry of `files`, read and inflated on this thread: seconds and bytes. */
-function inflateAll(files: string[]): { seconds: number; bytes: number; entries: number } {
+/** Every entry of `files` that `keep` keeps, read and inflated on this thread: seconds and bytes. */
+function inflateAll(files: string[], keep: (name: string) => boolean): { seconds: number; bytes: number; entries: number } {
   const started = process.hrtime.bigint();
   let [bytes, entries] = [0, 0];
-  for (const { fd, list } of opened(files)) {
+  for (const { fd, list } of opened(files, keep)) {
     for (const entry of list) {
       bytes += inflateEntry(entry.method, compressedOf(fd, entry)).length;
       entries += 1;
@@ -101,10 +108,10 @@ function inflateAll(files: string[]): { seconds: number; bytes: number; entries:
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes, entries };
 }
 
-function opened(files: string[]): { fd: number; list: Entry[] }[] {
+function opened(files: string[], keep: (name: string) => boolean): { fd: number; list: Entry[] }[] {
   return files.map((file) => {
     const fd = openSync(file, 'r');
-    return { fd, list: zipEntries(fd, fstatSync(fd).size) };
+    return { fd, list: zipEntries(fd, fstatSync(fd).size).filter((entry) => keep(entry.name)) };
   });
 }
 
@@ -112,7 +119,7 @@ function opened(files: string[]): { fd: number; list: Entry[] }[] {
  * Every entry of `files` read here and handed to `workers` threads that inflate and parse it, at
  * most two entries in flight per worker (as the extraction pool does): seconds.
  */
-async function parseAll(files: string[], workers: number): Promise<number> {
+async function parseAll(files: string[], workers: number, keep: (name: string) => boolean): Promise<number> {
   const pool = Array.from({ length: workers }, () => new Worker(new URL('./floor-worker.js', import.meta.url)));
   await Promise.all(pool.map((worker) => new Promise((resolve) => worker.once('online', resolve))));
   const inFlight = pool.map(() => 0);
@@ -136,7 +143,7 @@ async function parseAll(files: string[], workers: number): Promise<number> {
   };
   const started = process.hrtime.bigint();
   try {
-    for (const { fd, list } of opened(files)) {
+    for (const { fd, list } of opened(files, keep)) {
       for (const entry of list) {
         while (Math.min(...inFlight) >= 2) await answer();
         const index = inFlight.indexOf(Math.min(...inFlight));
@@ -155,9 +162,13 @@ async function parseAll(files: string[], workers: number): Promise<number> {
   }
 }
 
-/** The floor of the archives `files` (companyfacts.zip, submissions.zip) with `workers` threads for the parse. */
-export async function measureFloor(files: string[], workers: number): Promise<Floor> {
-  const inflated = inflateAll(files);
-  const parseSeconds = await parseAll(files, workers);
+/**
+ * The floor of the archives `files` (companyfacts.zip, submissions.zip) with `workers` threads for
+ * the parse, over the entries `keep` keeps (the run's universe: the extraction skips the others
+ * without inflating them).
+ */
+export async function measureFloor(files: string[], workers: number, keep: (name: string) => boolean = () => true): Promise<Floor> {
+  const inflated = inflateAll(files, keep);
+  const parseSeconds = await parseAll(files, workers, keep);
   return { entries: inflated.entries, bytes: inflated.bytes, inflateSeconds: inflated.seconds, parseSeconds, workers };
 }
