@@ -18,6 +18,8 @@ export interface Floor {
   inflateSeconds: number;
   /** Seconds to read, inflate and JSON.parse every entry over `workers` worker threads. */
   parseSeconds: number;
+  /** CPU seconds (user + system, every thread of the process) of the parse: on a shared machine the figure to compare. */
+  parseCpuSeconds: number;
   workers: number;
 }
 
@@ -169,6 +171,8 @@ async function parseAll(files: string[], workers: number, keep: (name: string) =
  */
 export async function measureFloor(files: string[], workers: number, keep: (name: string) => boolean = () => true): Promise<Floor> {
   const inflated = inflateAll(files, keep);
+  const cpu = process.cpuUsage();
   const parseSeconds = await parseAll(files, workers, keep);
-  return { entries: inflated.entries, bytes: inflated.bytes, inflateSeconds: inflated.seconds, parseSeconds, workers };
+  const used = process.cpuUsage(cpu);
+  return { entries: inflated.entries, bytes: inflated.bytes, inflateSeconds: inflated.seconds, parseSeconds, parseCpuSeconds: (used.user + used.system) / 1e6, workers };
 }
