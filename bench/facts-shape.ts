@@ -65,10 +65,8 @@ const ANNUAL_OR_QUARTERLY = /^(10-K|10-Q|20-F|40-F)$/;
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 const mean = (values: number[]): number => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
 
-/** The shape of one body, from its JSON text (compact or not). */
-export function measureShape(text: string): FactsShape {
-  const body = JSON.parse(text) as RawBody;
-  const compact = Buffer.from(JSON.stringify(body));
+/** The counts behind a body's shape, concept by concept. */
+function tally(body: RawBody) {
   const perConcept: number[] = [];
   const filingShares: number[] = [];
   const perFiling: number[] = [];
@@ -79,14 +77,14 @@ export function measureShape(text: string): FactsShape {
   const years = new Set<number>();
   const labels: number[] = [];
   const descriptions: number[] = [];
-  let [facts, instants, frames, multiUnit, quarterly, deiFacts] = [0, 0, 0, 0, 0, 0];
+  const counts = { facts: 0, instants: 0, frames: 0, multiUnit: 0, quarterly: 0, deiFacts: 0 };
   const conceptFilings: Set<string>[] = [];
   for (const [taxonomy, concepts] of Object.entries(body.facts)) {
     taxonomies[taxonomy] = Object.keys(concepts).length;
     for (const concept of Object.values(concepts)) {
       labels.push(concept.label?.length ?? 0);
       descriptions.push(concept.description?.length ?? 0);
-      if (Object.keys(concept.units).length > 1) multiUnit += 1;
+      if (Object.keys(concept.units).length > 1) counts.multiUnit += 1;
       const inConcept = Object.values(concept.units).flat();
       const filings = new Set<string>();
       for (const unit of Object.keys(concept.units)) units[unit] = (units[unit] ?? 0) + 1;
@@ -94,19 +92,28 @@ export function measureShape(text: string): FactsShape {
         filings.add(fact.accn);
         accessions.add(fact.accn);
         forms[fact.form] = (forms[fact.form] ?? 0) + 1;
-        if (fact.start === undefined) instants += 1;
-        if (fact.frame !== undefined) frames += 1;
+        if (fact.start === undefined) counts.instants += 1;
+        if (fact.frame !== undefined) counts.frames += 1;
         if (ANNUAL_OR_QUARTERLY.test(fact.form) && typeof fact.fy === 'number') years.add(fact.fy);
       }
-      if (inConcept.some((fact) => /^(10-Q|6-K)/.test(fact.form))) quarterly += 1;
-      if (taxonomy === 'dei') deiFacts += inConcept.length;
-      facts += inConcept.length;
+      if (inConcept.some((fact) => /^(10-Q|6-K)/.test(fact.form))) counts.quarterly += 1;
+      if (taxonomy === 'dei') counts.deiFacts += inConcept.length;
+      counts.facts += inConcept.length;
       perConcept.push(inConcept.length);
       perFiling.push(inConcept.length / Math.max(1, filings.size));
       conceptFilings.push(filings);
     }
   }
   for (const filings of conceptFilings) filingShares.push(filings.size / Math.max(1, accessions.size));
+  return { perConcept, filingShares, perFiling, taxonomies, forms, units, accessions, years, labels, descriptions, counts };
+}
+
+/** The shape of one body, from its JSON text (compact or not). */
+export function measureShape(text: string): FactsShape {
+  const body = JSON.parse(text) as RawBody;
+  const compact = Buffer.from(JSON.stringify(body));
+  const { perConcept, filingShares, perFiling, taxonomies, forms, units, accessions, years, labels, descriptions, counts } = tally(body);
+  const { facts, instants, frames, multiUnit, quarterly, deiFacts } = counts;
   const sorted = [...perConcept].sort((a, b) => a - b);
   const filesQuarterly = Object.keys(forms).some((form) => /^(10-Q|6-K)/.test(form));
   return {
