@@ -12,8 +12,9 @@ import { inflateRawSync } from 'node:zlib';
 
 export interface Floor {
   entries: number;
-  /** Uncompressed bytes of every entry. */
+  /** Uncompressed bytes of every entry, and their compressed bytes in the archives. */
   bytes: number;
+  compressedBytes: number;
   /** Seconds to read and inflate every entry, one thread. */
   inflateSeconds: number;
   /** Seconds to read, inflate and JSON.parse every entry over `workers` worker threads. */
@@ -97,17 +98,18 @@ export function inflateEntry(method: number, compressed: Buffer): Buffer {
 }
 
 /** Every entry of `files` that `keep` keeps, read and inflated on this thread: seconds and bytes. */
-function inflateAll(files: string[], keep: (name: string) => boolean): { seconds: number; bytes: number; entries: number } {
+function inflateAll(files: string[], keep: (name: string) => boolean): { seconds: number; bytes: number; compressedBytes: number; entries: number } {
   const started = process.hrtime.bigint();
-  let [bytes, entries] = [0, 0];
+  let [bytes, compressedBytes, entries] = [0, 0, 0];
   for (const { fd, list } of opened(files, keep)) {
     for (const entry of list) {
       bytes += inflateEntry(entry.method, compressedOf(fd, entry)).length;
+      compressedBytes += entry.compressedSize;
       entries += 1;
     }
     closeSync(fd);
   }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes, entries };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes, compressedBytes, entries };
 }
 
 function opened(files: string[], keep: (name: string) => boolean): { fd: number; list: Entry[] }[] {
@@ -174,5 +176,13 @@ export async function measureFloor(files: string[], workers: number, keep: (name
   const cpu = process.cpuUsage();
   const parseSeconds = await parseAll(files, workers, keep);
   const used = process.cpuUsage(cpu);
-  return { entries: inflated.entries, bytes: inflated.bytes, inflateSeconds: inflated.seconds, parseSeconds, parseCpuSeconds: (used.user + used.system) / 1e6, workers };
+  return {
+    entries: inflated.entries,
+    bytes: inflated.bytes,
+    compressedBytes: inflated.compressedBytes,
+    inflateSeconds: inflated.seconds,
+    parseSeconds,
+    parseCpuSeconds: (used.user + used.system) / 1e6,
+    workers,
+  };
 }

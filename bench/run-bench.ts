@@ -193,7 +193,7 @@ function rowsWrittenSince(dir: string, since: string): number {
 function describeFloor(floor: Floor, zipBytes: number): string {
   const gb = floor.bytes / 1024 ** 3;
   return [
-    `floor: ${plural(floor.entries, 'entry', 'entries')}, ${gb.toFixed(2)} GB of JSON in ${(zipBytes / 1024 ** 2).toFixed(0)} MB of zip (×${(floor.bytes / zipBytes).toFixed(1)});`,
+    `floor: ${plural(floor.entries, 'entry', 'entries')}, ${gb.toFixed(2)} GB of JSON, ${(floor.compressedBytes / 1024 ** 2).toFixed(0)} MB deflated (×${(floor.bytes / floor.compressedBytes).toFixed(1)}), archives ${(zipBytes / 1024 ** 2).toFixed(0)} MB;`,
     `inflate only (1 thread) ${floor.inflateSeconds.toFixed(1)} s; inflate + JSON.parse (${plural(floor.workers, 'worker', 'workers')}) ${floor.parseSeconds.toFixed(1)} s, ${floor.parseCpuSeconds.toFixed(1)} CPU s`,
   ].join(' ');
 }
