@@ -1,16 +1,19 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { EXIT } from '../src/errors.js';
 import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../dev/stand-in/datasets.js';
 import { writeBulkArchives, type ArchiveFile } from '../dev/stand-in/bulk-archives.js';
 import { jsonBody, startStandIn, type Body, type StandInData } from '../dev/stand-in/server.js';
 import { plural } from '../src/util/text.js';
-import { richCompanyFacts } from './rich-facts.js';
+import { defaultWorkerCount } from '../src/bulk/extract-pool.js';
+import { measureFloor, type Floor } from './floor.js';
+import { MARKET_SHAPE, marketFactsText, marketKey } from './market-facts.js';
 
 /**
  * `npm run bench`: the real CLI against the local stand-in with real latency and the real rate
@@ -30,8 +33,9 @@ const { values: args } = parseArgs({
     'batch-size': { type: 'string', default: '500' },
     quiet: { type: 'string', default: '0.01' },
     earnings: { type: 'string', default: '0.15' },
-    'facts-kb': { type: 'string', default: '250' },
+    'facts-kb': { type: 'string' },
     'archive-dir': { type: 'string' },
+    'first-load-only': { type: 'boolean', default: false },
   },
 });
 
@@ -61,14 +65,26 @@ async function main(): Promise<void> {
   const stocks = Number(args.stocks);
   const secRps = Number(args['sec-rps']);
   const yahooDelay = Number(args['yahoo-delay']);
-  const factsKb = Number(args['facts-kb']);
+  const factsKb = args['facts-kb'] === undefined ? undefined : Number(args['facts-kb']);
   const companies = syntheticCompanies(stocks);
   const data = syntheticDataset(companies);
-  // Realistic companyfacts (a few hundred KB each), made on request so the stand-in stays small.
-  data.companyFacts = new LazyFacts(companies, factsKb);
+  // Real-sized companyfacts (bench/market-facts.ts), made on request so the stand-in stays small.
+  const facts = new LazyFacts(companies, factsKb);
+  data.companyFacts = facts;
   data.dailyIndexes = new Map();
-  const archiveDir = args['archive-dir'] ?? path.join(tmpdir(), `batch-refresh-bench-archives-${stocks}-${factsKb}kb`);
+  // Keyed by the generator's version: an archive of an older generator is never served by mistake.
+  const archiveDir = args['archive-dir'] ?? path.join(tmpdir(), `batch-refresh-bench-archives-${stocks}-${marketKey(factsKb)}`);
   data.archives = await archivesFor(data, companies, archiveDir);
+  const workers = defaultWorkerCount();
+  process.stderr.write(`bench: measuring the floor on the archives (inflate, 1 thread; inflate + JSON.parse, ${plural(workers, 'worker', 'workers')})\n`);
+  const universe = new Set(companies.map((company) => company.cik));
+  const floor = await measureFloor(
+    [...data.archives.values()].map((archive) => archive.file),
+    workers,
+    (name) => universe.has(Number(/^CIK(\d{10})/.exec(name)?.[1])),
+  );
+  const zipBytes = [...data.archives.values()].reduce((sum, archive) => sum + statSync(archive.file).size, 0);
+  process.stderr.write(`${describeFloor(floor, zipBytes)}\n`);
   const standIn = await startStandIn({ data, latencyMs: Number(args.latency) });
   const dir = mkdtempSync(path.join(tmpdir(), 'batch-refresh-bench-'));
   const config = path.join(dir, 'batch_config.json');
@@ -84,18 +100,20 @@ async function main(): Promise<void> {
     }),
   );
   process.stderr.write(
-    `bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, ~${factsKb} KB companyfacts; in ${dir}\n`,
+    `bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, companyfacts ${factsKb === undefined ? `of real size (median ${MARKET_SHAPE.medianKb} KB, mean ${MARKET_SHAPE.meanKb} KB)` : `of ${factsKb} KB each`}; in ${dir}\n`,
   );
 
   const runs: Measured[] = [];
   runs.push(await measure('first load (empty database)', config, dir, '2026-11-23T07:00:00Z', 600));
-  fileOn(data, companies, Number(args.quiet), '20261123', 0);
-  runs.push(await measure(`quiet night (${(Number(args.quiet) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-24T07:00:00Z', 240));
-  fileOn(data, companies, Number(args.earnings), '20261124', 1);
-  runs.push(await measure(`earnings night (${(Number(args.earnings) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-25T07:00:00Z', 360));
+  if (!args['first-load-only']) {
+    facts.prepare(fileOn(data, companies, Number(args.quiet), '20261123', 0));
+    runs.push(await measure(`quiet night (${(Number(args.quiet) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-24T07:00:00Z', 240));
+    facts.prepare(fileOn(data, companies, Number(args.earnings), '20261124', 1));
+    runs.push(await measure(`earnings night (${(Number(args.earnings) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-25T07:00:00Z', 360));
+  }
   await standIn.close();
 
-  printTable(runs, secRps, yahooDelay);
+  printTable(runs, secRps, yahooDelay, floor, zipBytes);
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -115,7 +133,7 @@ async function archivesFor(data: StandInData, companies: SyntheticCompany[], dir
 }
 
 /** A share of the companies file a 10-Q on `day`; that day's daily index says so. */
-function fileOn(data: StandInData, companies: SyntheticCompany[], share: number, day: string, offset: number): void {
+function fileOn(data: StandInData, companies: SyntheticCompany[], share: number, day: string, offset: number): SyntheticCompany[] {
   const count = Math.max(1, Math.round(companies.length * share));
   const step = companies.length / count;
   const filers = Array.from({ length: count }, (_unused, index) => companies[Math.floor(index * step + offset) % companies.length] as SyntheticCompany);
@@ -141,6 +159,7 @@ function fileOn(data: StandInData, companies: SyntheticCompany[], share: number,
     data: Buffer.from(`CIK|Company Name|Form Type|Date Filed|File Name\n${'-'.repeat(80)}\n${lines.join('\n')}\n`),
     gzipped: false,
   });
+  return filers;
 }
 
 async function measure(name: string, config: string, dir: string, now: string, targetSeconds: number): Promise<Measured> {
@@ -170,19 +189,34 @@ function rowsWrittenSince(dir: string, since: string): number {
   return total;
 }
 
-function printTable(runs: Measured[], secRps: number, yahooDelay: number): void {
+/** The floor's line: the archives' sizes and compression, and the two floors. */
+function describeFloor(floor: Floor, zipBytes: number): string {
+  const gb = floor.bytes / 1024 ** 3;
+  return [
+    `floor: ${plural(floor.entries, 'entry', 'entries')}, ${gb.toFixed(2)} GB of JSON, ${(floor.compressedBytes / 1024 ** 2).toFixed(0)} MB deflated (×${(floor.bytes / floor.compressedBytes).toFixed(1)}), archives ${(zipBytes / 1024 ** 2).toFixed(0)} MB;`,
+    `inflate only (1 thread) ${floor.inflateSeconds.toFixed(1)} s; inflate + JSON.parse (${plural(floor.workers, 'worker', 'workers')}) ${floor.parseSeconds.toFixed(1)} s, ${floor.parseCpuSeconds.toFixed(1)} CPU s`,
+  ].join(' ');
+}
+
+function printTable(runs: Measured[], secRps: number, yahooDelay: number, floor: Floor, zipBytes: number): void {
   const mb = (bytes: number | undefined): string => ((bytes ?? 0) / 1048576).toFixed(0);
   const rows = runs.map((run) => {
     const sec = run.report.requests.sec ?? 0;
     const yahoo = run.report.requests.yahoo ?? 0;
+    const rateFloor = Math.max(sec / secRps, yahoo * yahooDelay);
+    const extraction = run.report.bulk?.extraction_seconds;
     return {
       run: run.name,
       path: run.report.refresh_path,
       stocks: `${run.report.successful}/${run.report.total_stocks} ok`,
       'wall s': run.wallSeconds.toFixed(1),
       target: `${run.targetSeconds} s ${run.wallSeconds <= run.targetSeconds ? 'met' : 'MISSED'}`,
-      'floor s': Math.max(sec / secRps, yahoo * yahooDelay).toFixed(1),
-      'extraction s': run.report.bulk?.extraction_seconds ?? '',
+      'rate floor s': rateFloor.toFixed(1),
+      'wall ÷ rate floor': (run.wallSeconds / rateFloor).toFixed(3),
+      'extraction s': extraction ?? '',
+      'parse floor s': extraction === undefined ? '' : floor.parseSeconds.toFixed(1),
+      'extraction ÷ parse floor': extraction === undefined ? '' : (extraction / floor.parseSeconds).toFixed(2),
+      'CPU ÷ parse floor CPU': extraction === undefined ? '' : (run.cpuSeconds / floor.parseCpuSeconds).toFixed(2),
       'SEC req': sec,
       'SEC MB': mb(run.report.bytes_downloaded.sec),
       'Yahoo req': yahoo,
@@ -194,6 +228,7 @@ function printTable(runs: Measured[], secRps: number, yahooDelay: number): void 
     };
   });
   console.table(rows);
+  console.log(describeFloor(floor, zipBytes));
 }
 
 function run(command: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -211,19 +246,35 @@ function run(command: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-/** companyfacts bodies built when requested (5,000 × 250 KB would not fit comfortably in memory). */
+/** companyfacts bodies built when requested (7,360 × 1.7 MB would not fit in memory). */
 class LazyFacts extends Map<number, Body> {
   private readonly byCik: Map<number, { company: SyntheticCompany; index: number }>;
   constructor(
     companies: SyntheticCompany[],
-    private readonly kb: number,
+    private readonly kb: number | undefined,
   ) {
     super();
     this.byCik = new Map(companies.map((company, index) => [company.cik, { company, index }]));
   }
+  private ready = new Map<number, Body>();
+  /**
+   * Builds the bodies of the companies a night will ask for ahead of it, gzipped as SEC serves
+   * them: built on request, a 2 MB body would keep the stand-in (this process) busy for tens of
+   * milliseconds a request, time the night under measurement would wait for.
+   */
+  prepare(companies: SyntheticCompany[]): void {
+    this.ready = new Map(
+      companies.map((company) => {
+        const body = this.get(company.cik);
+        return [company.cik, { data: gzipSync(body?.data ?? Buffer.alloc(0)), gzipped: true }];
+      }),
+    );
+  }
   override get(cik: number): Body | undefined {
+    const ready = this.ready.get(cik);
+    if (ready !== undefined) return ready;
     const entry = this.byCik.get(cik);
-    return entry === undefined ? undefined : jsonBody(richCompanyFacts(entry.company, entry.index, this.kb));
+    return entry === undefined ? undefined : { data: Buffer.from(marketFactsText(entry.company, entry.index, this.kb)), gzipped: false };
   }
 }
 
