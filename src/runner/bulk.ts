@@ -1,7 +1,8 @@
 import { ExtractPool, type ExtractResult } from '../bulk/extract-pool.js';
 import { openArchive, type ArchiveDownload } from '../bulk/download.js';
 import { readZipEntries } from '../bulk/zip-stream.js';
-import type { StockStore, StockUpdate } from '../db/stock-store.js';
+import type { StockUpdate } from '../db/stock-store.js';
+import type { Store } from '../db/store.js';
 import { ArchiveUnavailableError, FatalSourceError, SourceError } from '../errors.js';
 import type { FilingRow, SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
@@ -29,7 +30,7 @@ export interface BulkInput {
   entries: UniverseEntry[];
   sec: SecSource;
   prices: PriceBook | null;
-  store: StockStore;
+  store: Store;
   storedSplits: Map<string, SplitEvent[]>;
   now: () => Date;
   control: RunControl;
@@ -74,6 +75,8 @@ class BulkRebuild {
   private readonly broken = new Map<ArchiveKind, string>();
   /** Companies whose entry could not be read (CRC, inflate, JSON): refreshed per company. */
   private readonly unreadable = new Set<number>();
+  /** Writes not answered yet (a PostgreSQL store answers later): each stock's outcome waits for its own. */
+  private readonly writing = new Set<Promise<void>>();
   /** The extraction workers, started once the first archive is open (without it there is nothing to extract). */
   private pool!: ExtractPool;
 
@@ -117,6 +120,7 @@ class BulkRebuild {
     if (this.input.prices !== null && !this.control.stopped()) await this.splitCharts(this.input.prices);
     if (this.input.sections && !this.control.stopped()) await this.fetchSections(this.input.sections);
     this.input.prices?.close();
+    await Promise.all(this.writing);
     return { fallback: this.settle(), archives, extraction_seconds: extractionSeconds };
   }
 
@@ -177,8 +181,8 @@ class BulkRebuild {
       await this.pool.ready();
       const task = kind === 'facts' ? 'facts' : parsed.page ? 'page' : 'submissions';
       const stored = this.pool.run(task, parsed.cik, entry).then(
-        (result) => {
-          this.storeResult(parsed.cik, result);
+        async (result) => {
+          await this.storeResult(parsed.cik, result);
           figures.entries_used += 1;
         },
         (error: unknown) => {
@@ -198,22 +202,28 @@ class BulkRebuild {
     await Promise.all(stores);
   }
 
-  /** One transaction; a storage failure is the stock's, a full disk aborts the run. */
-  private write(update: StockUpdate): void {
-    try {
-      const failure = saveUpdate(this.input.store, update, this.input.now());
-      if (failure !== null) this.failures.set(update.symbol, failure);
-    } catch (error) {
-      if (!(error instanceof FatalSourceError)) throw error;
-      this.control.abort(error.message);
-    }
+  /** One transaction; a storage failure is the stock's, a full disk aborts the run. Settles when the store answered. */
+  private write(update: StockUpdate): Promise<void> {
+    const written = saveUpdate(this.input.store, update, this.input.now()).then(
+      (failure) => {
+        if (failure !== null) this.failures.set(update.symbol, failure);
+      },
+      (error: unknown) => {
+        if (!(error instanceof FatalSourceError)) throw error;
+        this.control.abort(error.message);
+      },
+    );
+    this.writing.add(written);
+    return written.finally(() => this.writing.delete(written));
   }
 
-  private save(entry: UniverseEntry, company: Partial<CompanyData> | undefined, primary: boolean, price?: Parameters<typeof buildUpdate>[2]): void {
-    this.write(buildUpdate(entry, company, price, primary, this.input.storedSplits.get(entry.symbol)));
+  private save(entry: UniverseEntry, company: Partial<CompanyData> | undefined, primary: boolean, price?: Parameters<typeof buildUpdate>[2]): Promise<void> {
+    return this.write(buildUpdate(entry, company, price, primary, this.input.storedSplits.get(entry.symbol)));
   }
 
-  private storeResult(cik: number, result: ExtractResult): void {
+  /** Each listing of the company, one transaction each (issued together: a store with connections to spare writes them at once). */
+  private async storeResult(cik: number, result: ExtractResult): Promise<void> {
+    const writes: Promise<void>[] = [];
     const seen = this.secSeen.get(cik) ?? new Set();
     this.secSeen.set(cik, seen);
     for (const [index, entry] of (this.listings.get(cik) ?? []).entries()) {
@@ -221,16 +231,17 @@ class BulkRebuild {
       if (result.kind === 'facts') {
         seen.add('facts');
         if (showsNewSplit(result.facts, this.input.storedSplits.get(entry.symbol) ?? [])) this.needsSplitChart.set(entry.symbol, result.facts.splits);
-        this.save(entry, { facts: result.facts, fundamentalsRefreshed: true }, primary);
+        writes.push(this.save(entry, { facts: result.facts, fundamentalsRefreshed: true }, primary));
       } else if (result.kind === 'submissions') {
         seen.add('submissions');
         const { profile, filings } = result.submissions;
         if (primary && this.input.sections) this.filingsForSections.set(cik, filings.filter((filing) => filing.form === '10-K').slice(0, 1));
-        this.save(entry, { profile, filings, latestAccession: filings[0]?.accession_number ?? null, fundamentalsRefreshed: true }, primary);
+        writes.push(this.save(entry, { profile, filings, latestAccession: filings[0]?.accession_number ?? null, fundamentalsRefreshed: true }, primary));
       } else if (primary && result.filings.length > 0) {
-        this.save(entry, { filings: result.filings }, true);
+        writes.push(this.save(entry, { filings: result.filings }, true));
       }
     }
+    await Promise.all(writes);
   }
 
   private async runPrices(prices: PriceBook): Promise<void> {
@@ -246,7 +257,7 @@ class BulkRebuild {
       try {
         const answer = await prices.get(entry.symbol);
         this.priceParts.set(entry.symbol, answer.kind === 'data' ? { kind: 'data' } : answer);
-        if (answer.kind === 'data') this.save(entry, undefined, false, { quote: answer.quote, closes: answer.closes });
+        if (answer.kind === 'data') await this.save(entry, undefined, false, { quote: answer.quote, closes: answer.closes });
       } catch (error) {
         if (!(error instanceof SourceError) || !error.fatal) throw error;
         this.control.abort(error.message);
