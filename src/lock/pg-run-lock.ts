@@ -21,6 +21,10 @@ const LIVE_HOLDER = `${HOLDER} AND EXISTS (
   SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 2 AND l.granted
     AND l.pid = runs.backend_pid AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 
+/** How long a refused run waits for the holder's row: HOLDER_POLLS × HOLDER_POLL_MS. */
+const HOLDER_POLLS = 40;
+const HOLDER_POLL_MS = 50;
+
 /** Databases whose lock this process holds for a `--continuous` process: the runs it starts nest inside. */
 const heldForProcess = new Set<string>();
 
@@ -35,8 +39,8 @@ export async function acquirePgRunLock(database: DatabaseConfig, env: PgEnv, sta
   try {
     const taken = (await client.query('SELECT pg_try_advisory_lock($1, $2) AS taken', [LOCK_CLASS, RUN_LOCK_KEY])).rows[0] as { taken: boolean };
     await createRunsTable(client);
+    if (!taken.taken) throw new LockHeldError(`${where} (advisory lock)`, await liveHolder(client));
     const previous = holderOf((await client.query(HOLDER)).rows[0]);
-    if (!taken.taken) throw new LockHeldError(`${where} (advisory lock)`, previous);
     const holder: LockHolder = { pid: process.pid, started_at: startedAt.toISOString(), host: hostname(), ...(options.mode === 'continuous' ? { mode: 'continuous' as const } : {}) };
     await client.query(
       `INSERT INTO runs (lock, pid, host, started_at, mode, backend_pid) VALUES ('run', $1, $2, $3, $4, pg_backend_pid())
@@ -55,6 +59,18 @@ export async function acquirePgRunLock(database: DatabaseConfig, env: PgEnv, sta
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Who holds the lock, read by a run that was refused it: the holder writes its row just after
+ * taking the lock, so a run refused in between waits a moment for the row (never for the lock).
+ */
+async function liveHolder(client: pg.Client): Promise<LockHolder | null> {
+  for (let attempt = 0; ; attempt += 1) {
+    const holder = holderOf((await client.query(LIVE_HOLDER, [LOCK_CLASS, RUN_LOCK_KEY])).rows[0]);
+    if (holder !== null || attempt >= HOLDER_POLLS) return holder;
+    await new Promise((resolve) => setTimeout(resolve, HOLDER_POLL_MS));
   }
 }
 

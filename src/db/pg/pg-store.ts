@@ -176,8 +176,11 @@ export class PgStore implements Store {
   }
   async findCompletedRun(accept: (row: SyncRunRow) => boolean): Promise<SyncRunRow | undefined> {
     if (!this.initialized) return undefined;
-    for (let before = Number.MAX_SAFE_INTEGER; ;) {
-      const rows = await this.rows<SyncRunRow>("SELECT * FROM sync_runs WHERE status = 'completed' AND successful > 0 AND id < $1 ORDER BY id DESC LIMIT $2", [before, RUN_PAGE]);
+    for (let before: number | null = null; ;) {
+      const rows: SyncRunRow[] = await this.rows<SyncRunRow>("SELECT * FROM sync_runs WHERE status = 'completed' AND successful > 0 AND ($1::int IS NULL OR id < $1) ORDER BY id DESC LIMIT $2", [
+        before,
+        RUN_PAGE,
+      ]);
       const found = rows.find(accept);
       if (found !== undefined || rows.length < RUN_PAGE) return found;
       before = (rows[rows.length - 1] as SyncRunRow).id;
