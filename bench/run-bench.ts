@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { EXIT } from '../src/errors.js';
 import { syntheticCompanies, syntheticDataset, syntheticSubmissions, type SyntheticCompany } from '../dev/stand-in/datasets.js';
 import { writeBulkArchives, type ArchiveFile } from '../dev/stand-in/bulk-archives.js';
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     earnings: { type: 'string', default: '0.15' },
     'facts-kb': { type: 'string', default: '250' },
     'archive-dir': { type: 'string' },
+    /** A PostgreSQL URL: the nights run against a throwaway database made beside it (CREATE DATABASE, dropped after). */
+    database: { type: 'string' },
   },
 });
 
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
   const standIn = await startStandIn({ data, latencyMs: Number(args.latency) });
   const dir = mkdtempSync(path.join(tmpdir(), 'batch-refresh-bench-'));
   const config = path.join(dir, 'batch_config.json');
+  const store = args.database === undefined ? null : await createBenchDatabase(args.database);
   writeFileSync(
     config,
     JSON.stringify({
@@ -79,21 +83,26 @@ async function main(): Promise<void> {
       processing: { batch_size: Number(args['batch-size']), delay_between_batches_seconds: 0, max_workers: Number(args.workers), force_refresh: false },
       rate_limiting: { edgar_requests_per_second: secRps, yfinance_delay_seconds: yahooDelay },
       logging: { log_directory: 'logs', progress_interval_seconds: 60 },
-      database: { path: 'stocks.db', backup_before_run: false },
+      database: store === null ? { path: 'stocks.db', backup_before_run: false } : { url: store.url, backup_before_run: false },
       reporting: { summary_directory: 'reports' },
     }),
   );
   process.stderr.write(
-    `bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, ~${factsKb} KB companyfacts; in ${dir}\n`,
+    `bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, ~${factsKb} KB companyfacts; ${store === null ? 'SQLite' : `PostgreSQL database ${store.name}`}; in ${dir}\n`,
   );
 
+  const rowsOf = (since: string): Promise<number> => (store === null ? Promise.resolve(rowsWrittenSince(dir, since)) : pgRowsWrittenSince(store.url, since));
   const runs: Measured[] = [];
-  runs.push(await measure('first load (empty database)', config, dir, '2026-11-23T07:00:00Z', 600));
-  fileOn(data, companies, Number(args.quiet), '20261123', 0);
-  runs.push(await measure(`quiet night (${(Number(args.quiet) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-24T07:00:00Z', 240));
-  fileOn(data, companies, Number(args.earnings), '20261124', 1);
-  runs.push(await measure(`earnings night (${(Number(args.earnings) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-25T07:00:00Z', 360));
-  await standIn.close();
+  try {
+    runs.push(await measure('first load (empty database)', config, rowsOf, '2026-11-23T07:00:00Z', 600));
+    fileOn(data, companies, Number(args.quiet), '20261123', 0);
+    runs.push(await measure(`quiet night (${(Number(args.quiet) * 100).toFixed(0)} % filed)`, config, rowsOf, '2026-11-24T07:00:00Z', 240));
+    fileOn(data, companies, Number(args.earnings), '20261124', 1);
+    runs.push(await measure(`earnings night (${(Number(args.earnings) * 100).toFixed(0)} % filed)`, config, rowsOf, '2026-11-25T07:00:00Z', 360));
+  } finally {
+    await standIn.close();
+    if (store !== null) await adminQuery(args.database as string, `DROP DATABASE IF EXISTS ${store.name} WITH (FORCE)`);
+  }
 
   printTable(runs, secRps, yahooDelay);
   rmSync(dir, { recursive: true, force: true });
@@ -143,7 +152,7 @@ function fileOn(data: StandInData, companies: SyntheticCompany[], share: number,
   });
 }
 
-async function measure(name: string, config: string, dir: string, now: string, targetSeconds: number): Promise<Measured> {
+async function measure(name: string, config: string, rowsOf: (since: string) => Promise<number>, now: string, targetSeconds: number): Promise<Measured> {
   const { stdout, stderr, code } = await run(['/usr/bin/time', '-f', 'TIME %e %U %S %M', process.execPath, path.join(root, 'bin', 'batch-refresh'), '--config', config, '--json'], {
     BATCH_REFRESH_NOW: now,
   });
@@ -156,7 +165,7 @@ async function measure(name: string, config: string, dir: string, now: string, t
     cpuSeconds: user + sys,
     peakRssMb: rssKb / 1024,
     report: JSON.parse(stdout) as Report,
-    rowsWritten: rowsWrittenSince(dir, new Date(now).toISOString()),
+    rowsWritten: await rowsOf(new Date(now).toISOString()),
     targetSeconds,
   };
 }
@@ -168,6 +177,31 @@ function rowsWrittenSince(dir: string, since: string): number {
   const total = tables.reduce((sum, table) => sum + (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE updated_at >= ?`).get(since) as { n: number }).n, 0);
   db.close();
   return total;
+}
+
+/** A fresh database on the server `url` names (its user needs CREATEDB), and its URL. */
+async function createBenchDatabase(url: string): Promise<{ name: string; url: string }> {
+  const name = `br_bench_${process.pid}_${Date.now()}`;
+  await adminQuery(url, `CREATE DATABASE ${name}`);
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return { name, url: parsed.toString() };
+}
+
+async function adminQuery(url: string, text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function pgRowsWrittenSince(url: string, since: string): Promise<number> {
+  const tables = ['stocks', 'stock_metrics', 'earnings_history', 'sec_filings', 'price_history'];
+  const counts = await adminQuery(url, tables.map((table) => `SELECT COUNT(*)::int AS n FROM ${table} WHERE updated_at >= $1`).join(' UNION ALL '), [since]);
+  return counts.reduce((sum, row) => sum + (row.n as number), 0);
 }
 
 function printTable(runs: Measured[], secRps: number, yahooDelay: number): void {

@@ -122,12 +122,14 @@ function checkDatabaseChoice(raw: object, env: ConfigEnv): string[] {
   return [];
 }
 
-/** `path.to.key: reason (got value)`; the value only when it is short, and never from notifications (tokens, passwords). */
+/** `path.to.key: reason (got value)`; the value only when it is short, and never from notifications or a URL (tokens, passwords). */
 function formatIssue(issue: { path: PropertyKey[]; message: string; input?: unknown }): string {
   const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
   const { input } = issue;
   const shown =
-    issue.path[0] !== 'notifications' && ((typeof input === 'number' && Number.isFinite(input)) || typeof input === 'boolean' || input === null || (typeof input === 'string' && input.length <= 60))
+    issue.path[0] !== 'notifications' &&
+    issue.path[1] !== 'url' &&
+    ((typeof input === 'number' && Number.isFinite(input)) || typeof input === 'boolean' || input === null || (typeof input === 'string' && input.length <= 60))
       ? ` (got ${JSON.stringify(input)})`
       : '';
   return `${key}: ${issue.message}${shown}`;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { usesPostgres } from '../db/open-store.js';
 import { redactDatabaseUrl, type PgEnv } from '../db/pg/pg-connect.js';
-import { explainPgError } from '../db/pg/pg-errors.js';
+import { describePgFailure } from '../db/pg/pg-errors.js';
 import { LockHeldError, SetupError } from '../errors.js';
 import { acquirePgRunLock } from './pg-run-lock.js';
 import { acquireRunLock, type RunLock, type RunLockOptions } from './run-lock.js';
@@ -20,7 +20,7 @@ export async function takeRunLock(config: ResolvedConfig, startedAt: Date, optio
       return await acquirePgRunLock(database, options.env ?? {}, startedAt, options);
     } catch (error) {
       if (error instanceof LockHeldError) throw error;
-      throw new SetupError(`cannot take the run lock on ${redactDatabaseUrl(database.url ?? '')}: ${explainPgError(error, 'the server')}; nothing was refreshed`);
+      throw new SetupError(`cannot take the run lock on ${redactDatabaseUrl(database.url ?? '')}: ${describePgFailure(error, 'the server', database, options.env ?? {})}; nothing was refreshed`);
     }
   }
   try {

@@ -3,7 +3,7 @@ import { backupDatabase, type BackupResult } from '../backup/backup-database.js'
 import type { ResolvedConfig } from '../config/load-config.js';
 import { openStore, usesPostgres } from '../db/open-store.js';
 import { redactDatabaseUrl } from '../db/pg/pg-connect.js';
-import { explainPgError } from '../db/pg/pg-errors.js';
+import { describePgFailure } from '../db/pg/pg-errors.js';
 import { explainStorageError } from '../db/storage-errors.js';
 import type { Store, StoredStockState } from '../db/store.js';
 import { SourceError, UniverseError } from '../errors.js';
@@ -109,7 +109,7 @@ function openForRun(config: ResolvedConfig, startedAt: Date, deps: JobDeps): Pro
         throw error;
       }
     },
-    (error) => (postgres ? explainPgError(error, 'the server') : explainStorageError(error, database.path, database.busy_timeout_ms)),
+    (error) => (postgres ? describePgFailure(error, 'the server', database, deps.env ?? {}) : explainStorageError(error, database.path, database.busy_timeout_ms)),
   );
 }
 

@@ -1,4 +1,5 @@
 import type { StorageFailureKind } from '../store.js';
+import { databaseSecrets, type DatabaseConfig, type PgEnv } from './pg-connect.js';
 
 /*
  * PostgreSQL's errors as the night reads them: which are a lost connection (the transaction is
@@ -46,6 +47,16 @@ export function explainPgError(error: unknown, where: string): string {
   }
   if (isConnectionLost(error)) return `the connection to ${where} was lost (${message})`;
   return `${where}: ${message}`;
+}
+
+/** explainPgError with every literal of the password and the URL taken out, whatever the driver put in its message. */
+export function describePgFailure(error: unknown, where: string, database: DatabaseConfig, env: PgEnv): string {
+  return hideSecrets(explainPgError(error, where), databaseSecrets(database, env));
+}
+
+/** Each secret (longest first, so a URL goes before the password inside it) as `***`. */
+export function hideSecrets(text: string, secrets: readonly string[]): string {
+  return [...secrets].sort((a, b) => b.length - a.length).reduce((out, secret) => (secret === '' ? out : out.split(secret).join('***')), text);
 }
 
 function codeOf(error: unknown): string {

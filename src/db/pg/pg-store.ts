@@ -6,8 +6,8 @@ import type { SplitEvent } from '../../extract/types.js';
 import type { Validators } from '../../sources/source-client.js';
 import type { StorageFailureKind, Store, StoredStockState, SyncRunRow } from '../store.js';
 import { parseDays, type SyncRunResult } from '../sync-runs.js';
-import { pgClientConfig, redactDatabaseUrl, type DatabaseConfig, type PgEnv } from './pg-connect.js';
-import { explainPgError, isConflict, isConnectionLost, pgFailureKind } from './pg-errors.js';
+import { databaseSecrets, pgClientConfig, redactDatabaseUrl, type DatabaseConfig, type PgEnv } from './pg-connect.js';
+import { explainPgError, hideSecrets, isConflict, isConnectionLost, pgFailureKind } from './pg-errors.js';
 import { migratePostgres, schemaVersion } from './pg-migrate.js';
 import * as sql from './pg-sql.js';
 import { writeStock } from './pg-stock-writer.js';
@@ -34,6 +34,8 @@ export class PgStore implements Store {
   private constructor(
     private readonly pool: pg.Pool,
     url: string,
+    /** The password and URL, never to be shown (hideSecrets). */
+    private readonly secrets: readonly string[],
   ) {
     this.location = redactDatabaseUrl(url);
     // An idle connection the server drops (a restart, pg_terminate_backend) must not crash the process.
@@ -43,7 +45,7 @@ export class PgStore implements Store {
   /** Connects (failing fast when the server cannot be reached) and, unless `readonly`, brings the schema up to date. */
   static async open(database: DatabaseConfig, env: PgEnv, options: { readonly?: boolean } = {}): Promise<PgStore> {
     const pool = new pg.Pool({ ...pgClientConfig(database, env), max: database.pool_size });
-    const store = new PgStore(pool, database.url ?? '');
+    const store = new PgStore(pool, database.url ?? '', databaseSecrets(database, env));
     try {
       const client = await pool.connect();
       try {
@@ -195,7 +197,7 @@ export class PgStore implements Store {
   }
 
   explainError(error: unknown): string {
-    return explainPgError(error, this.location);
+    return hideSecrets(explainPgError(error, this.location), this.secrets);
   }
   failureKind(error: unknown): StorageFailureKind {
     return pgFailureKind(error);
