@@ -51,6 +51,8 @@ export interface BulkResult {
 }
 
 const PRICE_WINDOW = 100;
+/** Writes the price loop lets wait at once before it asks for the next price. */
+const WRITES_IN_FLIGHT = 64;
 const PROGRESS_EVERY_MS = 10_000;
 
 /** Rebuilds the fundamentals of `input.entries` from the archives; throws ArchiveUnavailableError when the first cannot be had. */
@@ -257,7 +259,10 @@ class BulkRebuild {
       try {
         const answer = await prices.get(entry.symbol);
         this.priceParts.set(entry.symbol, answer.kind === 'data' ? { kind: 'data' } : answer);
-        if (answer.kind === 'data') await this.save(entry, undefined, false, { quote: answer.quote, closes: answer.closes });
+        // Not waited for: a store with connections to spare writes the next prices meanwhile (its
+        // saves of one symbol stay in order); the rebuild waits for them all (and sees a failure) before its outcomes.
+        if (answer.kind === 'data') this.save(entry, undefined, false, { quote: answer.quote, closes: answer.closes }).catch(() => undefined);
+        if (this.writing.size >= WRITES_IN_FLIGHT) await Promise.race(this.writing);
       } catch (error) {
         if (!(error instanceof SourceError) || !error.fatal) throw error;
         this.control.abort(error.message);

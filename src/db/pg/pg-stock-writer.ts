@@ -19,23 +19,39 @@ export async function writeStock(client: pg.ClientBase, update: StockUpdate, now
   await writePlan(client, plan, update.symbol, now);
 }
 
+/**
+ * The stored state the update needs, in one round trip: each part storedStockQuery names is a
+ * subquery answering JSON (float8 prints as the shortest text that reads back to the same double).
+ */
 async function readStored(client: pg.ClientBase, update: StockUpdate): Promise<StoredStock> {
-  const { symbol } = update;
   const query = storedStockQuery(update);
   const closes = query.closes;
-  const inputs = query.metricInputs
-    ? ((await client.query(sql.SELECT_METRIC_INPUTS, [symbol])).rows[0] as { shares_outstanding: number | null; price: number | null; currency: string | null } | undefined)
-    : undefined;
+  const parts: string[] = [];
+  if (query.metricInputs) parts.push(`(SELECT row_to_json(q) FROM (${sql.SELECT_METRIC_INPUTS}) q) AS inputs`);
+  if (query.earnings) parts.push(`(SELECT COALESCE(json_agg(q ORDER BY q.fiscal_year, q.period), '[]') FROM (${sql.SELECT_EARNINGS}) q) AS earnings`);
+  if (query.splits) parts.push(`(SELECT COALESCE(json_agg(q ORDER BY q.date), '[]') FROM (${sql.SELECT_SPLITS_OF}) q) AS splits`);
+  if (closes !== null) parts.push(`(SELECT COALESCE(json_agg(q ORDER BY q.date), '[]') FROM (${sql.SELECT_CLOSES_FROM}) q) AS closes`);
+  if (closes?.range === true) parts.push(`(SELECT row_to_json(q) FROM (${sql.SELECT_OLDER_CLOSE_RANGE}) q) AS range`);
+  const values: unknown[] = [update.symbol, ...(closes === null ? [] : [closes.from]), ...(closes?.range === true ? [closes.newest, closes.windowDays] : [])];
+  const row = (parts.length === 0 ? {} : (await client.query(`SELECT ${parts.join(', ')}`, values)).rows[0]) as StoredParts;
   return {
-    sharesOutstanding: inputs?.shares_outstanding ?? null,
-    price: inputs?.price ?? null,
-    currency: inputs?.currency ?? null,
-    earnings: query.earnings ? ((await client.query(sql.SELECT_EARNINGS, [symbol])).rows as EarningsRow[]) : [],
-    splits: query.splits ? ((await client.query(sql.SELECT_SPLITS_OF, [symbol])).rows as SplitEvent[]) : [],
-    recentCloses: closes === null ? [] : ((await client.query(sql.SELECT_CLOSES_FROM, [symbol, closes.from])).rows as DailyClose[]),
-    olderCloseRange:
-      closes?.range === true ? ((await client.query(sql.SELECT_OLDER_CLOSE_RANGE, [symbol, closes.from, closes.newest, closes.windowDays])).rows[0] as StoredStock['olderCloseRange']) : NO_RANGE,
+    sharesOutstanding: row.inputs?.shares_outstanding ?? null,
+    price: row.inputs?.price ?? null,
+    currency: row.inputs?.currency ?? null,
+    earnings: row.earnings ?? [],
+    splits: row.splits ?? [],
+    recentCloses: row.closes ?? [],
+    olderCloseRange: row.range ?? NO_RANGE,
   };
+}
+
+/** One row of readStored's query: the parts asked for. */
+interface StoredParts {
+  inputs?: { shares_outstanding: number | null; price: number | null; currency: string | null } | null;
+  earnings?: EarningsRow[];
+  splits?: SplitEvent[];
+  closes?: DailyClose[];
+  range?: StoredStock['olderCloseRange'];
 }
 
 /** Writes exactly the rows of the plan: a statement per table, many rows each. */
