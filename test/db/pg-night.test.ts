@@ -58,10 +58,12 @@ async function night(config: string, now: string, flags: InProcessFlags = {}): P
 describePostgres('the same nights on SQLite and on PostgreSQL', (serverUrl) => {
   const newDatabase = throwawayDatabases(serverUrl);
 
-  it.for([
+  const ways: { way: string; first: InProcessFlags }[] = [
     { way: 'company by company, then an incremental night', first: {} },
     { way: 'from the bulk archives, then an incremental night', first: { bulk: true } },
-  ])('stores identical rows in every table, $way', async ({ first }) => {
+  ];
+  // Four whole nights each, two of them on a server the tests share: 120 s.
+  it.for(ways)('stores identical rows in every table, $way', { timeout: 120_000 }, async ({ first }) => {
     const sqliteDir = tempDir();
     const sqliteConfig = writeTestConfig(sqliteDir, standIn.url, SECTIONS);
     const pgDir = tempDir();

@@ -72,4 +72,28 @@ describePostgres('the PostgreSQL store: schema', (serverUrl) => {
     await store.close();
     expect(await adminQuery(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).toEqual([]);
   });
+
+  it('text goes in as it came, quotes, backslashes, semicolons and all (the writes are sent as escaped literals)', async () => {
+    const url = await newDatabase();
+    const store = await openStore(postgresDatabase(url));
+    const name = 'O\'Brien \\ "Holdings"; DROP TABLE stocks; -- ünïcødé $1 $$';
+    const content = "Item 7. \\n is not a newline; 'quoted' \\' E'x' \u2014 and a tab\there";
+    await store.save(
+      {
+        symbol: 'QT',
+        cik: 42,
+        name,
+        exchange: 'NYSE',
+        fundamentalsRefreshed: false,
+        sections: { accession: '0000000042-26-000001', sections: [{ section: '7', title: 'MD&A', content }] },
+        closes: [{ date: '2026-11-20', close: 0.1 + 0.2 }],
+      },
+      '2026-11-21T07:00:00.000Z',
+    );
+    await store.close();
+    expect(await adminQuery(url, 'SELECT symbol, name FROM stocks')).toEqual([{ symbol: 'QT', name }]);
+    expect(await adminQuery(url, 'SELECT content FROM filing_sections')).toEqual([{ content }]);
+    // The double's every bit: 0.30000000000000004, not 0.3.
+    expect(await adminQuery(url, 'SELECT close FROM price_history')).toEqual([{ close: 0.1 + 0.2 }]);
+  });
 });

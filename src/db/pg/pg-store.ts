@@ -10,7 +10,7 @@ import { databaseSecrets, pgClientConfig, redactDatabaseUrl, type DatabaseConfig
 import { explainPgError, hideSecrets, isConflict, isConnectionLost, pgFailureKind } from './pg-errors.js';
 import { migratePostgres, schemaVersion } from './pg-migrate.js';
 import * as sql from './pg-sql.js';
-import { writeStock } from './pg-stock-writer.js';
+import { saveStock } from './pg-stock-writer.js';
 
 /** Attempts of one stock's transaction when its connection is lost or it loses a deadlock. */
 const SAVE_ATTEMPTS = 3;
@@ -85,9 +85,7 @@ export class PgStore implements Store {
         continue;
       }
       try {
-        await client.query('BEGIN');
-        await writeStock(client, update, nowIso);
-        await client.query('COMMIT');
+        await saveStock(client, update, nowIso);
         client.release();
         return;
       } catch (error) {
