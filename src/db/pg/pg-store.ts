@@ -16,6 +16,7 @@ import { saveStock } from './pg-stock-writer.js';
 const SAVE_ATTEMPTS = 3;
 const RUN_PAGE = 50;
 const RECONNECT_DELAY_MS = 250;
+const READ_CONNECTIONS = 2;
 
 /**
  * The PostgreSQL store: a pool of `database.pool_size` connections; each stock's rows in one
@@ -33,6 +34,8 @@ export class PgStore implements Store {
 
   private constructor(
     private readonly pool: pg.Pool,
+    /** Reads and the sync_runs rows on connections of their own: a price's one-row read never queues behind a rebuild's writes. */
+    private readonly reads: pg.Pool,
     url: string,
     /** The password and URL, never to be shown (hideSecrets). */
     private readonly secrets: readonly string[],
@@ -40,12 +43,14 @@ export class PgStore implements Store {
     this.location = redactDatabaseUrl(url);
     // An idle connection the server drops (a restart, pg_terminate_backend) must not crash the process.
     pool.on('error', () => undefined);
+    reads.on('error', () => undefined);
   }
 
   /** Connects (failing fast when the server cannot be reached) and, unless `readonly`, brings the schema up to date. */
   static async open(database: DatabaseConfig, env: PgEnv, options: { readonly?: boolean } = {}): Promise<PgStore> {
-    const pool = new pg.Pool({ ...pgClientConfig(database, env), max: database.pool_size });
-    const store = new PgStore(pool, database.url ?? '', databaseSecrets(database, env));
+    const settings = pgClientConfig(database, env);
+    const pool = new pg.Pool({ ...settings, max: database.pool_size });
+    const store = new PgStore(pool, new pg.Pool({ ...settings, max: READ_CONNECTIONS }), database.url ?? '', databaseSecrets(database, env));
     try {
       const client = await pool.connect();
       try {
@@ -56,7 +61,7 @@ export class PgStore implements Store {
       }
       return store;
     } catch (error) {
-      await pool.end().catch(() => undefined);
+      await store.endPools();
       throw error;
     }
   }
@@ -141,7 +146,7 @@ export class PgStore implements Store {
     return (rows[0] as { id: number }).id;
   }
   async finishSyncRun(id: number, result: SyncRunResult): Promise<void> {
-    await this.pool.query(
+    await this.reads.query(
       `UPDATE sync_runs SET completed_at = $2, status = $3, total_stocks = $4, successful = $5, failed = $6, skipped = $7, unchanged = $8,
          duration_seconds = $9, report_path = $10, error_message = $11, universe_size = $12, index_missing_days = $13, degraded_sources = $14
        WHERE id = $1`,
@@ -202,10 +207,14 @@ export class PgStore implements Store {
   }
   async close(): Promise<void> {
     await Promise.all(this.queues.values());
-    await this.pool.end();
+    await this.endPools();
+  }
+
+  private async endPools(): Promise<void> {
+    await Promise.all([this.pool.end().catch(() => undefined), this.reads.end().catch(() => undefined)]);
   }
 
   private async rows<Row>(text: string, values: unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query(text, values)).rows as Row[];
+    return (await this.reads.query(text, values)).rows as Row[];
   }
 }
