@@ -124,4 +124,21 @@ describePostgres('the same nights on SQLite and on PostgreSQL', (serverUrl) => {
     expect(status).toMatchObject({ database: databaseUrl.replace(/:[^:@/]+@/, '@'), database_exists: true, running: null, last_run: { id: 1, status: 'completed' } });
     await held.release();
   });
+
+  it('--dry-run reads what PostgreSQL stores (an empty database rebuilds from the archives, a filled one does not) and writes nothing', async () => {
+    const databaseUrl = await newDatabase();
+    const config = writePostgresConfig(tempDir(), standIn.url, databaseUrl, { processing: { bulk_min_companies: 0, force_refresh: false } });
+    const dryRun = async (now: string) => {
+      const run = await runInProcess(config, { now, flags: { dryRun: true, json: true } });
+      expect(run.code, explain(run)).toBe(0);
+      return run.plan;
+    };
+    expect(await dryRun('2026-11-25T06:00:00Z')).toMatchObject({ refresh_path: 'bulk', bulk_reason: 'the database is empty' });
+    // Read only: not even the tables.
+    expect(await adminQuery(databaseUrl, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).toEqual([]);
+    await night(config, '2026-11-25T07:00:00Z');
+    const runs = await adminQuery(databaseUrl, 'SELECT id FROM sync_runs');
+    expect(await dryRun('2026-11-26T07:00:00Z')).toMatchObject({ refresh_path: 'per-company', bulk_reason: null });
+    expect(await adminQuery(databaseUrl, 'SELECT id FROM sync_runs')).toEqual(runs);
+  });
 });
