@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { openStore, usesPostgres } from '../db/open-store.js';
 import { redactDatabaseUrl } from '../db/pg/pg-connect.js';
+import { describePgFailure } from '../db/pg/pg-errors.js';
+import { SetupError } from '../errors.js';
 import { readPgRunHolder } from '../lock/pg-run-lock.js';
 import { isProcessAlive, readLockHolder, type LockHolder } from '../lock/run-lock.js';
 import { isSuccessfulRun } from '../report/run-success.js';
@@ -87,7 +89,7 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
   const file = postgres ? redactDatabaseUrl(database.url ?? '') : database.path;
   // A nightly job is stale when it missed a night: half an interval of grace for the timer's jitter.
   const staleAfterHours = config.continuous.refresh_interval_hours * 1.5;
-  const running = postgres ? await readPgRunHolder(database, deps.env ?? {}) : runningFromLockFile(file);
+  const running = postgres ? await readFromServer(config, () => readPgRunHolder(database, deps.env ?? {}), deps.env) : runningFromLockFile(file);
   const nextRun = await deps.nextTimerElapse().catch(() => null);
   const notInstalled = { installed: false, active_state: null };
   const probe = deps.continuousService ?? (() => Promise.resolve(notInstalled));
@@ -106,7 +108,7 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
     schedule,
   };
   if (!postgres && !existsSync(file)) return empty;
-  const store = await openStore(database, { readonly: true, env: deps.env ?? {} });
+  const store = await readFromServer(config, () => openStore(database, { readonly: true, env: deps.env ?? {} }), deps.env);
   try {
     if (!store.initialized) return empty;
     const rows = await store.recentRuns(RECENT_RUNS);
@@ -132,6 +134,16 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
     };
   } finally {
     await store.close();
+  }
+}
+
+/** A PostgreSQL server that cannot be read (down, a wrong password): SetupError saying which, never a stack. */
+async function readFromServer<T>(config: ResolvedConfig, read: () => Promise<T>, env: NodeJS.ProcessEnv = {}): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!usesPostgres(config.database)) throw error;
+    throw new SetupError(`cannot read the database ${redactDatabaseUrl(config.database.url ?? '')}: ${describePgFailure(error, 'the server', config.database, env)}`);
   }
 }
 

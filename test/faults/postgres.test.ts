@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStandIn, type StandIn } from '../../dev/stand-in/server.js';
 import { syntheticCompanies, syntheticDataset } from '../../dev/stand-in/datasets.js';
-import { EXIT } from '../../src/errors.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { EXIT, SetupError } from '../../src/errors.js';
+import { readStatus } from '../../src/status/read-status.js';
 import { tempDir } from '../helpers/cli.js';
 import { explain, reportOf, runInProcess } from '../helpers/in-process.js';
 import { adminQuery, describePostgres, throwawayDatabases } from '../helpers/postgres.js';
@@ -55,6 +57,12 @@ describePostgres('PostgreSQL faults', (serverUrl) => {
     );
     expect(run.report).toBeNull();
     expect(standIn.requests.slice(asked).filter((request) => request.source === 'yahoo')).toEqual([]);
+    // `status` says the same, as a setup error (exit 3), not a stack.
+    const loaded = loadConfig(writePostgresConfig(dir, standIn.url, down.toString()), {});
+    if (!loaded.ok) throw new Error(loaded.issues.join('; '));
+    const status = readStatus(loaded.config, { now: () => new Date(NOW), nextTimerElapse: () => Promise.resolve(null) });
+    await expect(status).rejects.toBeInstanceOf(SetupError);
+    await expect(status).rejects.toThrow(/^cannot read the database postgres:\/\/postgres@127\.0\.0\.1:\d+\/br_never: cannot reach the PostgreSQL server/);
   });
 
   it('a wrong password: exit 3, the server says authentication failed, and no message shows the password', async () => {
