@@ -14,6 +14,7 @@ import { plural } from '../src/util/text.js';
 import { defaultWorkerCount } from '../src/bulk/extract-pool.js';
 import { measureFloor, type Floor } from './floor.js';
 import { MARKET_SHAPE, marketFactsText, marketKey } from './market-facts.js';
+import { createBenchDatabase, dropBenchDatabase, pgRowsWrittenSince } from './bench-postgres.js';
 
 /**
  * `npm run bench`: the real CLI against the local stand-in with real latency and the real rate
@@ -36,6 +37,8 @@ const { values: args } = parseArgs({
     'facts-kb': { type: 'string' },
     'archive-dir': { type: 'string' },
     'first-load-only': { type: 'boolean', default: false },
+    /** A PostgreSQL URL: the nights run against a throwaway database made beside it (CREATE DATABASE, dropped after). */
+    database: { type: 'string' },
   },
 });
 
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
   const standIn = await startStandIn({ data, latencyMs: Number(args.latency) });
   const dir = mkdtempSync(path.join(tmpdir(), 'batch-refresh-bench-'));
   const config = path.join(dir, 'batch_config.json');
+  const store = args.database === undefined ? null : await createBenchDatabase(args.database);
   writeFileSync(
     config,
     JSON.stringify({
@@ -95,23 +99,28 @@ async function main(): Promise<void> {
       processing: { batch_size: Number(args['batch-size']), delay_between_batches_seconds: 0, max_workers: Number(args.workers), force_refresh: false },
       rate_limiting: { edgar_requests_per_second: secRps, yfinance_delay_seconds: yahooDelay },
       logging: { log_directory: 'logs', progress_interval_seconds: 60 },
-      database: { path: 'stocks.db', backup_before_run: false },
+      database: store === null ? { path: 'stocks.db', backup_before_run: false } : { url: store.url, backup_before_run: false },
       reporting: { summary_directory: 'reports' },
     }),
   );
   process.stderr.write(
-    `bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, companyfacts ${factsKb === undefined ? `of real size (median ${MARKET_SHAPE.medianKb} KB, mean ${MARKET_SHAPE.meanKb} KB)` : `of ${factsKb} KB each`}; in ${dir}\n`,
+    `bench: ${plural(stocks, 'stock', 'stocks')}, ${args.latency} ms latency, SEC ${secRps}/s, Yahoo every ${yahooDelay}s, ${plural(Number(args.workers), 'worker', 'workers')}, companyfacts ${factsKb === undefined ? `of real size (median ${MARKET_SHAPE.medianKb} KB, mean ${MARKET_SHAPE.meanKb} KB)` : `of ${factsKb} KB each`}; ${store === null ? 'SQLite' : `PostgreSQL database ${store.name}`}; in ${dir}\n`,
   );
 
+  const rowsOf = (since: string): Promise<number> => (store === null ? Promise.resolve(rowsWrittenSince(dir, since)) : pgRowsWrittenSince(store.url, since));
   const runs: Measured[] = [];
-  runs.push(await measure('first load (empty database)', config, dir, '2026-11-23T07:00:00Z', 600));
-  if (!args['first-load-only']) {
-    facts.prepare(fileOn(data, companies, Number(args.quiet), '20261123', 0));
-    runs.push(await measure(`quiet night (${(Number(args.quiet) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-24T07:00:00Z', 240));
-    facts.prepare(fileOn(data, companies, Number(args.earnings), '20261124', 1));
-    runs.push(await measure(`earnings night (${(Number(args.earnings) * 100).toFixed(0)} % filed)`, config, dir, '2026-11-25T07:00:00Z', 360));
+  try {
+    runs.push(await measure('first load (empty database)', config, rowsOf, '2026-11-23T07:00:00Z', 600));
+    if (!args['first-load-only']) {
+      facts.prepare(fileOn(data, companies, Number(args.quiet), '20261123', 0));
+      runs.push(await measure(`quiet night (${(Number(args.quiet) * 100).toFixed(0)} % filed)`, config, rowsOf, '2026-11-24T07:00:00Z', 240));
+      facts.prepare(fileOn(data, companies, Number(args.earnings), '20261124', 1));
+      runs.push(await measure(`earnings night (${(Number(args.earnings) * 100).toFixed(0)} % filed)`, config, rowsOf, '2026-11-25T07:00:00Z', 360));
+    }
+  } finally {
+    await standIn.close();
+    if (store !== null) await dropBenchDatabase(args.database as string, store.name);
   }
-  await standIn.close();
 
   printTable(runs, secRps, yahooDelay, floor, zipBytes);
   rmSync(dir, { recursive: true, force: true });
@@ -162,7 +171,7 @@ function fileOn(data: StandInData, companies: SyntheticCompany[], share: number,
   return filers;
 }
 
-async function measure(name: string, config: string, dir: string, now: string, targetSeconds: number): Promise<Measured> {
+async function measure(name: string, config: string, rowsOf: (since: string) => Promise<number>, now: string, targetSeconds: number): Promise<Measured> {
   const { stdout, stderr, code } = await run(['/usr/bin/time', '-f', 'TIME %e %U %S %M', process.execPath, path.join(root, 'bin', 'batch-refresh'), '--config', config, '--json'], {
     BATCH_REFRESH_NOW: now,
   });
@@ -175,7 +184,7 @@ async function measure(name: string, config: string, dir: string, now: string, t
     cpuSeconds: user + sys,
     peakRssMb: rssKb / 1024,
     report: JSON.parse(stdout) as Report,
-    rowsWritten: rowsWrittenSince(dir, new Date(now).toISOString()),
+    rowsWritten: await rowsOf(new Date(now).toISOString()),
     targetSeconds,
   };
 }

@@ -2,20 +2,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../src/db/open-database.js';
-import { StockStore } from '../src/db/stock-store.js';
+import pg from 'pg';
+import { parseConfig } from '../src/config/load-config.js';
+import { openStore } from '../src/db/open-store.js';
+import type { Store } from '../src/db/store.js';
 import type { DailyClose } from '../src/extract/spark.js';
 import type { EarningsRow, PeriodName, QuoteRow, SplitEvent } from '../src/extract/types.js';
 import type { UniverseEntry } from '../src/extract/universe.js';
 import { buildUpdate } from '../src/runner/process-stock.js';
 
 /**
- * `node dist-dev/bench/store-save.js [--stocks 7400] [--rounds 1]`: the throughput of one stock's
- * transaction (buildUpdate + StockStore.save) on a real SQLite file, without the network. Per
+ * `node dist-dev/bench/store-save.js [--stocks 7400] [--rounds 1] [--database postgres://…]`: the
+ * throughput of one stock's transaction (buildUpdate + Store.save) on a real SQLite file, or on a
+ * throwaway database beside the PostgreSQL URL given (`--in-flight` saves at once), without the network. Per
  * stock: a fundamentals save (40 earnings rows filed across a 4:1 split, shares outstanding), a
  * first price save (250 daily closes and a quote), then a night's save (5 new closes and a quote).
  */
-const { values: args } = parseArgs({ options: { stocks: { type: 'string', default: '7400' }, rounds: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({
+  options: {
+    stocks: { type: 'string', default: '7400' },
+    rounds: { type: 'string', default: '1' },
+    database: { type: 'string' },
+    'in-flight': { type: 'string', default: '16' },
+    pool: { type: 'string', default: '4' },
+  },
+});
 const STOCKS = Number(args.stocks);
 const DAY_MS = 86_400_000;
 const SPLIT: SplitEvent = { date: '2020-08-31', ratio: 4, source: 'restatement' };
@@ -76,9 +87,14 @@ const quote = (price: number): QuoteRow => ({
   splits: [],
 });
 
-function timed(label: string, run: (index: number) => void): number {
+/** Saves every stock, `in-flight` at a time (SQLite's saves are done when called: one at a time whatever the number). */
+async function timed(label: string, run: (index: number) => Promise<void>): Promise<number> {
   const [started, cpu] = [performance.now(), process.cpuUsage()];
-  for (let index = 0; index < STOCKS; index += 1) run(index);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < STOCKS; index = next++) await run(index);
+  };
+  await Promise.all(Array.from({ length: Number(args['in-flight']) }, worker));
   const seconds = (performance.now() - started) / 1000;
   const { user, system } = process.cpuUsage(cpu);
   const rate = Math.round(STOCKS / seconds).toLocaleString('en-US');
@@ -86,27 +102,54 @@ function timed(label: string, run: (index: number) => void): number {
   return seconds;
 }
 
-function round(): void {
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function openBenchStore(dir: string): Promise<{ store: Store; drop: () => Promise<void> }> {
+  const server = args.database;
+  const database = path.join(dir, 'stocks.db');
+  if (server === undefined) {
+    const parsed = parseConfig({ database: { path: database } }, path.join(dir, 'config.json'));
+    if (!parsed.ok) throw new Error(parsed.issues.join('; '));
+    return { store: await openStore(parsed.config.database), drop: () => Promise.resolve() };
+  }
+  const name = `br_save_${process.pid}_${Date.now()}`;
+  await adminQuery(server, `CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  const parsed = parseConfig({ database: { url: url.toString(), pool_size: Number(args.pool) } }, path.join(dir, 'config.json'));
+  if (!parsed.ok) throw new Error(parsed.issues.join('; '));
+  return { store: await openStore(parsed.config.database), drop: () => adminQuery(server, `DROP DATABASE ${name} WITH (FORCE)`) };
+}
+
+async function round(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'store-save-bench-'));
-  const db = openDatabase(path.join(dir, 'stocks.db'), { busyTimeoutMs: 5000 });
-  const store = new StockStore(db);
+  const { store, drop } = await openBenchStore(dir);
   const entry = (index: number): UniverseEntry => ({ symbol: `S${index}`, cik: index + 1, name: `Stock ${index}`, exchange: 'Nasdaq' });
   const firstDay = Date.parse('2026-11-20');
   try {
-    timed('fundamentals (40 earnings rows)', (i) => {
+    await timed('fundamentals (40 earnings rows)', (i) => {
       const facts = { earnings: earnings(i), sharesOutstanding: { value: 1e8, date: '2026-10-01', source: 'cover' as const }, splits: [SPLIT] };
-      store.save(buildUpdate(entry(i), { facts, fundamentalsRefreshed: true }, undefined, true), '2026-11-21T07:00:00Z');
+      return store.save(buildUpdate(entry(i), { facts, fundamentalsRefreshed: true }, undefined, true), '2026-11-21T07:00:00Z');
     });
-    timed('first prices (250 closes + quote)', (i) => {
-      store.save(buildUpdate(entry(i), undefined, { quote: quote(120), closes: closes(i, firstDay, 250) }, false, [SPLIT]), '2026-11-21T07:00:00Z');
+    await timed('first prices (250 closes + quote)', (i) => {
+      return store.save(buildUpdate(entry(i), undefined, { quote: quote(120), closes: closes(i, firstDay, 250) }, false, [SPLIT]), '2026-11-21T07:00:00Z');
     });
-    timed('night (5 new closes + quote)', (i) => {
-      store.save(buildUpdate(entry(i), undefined, { quote: quote(121), closes: closes(i + 1, firstDay + 7 * DAY_MS, 5) }, false, [SPLIT]), '2026-11-28T07:00:00Z');
+    await timed('night (5 new closes + quote)', (i) => {
+      return store.save(buildUpdate(entry(i), undefined, { quote: quote(121), closes: closes(i + 1, firstDay + 7 * DAY_MS, 5) }, false, [SPLIT]), '2026-11-28T07:00:00Z');
     });
   } finally {
-    db.close();
+    await store.close();
+    await drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-for (let r = 0; r < Number(args.rounds); r += 1) round();
+for (let r = 0; r < Number(args.rounds); r += 1) await round();

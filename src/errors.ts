@@ -79,7 +79,7 @@ export const ERROR_KINDS = {
   locked: EXIT.LOCKED,
   /** `UniverseError`: the universe cannot be had. */
   universe: EXIT.ABORTED,
-  /** `SetupError`: the lock file, the backup or the database failed before the first stock. */
+  /** `SetupError`: the lock file, the backup or the database failed before the first stock; `status` could not read a PostgreSQL server. */
   setup: EXIT.ABORTED,
   /** `FatalSourceError`: SEC refusing the User-Agent or blocking a third time, a proxy's 407, a full disk mid-run; the runner catches it and ends the run aborted, with its report. */
   fatal: EXIT.ABORTED,

@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type cliProgress from 'cli-progress';
 import { isDisabledByConfig, type ResolvedConfig } from '../config/load-config.js';
-import { EXIT, LockHeldError, SetupError, type ExitCode } from '../errors.js';
-import { acquireRunLock, type RunLock } from '../lock/run-lock.js';
+import { EXIT, type ExitCode } from '../errors.js';
+import type { RunLock } from '../lock/run-lock.js';
+import { takeRunLock } from '../lock/take-run-lock.js';
 import type { Logger } from '../logging/logger.js';
 import type { SummaryReport } from '../report/summary-report.js';
 import { exitCodeOfResult } from '../runner/job.js';
@@ -73,11 +72,11 @@ async function runOnce(session: RunSession, options: RunCommandOptions): Promise
  * up at most once a day, and sleeps when nothing is due. Ends on SIGINT/SIGTERM.
  */
 async function runContinuously(session: RunSession): Promise<ExitCode> {
-  const lock = holdLockForProcess(session);
+  const lock = await holdLockForProcess(session);
   try {
     return await runCycles(session);
   } finally {
-    lock.release();
+    await lock.release();
   }
 }
 
@@ -86,16 +85,8 @@ async function runContinuously(session: RunSession): Promise<ExitCode> {
  * `status` shows it running while it sleeps between cycles (the lock file names it, mode
  * "continuous"), and no nightly run slips in between two cycles. Each cycle's run nests inside.
  */
-function holdLockForProcess(session: RunSession): RunLock {
-  const { database } = session.config;
-  let lock: RunLock;
-  try {
-    mkdirSync(path.dirname(database.path), { recursive: true, mode: 0o750 });
-    lock = acquireRunLock(database.path, session.now(), { mode: 'continuous' });
-  } catch (error) {
-    if (error instanceof LockHeldError) throw error;
-    throw new SetupError(`cannot take the run lock ${database.path}.lock: ${(error as Error).message}; nothing was refreshed`);
-  }
+async function holdLockForProcess(session: RunSession): Promise<RunLock> {
+  const lock = await takeRunLock(session.config, session.now(), { mode: 'continuous', env: session.env });
   if (lock.tookOverFrom !== null) session.log.warn(`took over the lock left by PID ${lock.tookOverFrom.pid} (started ${lock.tookOverFrom.started_at}), which is no longer running`);
   return lock;
 }

@@ -77,7 +77,7 @@ export function readRunClock(env: NodeJS.ProcessEnv): () => Date {
 
 /** The config, its warnings, the job's options and the proxy; a bad config, proxy setting or combination of flags is a usage error. */
 export function readRunSetup(options: RunCommandOptions, env: NodeJS.ProcessEnv): RunSetup {
-  const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT }, { strict: options.strict === true });
+  const loaded = loadConfig(options.config, { SEC_USER_AGENT: env.SEC_USER_AGENT, DATABASE_URL: env.DATABASE_URL }, { strict: options.strict === true });
   if (!loaded.ok) {
     throw new ExitError(EXIT.USAGE, `invalid config ${options.config}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
   }

@@ -21,7 +21,7 @@ export function registerStatusCommand(program: Command): void {
       // `--config` works before or after `status`; the one after wins.
       const configPath: string = options.config ?? (command.parent?.opts<{ config: string }>().config as string);
       const strict = command.parent?.opts<{ strict?: boolean }>().strict === true;
-      const loaded = loadConfig(configPath, { SEC_USER_AGENT: process.env.SEC_USER_AGENT }, { strict });
+      const loaded = loadConfig(configPath, { SEC_USER_AGENT: process.env.SEC_USER_AGENT, DATABASE_URL: process.env.DATABASE_URL }, { strict });
       if (!loaded.ok) throw new ExitError(EXIT.USAGE, `invalid config ${configPath}:\n${loaded.issues.map((issue) => `  - ${issue}`).join('\n')}`);
       for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
       let now: () => Date;
@@ -30,7 +30,7 @@ export function registerStatusCommand(program: Command): void {
       } catch (error) {
         throw new ExitError(EXIT.USAGE, (error as Error).message);
       }
-      const status = await readStatus(loaded.config, { now, nextTimerElapse, continuousService });
+      const status = await readStatus(loaded.config, { now, nextTimerElapse, continuousService, env: process.env });
       process.stdout.write(options.json === true ? `${JSON.stringify(status)}\n` : renderStatus(status));
     });
 }

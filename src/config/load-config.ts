@@ -15,6 +15,8 @@ export type LoadConfigResult = { ok: true; config: ResolvedConfig; warnings: str
 /** Environment variables the config reads. */
 export interface ConfigEnv {
   SEC_USER_AGENT?: string | undefined;
+  /** A postgres:// or postgresql:// URL selects PostgreSQL when the config names no database.url; any other scheme is not ours and is ignored. */
+  DATABASE_URL?: string | undefined;
 }
 
 /** How strictly a config is read. */
@@ -68,10 +70,12 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
   if (!parsed.success) {
     return { ok: false, issues: [...parsed.error.issues.map(formatIssue), ...unknownKeys, ...envIssues] };
   }
-  if (envIssues.length > 0 || (options.strict === true && unknownKeys.length > 0)) {
-    return { ok: false, issues: [...(options.strict === true ? unknownKeys : []), ...envIssues] };
+  const databaseIssues = checkDatabaseChoice(raw, env);
+  if (envIssues.length > 0 || databaseIssues.length > 0 || (options.strict === true && unknownKeys.length > 0)) {
+    return { ok: false, issues: [...(options.strict === true ? unknownKeys : []), ...envIssues, ...databaseIssues] };
   }
   const config = parsed.data;
+  const databaseUrl = config.database.url ?? postgresUrlOf(env.DATABASE_URL);
   const base = path.dirname(configPath);
   const resolve = (p: string): string => path.resolve(base, p);
   // An empty SEC_USER_AGENT counts as unset.
@@ -86,6 +90,9 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
       ...config.database,
       path: resolve(config.database.path),
       backup_directory: resolve(config.database.backup_directory),
+      url: databaseUrl,
+      password_file: config.database.password_file === undefined ? undefined : resolve(config.database.password_file),
+      ssl_ca_file: config.database.ssl_ca_file === undefined ? undefined : resolve(config.database.ssl_ca_file),
     },
     reporting: { ...config.reporting, summary_directory: resolve(config.reporting.summary_directory) },
     metrics: { textfile_path: config.metrics.textfile_path === null ? null : resolve(config.metrics.textfile_path) },
@@ -98,12 +105,31 @@ export function parseConfig(raw: unknown, configPath: string, env: ConfigEnv = {
   return { ok: true, config: resolved, warnings: [...unknownKeys, ...collectWarnings(resolved)] };
 }
 
-/** `path.to.key: reason (got value)`; the value only when it is short, and never from notifications (tokens, passwords). */
+/** DATABASE_URL when it is a PostgreSQL URL (another program's MySQL URL is not ours). */
+function postgresUrlOf(value: string | undefined): string | undefined {
+  const url = value?.trim();
+  return url !== undefined && /^postgres(ql)?:\/\//.test(url) ? url : undefined;
+}
+
+/** SQLite or PostgreSQL, never both: a database.path next to a URL (from the config or DATABASE_URL) is a mistake to name, not to guess. */
+function checkDatabaseChoice(raw: object, env: ConfigEnv): string[] {
+  const database = (raw as { database?: unknown }).database;
+  if (typeof database !== 'object' || database === null) return [];
+  const { path: file, url } = database as { path?: unknown; url?: unknown };
+  if (file === undefined) return [];
+  if (url !== undefined) return ['database.path and database.url: both are set; keep path for SQLite or url for PostgreSQL, not both'];
+  if (postgresUrlOf(env.DATABASE_URL) !== undefined) return ['database.path and DATABASE_URL: both are set; unset DATABASE_URL to keep SQLite, or remove database.path to use PostgreSQL'];
+  return [];
+}
+
+/** `path.to.key: reason (got value)`; the value only when it is short, and never from notifications or a URL (tokens, passwords). */
 function formatIssue(issue: { path: PropertyKey[]; message: string; input?: unknown }): string {
   const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
   const { input } = issue;
   const shown =
-    issue.path[0] !== 'notifications' && ((typeof input === 'number' && Number.isFinite(input)) || typeof input === 'boolean' || input === null || (typeof input === 'string' && input.length <= 60))
+    issue.path[0] !== 'notifications' &&
+    issue.path[1] !== 'url' &&
+    ((typeof input === 'number' && Number.isFinite(input)) || typeof input === 'boolean' || input === null || (typeof input === 'string' && input.length <= 60))
       ? ` (got ${JSON.stringify(input)})`
       : '';
   return `${key}: ${issue.message}${shown}`;
@@ -138,8 +164,15 @@ export function checkConfigPaths(config: ResolvedConfig): string[] {
     const problem = checkReadableFile(universe.file);
     if (problem !== null) issues.push(`universe.file: ${problem}`);
   }
-  const databaseProblem = checkCreatableFile(database.path) ?? checkSqliteHeader(database.path);
+  const databaseProblem = database.url !== undefined ? null : (checkCreatableFile(database.path) ?? checkSqliteHeader(database.path));
   if (databaseProblem !== null) issues.push(`database.path: ${databaseProblem}`);
+  for (const [key, file] of [
+    ['database.password_file', database.password_file],
+    ['database.ssl_ca_file', database.ssl_ca_file],
+  ] as const) {
+    const problem = file === undefined ? null : checkReadableFile(file);
+    if (problem !== null) issues.push(`${key}: ${problem}`);
+  }
   const metricsProblem = metrics.textfile_path === null ? null : checkCreatableFile(metrics.textfile_path);
   if (metricsProblem !== null) issues.push(`metrics.textfile_path: ${metricsProblem}`);
   const folders: [string, string][] = [

@@ -189,6 +189,19 @@ const databaseSchema = z.object({
   backup_directory: pathString.default('backups').describe('Folder for backups'),
   keep_last_n_backups: z.number().int().min(1).max(10_000).default(7).describe('Backups kept; older ones are deleted'),
   busy_timeout_ms: z.number().int().min(0).max(600_000).default(30_000).describe('How long a write waits for another writer'),
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S*$/, 'a postgres:// or postgresql:// URL')
+    .optional()
+    .describe('PostgreSQL instead of SQLite: postgres://user@host:port/database (or the DATABASE_URL environment variable); not together with path'),
+  password_file: pathString.optional().describe("PostgreSQL: a file holding the password (else the URL's, else PGPASSWORD)"),
+  ssl: z
+    .enum(['disable', 'require', 'verify-full'])
+    .optional()
+    .describe("PostgreSQL TLS: disable, require (encrypted, certificate not checked) or verify-full (certificate and host name checked); unset: the URL's sslmode, else none"),
+  ssl_ca_file: pathString.optional().describe('PostgreSQL: the CA certificate (PEM) verify-full checks the server against; unset: the system CAs'),
+  statement_timeout_seconds: z.number().min(0).max(86_400).default(300).describe('PostgreSQL: a statement running longer is cancelled (its stock fails); 0: no limit'),
+  pool_size: z.number().int().min(1).max(64).default(4).describe('PostgreSQL: connections writing stocks at once'),
 });
 
 const errorHandlingSchema = z.object({

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, renderMigration } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -35,7 +35,7 @@ export function migrate(db: Db): void {
     throw new Error(`the database schema is version ${current}, newer than this batch-refresh knows (${MIGRATIONS.length}); upgrade batch-refresh`);
   }
   for (let version = current; version < MIGRATIONS.length; version += 1) {
-    const sql = MIGRATIONS[version] as string;
+    const sql = renderMigration(MIGRATIONS[version] as string, 'sqlite');
     db.transaction(() => {
       db.exec(sql);
       db.pragma(`user_version = ${version + 1}`);

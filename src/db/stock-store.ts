@@ -5,16 +5,10 @@ import type { EarningsRow, SplitEvent } from '../extract/types.js';
 import type { Validators } from '../sources/source-client.js';
 import type { Db } from './open-database.js';
 import { EARNINGS_COLUMNS, prepareStatements, type Statements } from './stock-store-sql.js';
+import type { StoredStockState } from './store.js';
 
 export type { StockUpdate } from '../extract/stock-update.js';
-
-/** What the store remembers of a stock between runs, for incremental nights and ordering. */
-export interface StoredStockState {
-  symbol: string;
-  last_filing_accession: string | null;
-  fundamentals_updated_at: string | null;
-  last_refreshed_at: string | null;
-}
+export type { StoredStockState } from './store.js';
 
 const NO_RANGE = { high: null, low: null };
 

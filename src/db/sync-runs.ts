@@ -50,7 +50,7 @@ export function lastCompletedRun(db: Db): { startedAt: Date; indexMissingDays: s
 }
 
 /** A stored JSON array of days; anything else (a hand-edited row) reads as none. */
-function parseDays(value: string | null): string[] {
+export function parseDays(value: string | null): string[] {
   if (value === null) return [];
   try {
     const days: unknown = JSON.parse(value);

@@ -18,7 +18,8 @@ export type LockMode = 'run' | 'continuous';
 export interface RunLock {
   /** The previous holder, when its lock was left behind by a process that is gone. */
   tookOverFrom: LockHolder | null;
-  release(): void;
+  /** Frees the lock (a PostgreSQL lock's connection closes: hence a promise there). */
+  release(): void | Promise<void>;
 }
 
 export interface RunLockOptions {

@@ -59,7 +59,8 @@ export interface SummaryReport {
   refresh_path: 'bulk' | 'daily-index' | 'per-company';
   /** The bulk rebuild: why, each archive's bytes, resumes and companies used, extraction time. */
   bulk: BulkFigures | null;
-  backup: { path: string; bytes: number } | null;
+  /** The backup before the run; on PostgreSQL without pg_dump, `path` null and `note` saying backups are the server's job. */
+  backup: { path: string | null; bytes: number; note?: string } | null;
   database: string;
   config: string;
   exit_code: number;

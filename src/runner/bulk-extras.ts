@@ -22,8 +22,8 @@ export type PricePart = { kind: 'data' } | { kind: 'no_data'; reason: string } |
 /** What these steps may do to the rebuild: store a stock's part, fail it, abort the run. */
 export interface RebuildSink {
   control: RunControl;
-  save: (entry: UniverseEntry, company: Partial<CompanyData>, primary: boolean) => void;
-  write: (update: StockUpdate) => void;
+  save: (entry: UniverseEntry, company: Partial<CompanyData>, primary: boolean) => Promise<void>;
+  write: (update: StockUpdate) => Promise<void>;
   fail: (outcome: Outcome) => void;
 }
 
@@ -52,7 +52,7 @@ export async function fetchBulkSections(
         sink.control.abort((error as Error).message);
         return;
       }
-      if (found.sections !== undefined) sink.save(owner, { sections: found.sections }, true);
+      if (found.sections !== undefined) await sink.save(owner, { sections: found.sections }, true);
       if (found.sectionsError !== undefined) {
         const error = found.sectionsError;
         sink.fail({ status: 'failed', symbol: owner.symbol, errorType: error.type, message: `sec: ${error.message}`, attempts: error.attempts, source: 'sec' });
@@ -79,7 +79,7 @@ export async function fetchSplitEvents(prices: PriceBook, entries: readonly Univ
     }
     if (splits.length === 0) continue;
     // Only the splits: the price stays spark's, as on a per-company night.
-    sink.write({ symbol: entry.symbol, cik: entry.cik, name: entry.name, exchange: entry.exchange, fundamentalsRefreshed: false, splits: mergeSplits(splits, inferred) });
+    await sink.write({ symbol: entry.symbol, cik: entry.cik, name: entry.name, exchange: entry.exchange, fundamentalsRefreshed: false, splits: mergeSplits(splits, inferred) });
   }
 }
 

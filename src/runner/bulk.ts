@@ -1,7 +1,8 @@
 import { ExtractPool, type ExtractResult } from '../bulk/extract-pool.js';
 import { openArchive, type ArchiveDownload } from '../bulk/download.js';
 import { readZipEntries } from '../bulk/zip-stream.js';
-import type { StockStore, StockUpdate } from '../db/stock-store.js';
+import type { StockUpdate } from '../db/stock-store.js';
+import type { Store } from '../db/store.js';
 import { ArchiveUnavailableError, FatalSourceError, SourceError } from '../errors.js';
 import type { FilingRow, SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
@@ -29,7 +30,7 @@ export interface BulkInput {
   entries: UniverseEntry[];
   sec: SecSource;
   prices: PriceBook | null;
-  store: StockStore;
+  store: Store;
   storedSplits: Map<string, SplitEvent[]>;
   now: () => Date;
   control: RunControl;
@@ -52,6 +53,8 @@ export interface BulkResult {
 }
 
 const PRICE_WINDOW = 100;
+/** Writes the price loop lets wait at once before it asks for the next price. */
+const WRITES_IN_FLIGHT = 64;
 const PROGRESS_EVERY_MS = 10_000;
 
 /** Rebuilds the fundamentals of `input.entries` from the archives; throws ArchiveUnavailableError when the first cannot be had. */
@@ -76,6 +79,8 @@ class BulkRebuild {
   private readonly broken = new Map<ArchiveKind, string>();
   /** Companies whose entry could not be read (CRC, inflate, JSON): refreshed per company. */
   private readonly unreadable = new Set<number>();
+  /** Writes not answered yet (a PostgreSQL store answers later): each stock's outcome waits for its own. */
+  private readonly writing = new Set<Promise<void>>();
   /** The extraction workers, started once the first archive is open (without it there is nothing to extract). */
   private pool!: ExtractPool;
 
@@ -119,6 +124,7 @@ class BulkRebuild {
     if (this.input.prices !== null && !this.control.stopped()) await this.splitCharts(this.input.prices);
     if (this.input.sections && !this.control.stopped()) await this.fetchSections(this.input.sections);
     this.input.prices?.close();
+    await Promise.all(this.writing);
     return { fallback: this.settle(), archives, extraction_seconds: extractionSeconds };
   }
 
@@ -180,9 +186,8 @@ class BulkRebuild {
       const task = kind === 'facts' ? 'facts' : parsed.page ? 'page' : 'submissions';
       const stored = this.pool.run(task, parsed.cik, entry).then(
         async (result) => {
-          const waiting = this.storeResult(parsed.cik, result);
+          await this.storeResult(parsed.cik, result);
           figures.entries_used += 1;
-          await waiting;
         },
         (error: unknown) => {
           // One unreadable entry is that company's trouble, not the archive's: it is asked for on its own.
@@ -201,24 +206,32 @@ class BulkRebuild {
     await Promise.all(stores);
   }
 
-  /** One transaction; a storage failure is the stock's, a full disk aborts the run. */
-  private write(update: StockUpdate): void {
-    try {
-      const failure = saveUpdate(this.input.store, update, this.input.now());
-      if (failure !== null) this.failures.set(update.symbol, failure);
-    } catch (error) {
-      if (!(error instanceof FatalSourceError)) throw error;
-      this.control.abort(error.message);
-    }
+  /** One transaction; a storage failure is the stock's, a full disk aborts the run. Settles when the store answered. */
+  private write(update: StockUpdate): Promise<void> {
+    const written = saveUpdate(this.input.store, update, this.input.now()).then(
+      (failure) => {
+        if (failure !== null) this.failures.set(update.symbol, failure);
+      },
+      (error: unknown) => {
+        if (!(error instanceof FatalSourceError)) throw error;
+        this.control.abort(error.message);
+      },
+    );
+    this.writing.add(written);
+    return written.finally(() => this.writing.delete(written));
   }
 
-  private save(entry: UniverseEntry, company: Partial<CompanyData> | undefined, primary: boolean, price?: Parameters<typeof buildUpdate>[2]): void {
+  private save(entry: UniverseEntry, company: Partial<CompanyData> | undefined, primary: boolean, price?: Parameters<typeof buildUpdate>[2]): Promise<void> {
     const pricing = { fxRates: this.input.prices?.fx.rates, adsRatio: this.input.adrRatios?.[entry.symbol] ?? null };
-    this.write(buildUpdate(entry, company, price, primary, this.input.storedSplits.get(entry.symbol), pricing));
+    return this.write(buildUpdate(entry, company, price, primary, this.input.storedSplits.get(entry.symbol), pricing));
   }
 
-  private storeResult(cik: number, result: ExtractResult): Promise<unknown> | undefined {
-    const waits: Promise<unknown>[] = [];
+  /**
+   * Each listing of the company, one transaction each (issued together: a store with connections to
+   * spare writes them at once); a listing whose figures are in another currency waits for its rate.
+   */
+  private async storeResult(cik: number, result: ExtractResult): Promise<void> {
+    const writes: Promise<void>[] = [];
     const seen = this.secSeen.get(cik) ?? new Set();
     this.secSeen.set(cik, seen);
     for (const [index, entry] of (this.listings.get(cik) ?? []).entries()) {
@@ -228,18 +241,18 @@ class BulkRebuild {
         if (showsNewSplit(result.facts, this.input.storedSplits.get(entry.symbol) ?? [])) this.needsSplitChart.set(entry.symbol, result.facts.splits);
         const { facts } = result;
         const rate = this.input.prices && rateBeforeFacts(this.input.prices, entry, facts);
-        if (!rate) this.save(entry, { facts, fundamentalsRefreshed: true }, primary);
-        else waits.push(rate.then(() => this.save(entry, { facts, fundamentalsRefreshed: true }, primary)));
+        const save = () => this.save(entry, { facts, fundamentalsRefreshed: true }, primary);
+        writes.push(rate ? rate.then(save) : save());
       } else if (result.kind === 'submissions') {
         seen.add('submissions');
         const { profile, filings } = result.submissions;
         if (primary && this.input.sections) this.filingsForSections.set(cik, filings.filter((filing) => filing.form === '10-K').slice(0, 1));
-        this.save(entry, { profile, filings, latestAccession: filings[0]?.accession_number ?? null, fundamentalsRefreshed: true }, primary);
+        writes.push(this.save(entry, { profile, filings, latestAccession: filings[0]?.accession_number ?? null, fundamentalsRefreshed: true }, primary));
       } else if (primary && result.filings.length > 0) {
-        this.save(entry, { filings: result.filings }, true);
+        writes.push(this.save(entry, { filings: result.filings }, true));
       }
     }
-    return waits.length === 0 ? undefined : Promise.all(waits);
+    await Promise.all(writes);
   }
 
   private async runPrices(prices: PriceBook): Promise<void> {
@@ -257,7 +270,10 @@ class BulkRebuild {
         // The rates asked for so far (the stored currencies', the filings' met tonight) convert this price's ratios.
         if (answer.kind === 'data') await Promise.race([prices.fx.allSettled(), prices.whenStalled()]);
         this.priceParts.set(entry.symbol, answer.kind === 'data' ? { kind: 'data' } : answer);
-        if (answer.kind === 'data') this.save(entry, undefined, false, { quote: answer.quote, closes: answer.closes });
+        // Not waited for: a store with connections to spare writes the next prices meanwhile (its
+        // saves of one symbol stay in order); the rebuild waits for them all (and sees a failure) before its outcomes.
+        if (answer.kind === 'data') this.save(entry, undefined, false, { quote: answer.quote, closes: answer.closes }).catch(() => undefined);
+        if (this.writing.size >= WRITES_IN_FLIGHT) await Promise.race(this.writing);
       } catch (error) {
         if (!(error instanceof SourceError) || !error.fatal) throw error;
         this.control.abort(error.message);

@@ -1,7 +1,6 @@
-import { lastCompletedRun } from '../db/sync-runs.js';
 import { SourceError } from '../errors.js';
 import { changedCompanies, classifyAbsentDays, dailyIndexPath, indexDaysSince, isoDay, parseMasterIndex } from '../extract/daily-index.js';
-import type { Db } from '../db/open-database.js';
+import type { Store } from '../db/store.js';
 import type { SecSource } from '../sources/sec.js';
 
 /** The most days a night catches up through daily indexes; beyond that each company is checked. */
@@ -33,8 +32,8 @@ type IndexAnswer = { kind: 'read'; changed: Set<number> } | { kind: 'absent' } |
  * Without a previous success, after a long gap, or when an index is damaged or cannot be had, every
  * company is checked through its submissions, and the reason is reported.
  */
-export async function detectChanges(sec: SecSource, db: Db, now: Date, log: (message: string) => void): Promise<ChangeDetection> {
-  const last = lastCompletedRun(db);
+export async function detectChanges(sec: SecSource, store: Store, now: Date, log: (message: string) => void): Promise<ChangeDetection> {
+  const last = await store.lastCompletedRun();
   if (last === null) return { path: 'per-company', changed: null, days: 0, reason: 'no completed run yet', index: null };
   const days = indexDaysSince(last.startedAt, now, last.indexMissingDays);
   if (days.length > MAX_INDEX_DAYS) {

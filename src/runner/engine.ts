@@ -1,4 +1,4 @@
-import type { StockStore, StoredStockState } from '../db/stock-store.js';
+import type { Store, StoredStockState } from '../db/store.js';
 import { ArchiveUnavailableError } from '../errors.js';
 import type { SplitEvent } from '../extract/types.js';
 import type { UniverseEntry } from '../extract/universe.js';
@@ -44,7 +44,7 @@ export interface RefreshResult {
 
 /** What the engine needs of the stored state and the sources. */
 export interface NightParts {
-  store: StockStore;
+  store: Store;
   states: Map<string, StoredStockState>;
   sec: SecSource | null;
   yahoo: YahooSource | null;
@@ -147,7 +147,7 @@ class BulkProvider implements FundamentalsProvider {
         prices: newPriceBook(night),
         store: parts.store,
         storedSplits: parts.storedSplits,
-        sections: options.config.processing.fetch_filing_sections ? parts.store.sectionAccessions() : null,
+        sections: options.config.processing.fetch_filing_sections ? await parts.store.sectionAccessions() : null,
         now: deps.now,
         control: night.control,
         ledger: night.ledger,
@@ -184,7 +184,7 @@ class PerCompanyProvider implements FundamentalsProvider {
 
   async refresh(entries: UniverseEntry[], night: Night): Promise<UniverseEntry[]> {
     this.served.push(...entries);
-    await refreshCompanies(entries, this.pipelineFor(night), perCompanyOptions(night), perCompanyRun(night));
+    await refreshCompanies(entries, await this.pipelineFor(night), perCompanyOptions(night), perCompanyRun(night));
     return [];
   }
 
@@ -212,7 +212,7 @@ class PerCompanyProvider implements FundamentalsProvider {
   }
 
   /** The companies and prices of the whole night, made once: a CIK fetched once, however many listings. */
-  private pipelineFor(night: Night): StockPipeline {
+  private async pipelineFor(night: Night): Promise<StockPipeline> {
     if (this.pipeline !== null) return this.pipeline;
     const { parts, options, deps, plan } = night;
     const { config } = options;
@@ -221,9 +221,9 @@ class PerCompanyProvider implements FundamentalsProvider {
       forceRefresh: config.processing.force_refresh,
       refetchThresholdMs: config.processing.refetch_threshold_days * 86_400_000,
       now: deps.now,
-      sections: config.processing.fetch_filing_sections ? parts.store.sectionAccessions() : null,
+      sections: config.processing.fetch_filing_sections ? await parts.store.sectionAccessions() : null,
       changed: parts.changed,
-      validators: config.processing.force_refresh ? new Map() : parts.store.loadValidators(),
+      validators: config.processing.force_refresh ? new Map() : await parts.store.loadValidators(),
     };
     const { sec } = parts;
     const companies = sec !== null && config.sources.edgar.enabled ? new CompanyCache((cik) => fetchCompanyData(sec, cik, parts.states.get(owners.get(cik) ?? ''), fetchOptions)) : null;

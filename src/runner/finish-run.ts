@@ -1,7 +1,6 @@
-import type { BackupResult } from '../backup/backup-database.js';
+import type { BackupRecord } from '../backup/backup-before-run.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { Db } from '../db/open-database.js';
-import { finishSyncRun } from '../db/sync-runs.js';
+import type { Store } from '../db/store.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { sendNotifications } from '../notify/notify.js';
 import { degradedSources } from '../report/degraded.js';
@@ -24,7 +23,7 @@ import type { Universe } from './universe.js';
  */
 
 export interface FinishInput {
-  db: Db;
+  store: Store;
   runId: number;
   config: ResolvedConfig;
   startedAt: Date;
@@ -37,7 +36,7 @@ export interface FinishInput {
   health: Record<string, SourceHealthFigures>;
   /** Answers per Yahoo host (YahooSource.served); empty without Yahoo. */
   yahooHosts: Record<string, number>;
-  backup: BackupResult | null;
+  backup: BackupRecord | null;
   detection: ChangeDetection | null;
   /** Set when the night rebuilt from the bulk archives. */
   bulk: BulkFigures | null;
@@ -45,14 +44,14 @@ export interface FinishInput {
 }
 
 /** The report (also on aborts), the sync_runs row and the exit code. */
-export function finish(input: FinishInput): Extract<JobResult, { kind: 'run' }> {
+export async function finish(input: FinishInput): Promise<Extract<JobResult, { kind: 'run' }>> {
   const endedAt = input.deps.now();
   const counts = countOutcomes(input.result.outcomes);
   const rate = successRate(counts);
   let exitCode = exitCodeOf(input, rate);
   const report = buildReport(input, { endedAt, counts, rate, exitCode });
   const { reportPath, reportError } = saveReport(input, report);
-  const recorded = recordSyncRun(input, { endedAt, counts, report, reportPath, reportError });
+  const recorded = await recordSyncRun(input, { endedAt, counts, report, reportPath, reportError });
   // A report or a sync_runs row that could not be written fails a run that was otherwise fine.
   if (reportError !== null || !recorded) {
     if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
@@ -100,8 +99,8 @@ function buildReport(input: FinishInput, end: { endedAt: Date; counts: OutcomeCo
     daily_index: dailyIndexFigures(input.detection),
     refresh_path: refreshPath(input),
     bulk: input.bulk,
-    backup: input.backup === null ? null : { path: input.backup.path, bytes: input.backup.bytes },
-    database: config.database.path,
+    backup: input.backup,
+    database: input.store.location,
     config: config.configPath,
     exit_code: end.exitCode,
   };
@@ -121,10 +120,10 @@ function saveReport(input: FinishInput, report: SummaryReport): { reportPath: st
 }
 
 /** Completes the run's sync_runs row; false (and logged) when the database refused the write. */
-function recordSyncRun(input: FinishInput, end: { endedAt: Date; counts: OutcomeCounts; report: SummaryReport; reportPath: string | null; reportError: string | null }): boolean {
+async function recordSyncRun(input: FinishInput, end: { endedAt: Date; counts: OutcomeCounts; report: SummaryReport; reportPath: string | null; reportError: string | null }): Promise<boolean> {
   const { counts, report } = end;
   try {
-    finishSyncRun(input.db, input.runId, {
+    await input.store.finishSyncRun(input.runId, {
       completed_at: end.endedAt.toISOString(),
       status: input.result.status,
       total_stocks: report.total_stocks,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { openDatabase } from '../db/open-database.js';
-import { StockStore, type StoredStockState } from '../db/stock-store.js';
+import { openStore, usesPostgres } from '../db/open-store.js';
+import { redactDatabaseUrl } from '../db/pg/pg-connect.js';
+import type { StoredStockState } from '../db/store.js';
 import { setupStep } from './setup-step.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecSource } from '../sources/sec.js';
@@ -42,15 +43,16 @@ export async function dryRun(options: JobOptions, sec: SecSource | null, deps: J
   const universe = await loadUniverse(options.config, sec, options.symbols);
   reportRejected(universe, deps.log);
   let states = new Map<string, StoredStockState>();
-  const dbFile = options.config.database.path;
+  const { database } = options.config;
+  const postgres = usesPostgres(database);
   // Read whatever the night: the order needs it on incremental nights, the choice of a bulk rebuild always.
-  if (existsSync(dbFile)) {
-    states = await setupStep(`cannot read the database ${dbFile}`, () => {
-      const db = openDatabase(dbFile, { busyTimeoutMs: options.config.database.busy_timeout_ms, readonly: true });
+  if (postgres || existsSync(database.path)) {
+    states = await setupStep(`cannot read the database ${postgres ? redactDatabaseUrl(database.url ?? '') : database.path}`, async () => {
+      const store = await openStore(database, { readonly: true, env: deps.env ?? {} });
       try {
-        return new StockStore(db).loadStates();
+        return await store.loadStates();
       } finally {
-        db.close();
+        await store.close();
       }
     });
   }

@@ -1,4 +1,3 @@
-import { explainStorageError } from '../db/storage-errors.js';
 import { FatalSourceError, SourceError, type ErrorType } from '../errors.js';
 import type { FxRates } from '../extract/fx-rates.js';
 import { companyCurrency } from '../extract/metric-currency.js';
@@ -6,14 +5,12 @@ import type { DailyClose } from '../extract/spark.js';
 import { mergeSplits } from '../extract/split-adjust.js';
 import type { UniverseEntry } from '../extract/universe.js';
 import type { CompanyFactsExtract, QuoteRow, SplitEvent } from '../extract/types.js';
-import type { StockStore, StockUpdate } from '../db/stock-store.js';
+import type { StockUpdate } from '../db/stock-store.js';
+import type { Store } from '../db/store.js';
 import type { CompanyCache, CompanyData } from './company-data.js';
 import { priceOutcomeOf, type Outcome, type PriceOutcome } from './outcome.js';
 import type { LatePrices } from './prices/late-prices.js';
 import type { PriceBook } from './prices/price-book.js';
-
-/** SQLite and file-system codes that mean the disk is full or failing, not this stock's data. */
-const FATAL_STORAGE_CODES = /^(SQLITE_FULL|SQLITE_IOERR|SQLITE_CANTOPEN|SQLITE_READONLY|ENOSPC|EIO|EROFS)/;
 
 export interface StockPipeline {
   companies: CompanyCache | null;
@@ -21,7 +18,7 @@ export interface StockPipeline {
   prices: PriceBook | null;
   /** Splits stored per symbol: a split the filings show that is not among them is asked of Yahoo's chart. Kept current as stocks are stored. */
   storedSplits: Map<string, SplitEvent[]>;
-  store: StockStore;
+  store: Store;
   now: () => Date;
   /** The listing under which a company's filings are stored (the first of its CIK in the plan). */
   filingsOwner: (cik: number) => string | undefined;
@@ -58,7 +55,7 @@ export async function processStock(entry: UniverseEntry, pipeline: StockPipeline
     await ratesFor(entry, facts, price, pipeline, stalled);
     return finish(entry, sec, price, pipeline);
   }
-  const outcome = finish(entry, sec, null, pipeline);
+  const outcome = await finish(entry, sec, null, pipeline);
   pipeline.latePrices.add(
     entry.symbol,
     pricing
@@ -88,7 +85,7 @@ async function ratesFor(entry: UniverseEntry, facts: CompanyFactsExtract | undef
 }
 
 /** Stores what arrived and gives the stock's outcome; `price` null: not fetched (SEC only) or still on its way. */
-function finish(entry: UniverseEntry, sec: Part<CompanyData> | null, price: Part<PriceData> | null, pipeline: StockPipeline): Outcome {
+async function finish(entry: UniverseEntry, sec: Part<CompanyData> | null, price: Part<PriceData> | null, pipeline: StockPipeline): Promise<Outcome> {
   if (price !== null) pipeline.onPrice(entry.symbol, priceOutcomeOf(price));
   // The stock's own parts: its fundamentals; its price only when SEC is not asked.
   const parts: Part<unknown>[] = sec === null ? (price === null ? [] : [price]) : [sec];
@@ -97,7 +94,7 @@ function finish(entry: UniverseEntry, sec: Part<CompanyData> | null, price: Part
   const failure = parts.find((part): part is Extract<Part<unknown>, { kind: 'error' }> => part.kind === 'error');
   const hasData = sec?.kind === 'data' || price?.kind === 'data';
   if (hasData) {
-    const storageFailure = store(entry, sec?.kind === 'data' ? sec.value : undefined, price?.kind === 'data' ? price.value : undefined, pipeline);
+    const storageFailure = await store(entry, sec?.kind === 'data' ? sec.value : undefined, price?.kind === 'data' ? price.value : undefined, pipeline);
     if (storageFailure !== null && failure === undefined) return storageFailure;
   }
   if (failure !== undefined) {
@@ -116,10 +113,10 @@ function finish(entry: UniverseEntry, sec: Part<CompanyData> | null, price: Part
 }
 
 /** A price that came after its stock's fundamentals were stored: stored alone, its outcome recorded. */
-function storeLatePrice(entry: UniverseEntry, price: Part<PriceData> | null, pipeline: StockPipeline): void {
+async function storeLatePrice(entry: UniverseEntry, price: Part<PriceData> | null, pipeline: StockPipeline): Promise<void> {
   if (price === null || pipeline.latePrices.isClosed) return;
   if (price.kind === 'data') {
-    const failed = store(entry, undefined, price.value, pipeline);
+    const failed = await store(entry, undefined, price.value, pipeline);
     if (failed !== null && failed.status === 'failed') {
       pipeline.onPrice(entry.symbol, { status: 'failed', errorType: failed.errorType, message: failed.message, attempts: 1 });
       return;
@@ -240,13 +237,13 @@ export function buildUpdate(
 }
 
 /** Writes what arrived in one transaction; a storage failure is this stock's failure. */
-function store(entry: UniverseEntry, company: CompanyData | undefined, price: PriceData | undefined, pipeline: StockPipeline): Outcome | null {
+async function store(entry: UniverseEntry, company: CompanyData | undefined, price: PriceData | undefined, pipeline: StockPipeline): Promise<Outcome | null> {
   const isPrimaryListing = entry.cik !== null && pipeline.filingsOwner(entry.cik) === entry.symbol;
   const update = buildUpdate(entry, company, price, isPrimaryListing, pipeline.storedSplits.get(entry.symbol), {
     fxRates: pipeline.prices?.fx.rates,
     adsRatio: pipeline.adrRatios[entry.symbol] ?? null,
   });
-  const failed = saveUpdate(pipeline.store, update, pipeline.now());
+  const failed = await saveUpdate(pipeline.store, update, pipeline.now());
   // A price stored after its fundamentals merges its splits with those just stored.
   if (failed === null && update.splits !== undefined) pipeline.storedSplits.set(entry.symbol, update.splits);
   return failed;
@@ -256,21 +253,21 @@ function store(entry: UniverseEntry, company: CompanyData | undefined, price: Pr
  * Stores one update atomically. A full or failing disk stops the run (FatalSourceError); any other
  * storage error is this stock's failure, and the rolled-back transaction leaves nothing half written.
  */
-export function saveUpdate(store: StockStore, update: StockUpdate, now: Date): Outcome | null {
+export async function saveUpdate(store: Store, update: StockUpdate, now: Date): Promise<Outcome | null> {
   try {
-    store.save(update, now.toISOString());
+    await store.save(update, now.toISOString());
     return null;
   } catch (error) {
     // The transaction was rolled back: nothing of this stock is half written.
-    const code = String((error as { code?: string | number }).code ?? '');
-    if (FATAL_STORAGE_CODES.test(code)) {
-      throw new FatalSourceError(new SourceError('storage', `cannot write the database (${code}): ${(error as Error).message}`, { fatal: true }), 'database');
+    if (store.failureKind(error) === 'fatal') {
+      const code = (error as { code?: string | number }).code;
+      throw new FatalSourceError(new SourceError('storage', `cannot write the database${code === undefined ? '' : ` (${code})`}: ${store.explainError(error)}`, { fatal: true }), 'database');
     }
     return {
       status: 'failed',
       symbol: update.symbol,
       errorType: 'storage',
-      message: `database: ${explainStorageError(error, store.file, store.busyTimeoutMs)}`,
+      message: `database: ${store.explainError(error)}`,
       attempts: 1,
       source: 'database',
     };

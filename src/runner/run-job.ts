@@ -1,14 +1,14 @@
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import path from 'node:path';
-import { backupDatabase, type BackupResult } from '../backup/backup-database.js';
+import { backupBeforeRun, type BackupRecord } from '../backup/backup-before-run.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { openDatabase, type Db } from '../db/open-database.js';
-import { StockStore, type StoredStockState } from '../db/stock-store.js';
+import { openStore, usesPostgres } from '../db/open-store.js';
+import { redactDatabaseUrl } from '../db/pg/pg-connect.js';
+import { describePgFailure } from '../db/pg/pg-errors.js';
 import { explainStorageError } from '../db/storage-errors.js';
-import { startSyncRun } from '../db/sync-runs.js';
-import { LockHeldError, SetupError, SourceError, UniverseError } from '../errors.js';
-import { acquireRunLock, type RunLock } from '../lock/run-lock.js';
+import type { Store, StoredStockState } from '../db/store.js';
+import { SourceError, UniverseError } from '../errors.js';
+import type { RunLock } from '../lock/run-lock.js';
+import { takeRunLock } from '../lock/take-run-lock.js';
 import type { SecSource } from '../sources/sec.js';
 import type { SourceStats } from '../sources/source-client.js';
 import type { SourceHealthFigures } from '../sources/source-health.js';
@@ -50,38 +50,31 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
 
   const startedAt = deps.now();
   const stamp = fileStamp((deps.wallClock ?? (() => new Date()))());
-  const lock = takeLock(config, startedAt, deps);
-  let db: Db | null = null;
+  const lock = await takeLock(config, startedAt, deps);
+  let store: Store | null = null;
   try {
     const backup = await backUp(options, stamp, deps);
-    const opened = await openForRun(config, startedAt);
-    db = opened.handle;
-    const night = await planAndRun(options, deps, sources, db);
+    const opened = await openForRun(config, startedAt, deps);
+    store = opened.store;
+    const night = await planAndRun(options, deps, sources, store);
     const stats: Record<string, SourceStats> = {};
     if (sources.sec !== null) stats.sec = sources.sec.client.stats;
     if (sources.yahoo !== null) stats.yahoo = sources.yahoo.client.stats;
     const health: Record<string, SourceHealthFigures> = {};
     if (sources.sec !== null) health.sec = sources.sec.client.healthFigures();
     if (sources.yahoo !== null) health.yahoo = sources.yahoo.client.healthFigures();
-    const finished = finish({ db, runId: opened.runId, config, startedAt, stamp, stats, health, yahooHosts: sources.yahoo?.served ?? {}, backup, deps, ...night });
+    const finished = await finish({ store, runId: opened.runId, config, startedAt, stamp, stats, health, yahooHosts: sources.yahoo?.served ?? {}, backup, deps, ...night });
     await publish(config, finished, deps);
     return finished;
   } finally {
-    db?.close();
-    lock.release();
+    await store?.close();
+    await lock.release();
   }
 }
 
 /** The run lock; LockHeldError (EXIT.LOCKED) before anything is touched when another run is active. */
-function takeLock(config: ResolvedConfig, startedAt: Date, deps: JobDeps): RunLock {
-  mkdirSync(path.dirname(config.database.path), { recursive: true, mode: 0o750 });
-  let lock: RunLock;
-  try {
-    lock = acquireRunLock(config.database.path, startedAt);
-  } catch (error) {
-    if (error instanceof LockHeldError) throw error;
-    throw new SetupError(`cannot take the run lock ${config.database.path}.lock: ${(error as Error).message}; nothing was refreshed`);
-  }
+async function takeLock(config: ResolvedConfig, startedAt: Date, deps: JobDeps): Promise<RunLock> {
+  const lock = await takeRunLock(config, startedAt, { env: deps.env ?? {} });
   if (lock.tookOverFrom !== null) {
     const { pid, started_at } = lock.tookOverFrom;
     deps.log.warn(`took over the lock left by PID ${pid} (started ${started_at}), which is no longer running`);
@@ -89,40 +82,40 @@ function takeLock(config: ResolvedConfig, startedAt: Date, deps: JobDeps): RunLo
   return lock;
 }
 
-async function backUp(options: JobOptions, stamp: string, deps: JobDeps): Promise<BackupResult | null> {
+async function backUp(options: JobOptions, stamp: string, deps: JobDeps): Promise<BackupRecord | null> {
   const { database } = options.config;
   if (!database.backup_before_run || !(options.backup?.(options.config) ?? true)) return null;
-  const backup = await setupStep('the backup before the run failed', () => backupDatabase(database.path, database.backup_directory, stamp, database.keep_last_n_backups));
-  deps.log.info(backup === null ? 'no database yet: nothing to back up' : `backup: ${backup.path} (${backup.bytes} bytes, integrity ok)`);
-  return backup;
+  const { record, line } = await setupStep('the backup before the run failed', () => backupBeforeRun(database, stamp, process.env));
+  deps.log.info(line);
+  return record;
 }
 
 /** Opens the database (migrations included) and records the run in sync_runs. */
-function openForRun(config: ResolvedConfig, startedAt: Date): Promise<{ handle: Db; runId: number }> {
+function openForRun(config: ResolvedConfig, startedAt: Date, deps: JobDeps): Promise<{ store: Store; runId: number }> {
   const { database } = config;
+  const postgres = usesPostgres(database);
   return setupStep(
-    `cannot open the database ${database.path}`,
-    () => {
-      const handle = openDatabase(database.path, { busyTimeoutMs: database.busy_timeout_ms });
+    `cannot open the database ${postgres ? redactDatabaseUrl(database.url ?? '') : database.path}`,
+    async () => {
+      const store = await openStore(database, { env: deps.env ?? {} });
       try {
-        return { handle, runId: startSyncRun(handle, startedAt.toISOString(), 0, process.pid, hostname()) };
+        return { store, runId: await store.startSyncRun(startedAt.toISOString(), 0, process.pid, hostname()) };
       } catch (error) {
-        handle.close();
+        await store.close();
         throw error;
       }
     },
-    (error) => explainStorageError(error, database.path, database.busy_timeout_ms),
+    (error) => (postgres ? describePgFailure(error, 'the server', database, deps.env ?? {}) : explainStorageError(error, database.path, database.busy_timeout_ms)),
   );
 }
 
 /** Plan, detect changes, run the engine. No universe, or SEC refusing us before any stock: an aborted night, still reported. */
-async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, db: Db): Promise<NightOutcome> {
+async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, store: Store): Promise<NightOutcome> {
   const { config } = options;
   const { sec, yahoo } = sources;
-  const store = new StockStore(db);
   // What is stored: incremental nights order and skip by it; every night uses it to tell a company
   // new to the database (its older filing pages are fetched once).
-  const states = store.loadStates();
+  const states = await store.loadStates();
   let universe: Universe | undefined;
   let plan: RefreshPlan | undefined;
   try {
@@ -131,16 +124,16 @@ async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, 
     plan = makePlan(universe, options, config.processing.force_refresh ? new Map<string, StoredStockState>() : states);
     deps.log.begin(`plan: ${describePlan(plan)}`);
     deps.log.info(`universe: ${plural(universe.entries.length, 'stock', 'stocks')} from ${universe.origin}; this run: ${describePlan(plan)}`);
-    const detection = await detect(options, deps, sec, db, plan);
+    const detection = await detect(options, deps, sec, store, plan);
     const parts = {
       store,
       states,
       sec,
       yahoo,
       changed: detection?.changed ?? null,
-      storedSplits: store.loadSplits(),
-      latestCloseDates: store.loadLatestCloseDates(),
-      reportingCurrencies: store.loadReportingCurrencies(),
+      storedSplits: await store.loadSplits(),
+      latestCloseDates: await store.loadLatestCloseDates(),
+      reportingCurrencies: await store.loadReportingCurrencies(),
     };
     const bulkReason = sec !== null && config.sources.edgar.enabled ? chooseBulk(options, universe, plan, states, detection) : null;
     const { result, bulk } = await runNight(plan, parts, options, deps, bulkReason);
@@ -164,10 +157,10 @@ async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, 
 }
 
 /** On an incremental night, which companies filed (the daily index), or why every company is checked. */
-async function detect(options: JobOptions, deps: JobDeps, sec: SecSource | null, db: Db, plan: RefreshPlan): Promise<ChangeDetection | null> {
+async function detect(options: JobOptions, deps: JobDeps, sec: SecSource | null, store: Store, plan: RefreshPlan): Promise<ChangeDetection | null> {
   const { config } = options;
   if (config.processing.force_refresh || sec === null || !config.sources.edgar.enabled || plan.entries.length === 0) return null;
-  const detection = await detectChanges(sec, db, deps.now(), (message) => deps.log.warn(message));
+  const detection = await detectChanges(sec, store, deps.now(), (message) => deps.log.warn(message));
   const missing = detection.path === 'daily-index' && detection.index.missing.length > 0 ? `; not published yet, read again next night: ${detection.index.missing.join(', ')}` : '';
   deps.log.info(
     detection.path === 'daily-index'

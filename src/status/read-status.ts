@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { openDatabase, type Db } from '../db/open-database.js';
+import { openStore, usesPostgres } from '../db/open-store.js';
+import { redactDatabaseUrl } from '../db/pg/pg-connect.js';
+import { describePgFailure } from '../db/pg/pg-errors.js';
+import { SetupError } from '../errors.js';
+import { readPgRunHolder } from '../lock/pg-run-lock.js';
 import { isProcessAlive, readLockHolder, type LockHolder } from '../lock/run-lock.js';
 import { isSuccessfulRun } from '../report/run-success.js';
 import { UNIT_NAMES } from '../schedule/render-systemd.js';
@@ -69,6 +73,8 @@ export interface StatusDeps {
   nextTimerElapse: () => Promise<string | null>;
   /** Whether the continuous unit is installed and its state; the default says not installed. */
   continuousService?: () => Promise<Omit<ContinuousServiceState, 'unit'>>;
+  /** The environment a PostgreSQL connection reads (PGPASSWORD). @default {} */
+  env?: NodeJS.ProcessEnv;
 }
 
 const RECENT_RUNS = 5;
@@ -78,11 +84,12 @@ const RECENT_RUNS = 5;
  * to call while a run is going on.
  */
 export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Promise<StatusReport> {
-  const file = config.database.path;
+  const { database } = config;
+  const postgres = usesPostgres(database);
+  const file = postgres ? redactDatabaseUrl(database.url ?? '') : database.path;
   // A nightly job is stale when it missed a night: half an interval of grace for the timer's jitter.
   const staleAfterHours = config.continuous.refresh_interval_hours * 1.5;
-  const holder = readLockHolder(file);
-  const running = holder !== null && (holder.host !== hostname() || isProcessAlive(holder.pid)) ? holder : null;
+  const running = postgres ? await readFromServer(config, () => readPgRunHolder(database, deps.env ?? {}), deps.env) : runningFromLockFile(file);
   const nextRun = await deps.nextTimerElapse().catch(() => null);
   const notInstalled = { installed: false, active_state: null };
   const probe = deps.continuousService ?? (() => Promise.resolve(notInstalled));
@@ -100,14 +107,16 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
     freshness: { stocks: 0, never_refreshed: null, fresh: 0, stale: 0, stale_after_hours: staleAfterHours },
     schedule,
   };
-  if (!existsSync(file)) return empty;
-  const db = openDatabase(file, { busyTimeoutMs: config.database.busy_timeout_ms, readonly: true });
+  if (!postgres && !existsSync(file)) return empty;
+  const store = await readFromServer(config, () => openStore(database, { readonly: true, env: deps.env ?? {} }), deps.env);
   try {
-    const rows = db.prepare('SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?').all(RECENT_RUNS) as (RunSummary & { pid: number | null; host: string | null; universe_size: number | null })[];
+    if (!store.initialized) return empty;
+    const rows = await store.recentRuns(RECENT_RUNS);
     const recent = rows.map((row) => toSummary(row, running));
-    const lastSuccess = findLastSuccess(db, config.error_handling.min_success_rate);
+    // The SQL only narrows; isSuccessfulRun decides (the same rules as the metrics textfile's last success).
+    const lastSuccess = await store.findCompletedRun((row) => isSuccessfulRun(row, config.error_handling.min_success_rate));
     const cutoff = new Date(deps.now().getTime() - staleAfterHours * 3_600_000).toISOString();
-    const counts = db.prepare('SELECT COUNT(*) AS stocks, SUM(CASE WHEN last_refreshed_at >= ? THEN 1 ELSE 0 END) AS fresh FROM stocks').get(cutoff) as { stocks: number; fresh: number | null };
+    const counts = await store.freshness(cutoff);
     const universe = rows.find((row) => row.universe_size !== null && row.universe_size > 0)?.universe_size ?? null;
     return {
       ...empty,
@@ -118,24 +127,30 @@ export async function readStatus(config: ResolvedConfig, deps: StatusDeps): Prom
       freshness: {
         stocks: counts.stocks,
         never_refreshed: universe === null ? null : Math.max(0, universe - counts.stocks),
-        fresh: counts.fresh ?? 0,
-        stale: counts.stocks - (counts.fresh ?? 0),
+        fresh: counts.fresh,
+        stale: counts.stocks - counts.fresh,
         stale_after_hours: staleAfterHours,
       },
     };
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-/** The newest run that met the success rules (the same rules as the metrics textfile's last success). */
-function findLastSuccess(db: Db, minSuccessRate: number): (RunSummary & { pid: number | null }) | undefined {
-  // The SQL only narrows; isSuccessfulRun decides. Newest first, stopping at the first that passes.
-  const rows = db.prepare("SELECT * FROM sync_runs WHERE status = 'completed' AND successful > 0 ORDER BY id DESC").iterate() as IterableIterator<RunSummary & { pid: number | null }>;
-  for (const row of rows) {
-    if (isSuccessfulRun(row, minSuccessRate)) return row;
+/** A PostgreSQL server that cannot be read (down, a wrong password): SetupError saying which, never a stack. */
+async function readFromServer<T>(config: ResolvedConfig, read: () => Promise<T>, env: NodeJS.ProcessEnv = {}): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!usesPostgres(config.database)) throw error;
+    throw new SetupError(`cannot read the database ${redactDatabaseUrl(config.database.url ?? '')}: ${describePgFailure(error, 'the server', config.database, env)}`);
   }
-  return undefined;
+}
+
+/** The lock file's holder while its process lives (on another host it cannot be checked: taken as alive). */
+function runningFromLockFile(file: string): LockHolder | null {
+  const holder = readLockHolder(file);
+  return holder !== null && (holder.host !== hostname() || isProcessAlive(holder.pid)) ? holder : null;
 }
 
 /** A stored JSON object of source -> text; anything else (an older or hand-edited row) reads as none. */

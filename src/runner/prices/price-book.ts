@@ -19,7 +19,7 @@ export interface PriceBookOptions {
   /** Newest stored close per symbol: a symbol with recent history needs only the last days. */
   latestCloseDates: Map<string, string>;
   /** Whether the closes moved against the stored ones by a split's factor (StockStore.closeShift). */
-  closeShift?: (symbol: string, closes: readonly DailyClose[]) => number | null;
+  closeShift?: (symbol: string, closes: readonly DailyClose[]) => Promise<number | null>;
   /** The stored companies' reporting currencies: their exchange rates ride with the first batch. @default [] */
   reportingCurrencies?: readonly string[];
   /** Where the night records each pair's answer, for the report. @default none */
@@ -81,7 +81,7 @@ export class PriceBook {
       const found = await provider.quote(symbol);
       if (found.kind === 'data') {
         // Closes that moved by a split's factor overnight: the split events date and size it.
-        const splitInCloses = (this.options.closeShift?.(symbol, found.closes) ?? null) !== null;
+        const splitInCloses = ((await this.options.closeShift?.(symbol, found.closes)) ?? null) !== null;
         if (provider.carriesSplits || (!withSplits && !splitInCloses)) return found;
         return { ...found, quote: { ...found.quote, splits: await this.splitsFrom(this.providers.slice(index + 1), symbol) } };
       }
