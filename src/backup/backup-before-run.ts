@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/load-config.js';
 import { usesPostgres } from '../db/open-store.js';
-import { pgClientConfig, type PgEnv } from '../db/pg/pg-connect.js';
+import { pgClientConfig } from '../db/pg/pg-connect.js';
 import { backupDatabase } from './backup-database.js';
 import { backupPostgres, describePostgresBackup } from './pg-dump.js';
 
@@ -15,8 +15,11 @@ export interface BackupRecord {
   note?: string;
 }
 
-/** The backup `database.backup_before_run` asks for, on whichever store the config names, and its log line. */
-export async function backupBeforeRun(database: ResolvedConfig['database'], stamp: string, env: PgEnv): Promise<{ record: BackupRecord | null; line: string }> {
+/**
+ * The backup `database.backup_before_run` asks for, on whichever store the config names, and its log
+ * line. `env`: the run's environment (PGPASSWORD; PATH, where pg_dump is looked for).
+ */
+export async function backupBeforeRun(database: ResolvedConfig['database'], stamp: string, env: NodeJS.ProcessEnv): Promise<{ record: BackupRecord | null; line: string }> {
   if (!usesPostgres(database)) {
     const backup = await backupDatabase(database.path, database.backup_directory, stamp, database.keep_last_n_backups);
     return { record: backup, line: backup === null ? 'no database yet: nothing to back up' : `backup: ${backup.path} (${backup.bytes} bytes, integrity ok)` };
@@ -30,6 +33,7 @@ export async function backupBeforeRun(database: ResolvedConfig['database'], stam
     directory: database.backup_directory,
     stamp,
     keep: database.keep_last_n_backups,
+    ...(env.PATH === undefined ? {} : { searchPath: env.PATH }),
   });
   const record = result.kind === 'pg_dump' ? { path: result.path, bytes: result.bytes } : { path: null, bytes: 0, note: result.note };
   return { record, line: describePostgresBackup(result) };

@@ -85,7 +85,7 @@ async function takeLock(config: ResolvedConfig, startedAt: Date, deps: JobDeps):
 async function backUp(options: JobOptions, stamp: string, deps: JobDeps): Promise<BackupRecord | null> {
   const { database } = options.config;
   if (!database.backup_before_run || !(options.backup?.(options.config) ?? true)) return null;
-  const { record, line } = await setupStep('the backup before the run failed', () => backupBeforeRun(database, stamp, process.env));
+  const { record, line } = await setupStep('the backup before the run failed', () => backupBeforeRun(database, stamp, deps.env ?? {}));
   deps.log.info(line);
   return record;
 }
