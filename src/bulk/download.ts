@@ -142,7 +142,9 @@ async function* streamArchive(transfer: Transfer, first: Response): AsyncGenerat
       // stalled socket may take its time to close.
       reader?.cancel().catch(() => undefined);
     }
-    if (cut === null && (totalBytes === null || transfer.received === totalBytes)) {
+    // Every announced byte came: the archive is whole even if the connection then failed or went
+    // quiet (a resume from the last byte would only get a 416).
+    if ((cut === null && totalBytes === null) || transfer.received === totalBytes) {
       if (transfer.received !== reported) options.onProgress?.(transfer.received, totalBytes);
       return;
     }

@@ -61,7 +61,7 @@ export async function processStock(entry: UniverseEntry, pipeline: StockPipeline
     pricing
       .then(async (late) => {
         await ratesFor(entry, facts, late, pipeline, undefined);
-        storeLatePrice(entry, late, pipeline);
+        await storeLatePrice(entry, late, pipeline);
       })
       // A fatal error (a proxy asking for credentials, a full disk) after the stock was stored: its price's failure.
       .catch((error: unknown) => pipeline.onPrice(entry.symbol, { status: 'failed', ...lateFailure(error) })),

@@ -151,6 +151,32 @@ describe('openArchive', () => {
     expect(client.stats.requests).toBe(2);
   });
 
+  it('a download whose last byte came before the connection went quiet is complete: no resume at the end (which would be a 416)', async () => {
+    const archive = await startServer();
+    // Every byte, then the body never says it ended: as when the event loop was busy past the idle
+    // timeout after the last chunk, or the connection fails after it.
+    const neverEnds: typeof fetch = async (input, init) => {
+      const answer = await fetch(input, init);
+      const reader = (answer.body as ReadableStream<Uint8Array>).getReader();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = await reader.read();
+          if (!next.done) controller.enqueue(next.value);
+          else await new Promise(() => undefined);
+        },
+      });
+      return new Response(body, { status: answer.status, headers: answer.headers });
+    };
+    const client = new SourceClient(
+      { name: 'sec', limit: 10, intervalMs: 1000, timeoutMs: 2000, maxBytes: 1024, headers: { 'User-Agent': 'tests tests@example.com' }, retries: 2, retryBaseDelayMs: 5 },
+      { fetch: neverEnds, now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), log: () => undefined },
+    );
+    const download = (await openArchive(client, archive.url, { ...OPTIONS, idleTimeoutMs: 300 })) as ArchiveDownload;
+    expect(sha256(await readAll(download))).toBe(sha256(readFileSync(file)));
+    expect(download.resumes()).toBe(0);
+    expect(archive.requests).toHaveLength(1);
+  });
+
   it('fails when the archive changed on the server before a resume (a 200 instead of a 206)', async () => {
     const archive = await startServer();
     archive.faults.drops = [100_000];
