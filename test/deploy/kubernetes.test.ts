@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { EXIT } from '../../src/errors.js';
+import { tempDir } from '../helpers/cli.js';
 import { KNOWN_KINDS, schemaProblem, typeProblems } from './kubernetes-schema.js';
 import { cronJobParts, KUBERNETES_DIR, manifestOf, readManifests, ROOT } from './manifests.js';
 
@@ -81,17 +82,32 @@ describe('the CronJob', () => {
     expect(container.env.filter((variable) => variable.value !== undefined).map((variable) => variable.name)).toEqual(['NO_COLOR']);
   });
 
-  it("reads its config from the ConfigMap's file, the image's default config, which loads without a warning", () => {
+  it("reads its config from the ConfigMap's file, the image's default config without database.path, which loads with DATABASE_URL without a warning", () => {
     const configMount = container.volumeMounts.find((mount) => mount.mountPath === '/etc/batch-refresh');
     const volume = (pod.volumes as { name: string; configMap?: { name: string } }[]).find((candidate) => candidate.name === configMount?.name);
     const configMap = manifestOf('ConfigMap').doc as { metadata: { name: string }; data: Record<string, string> };
     expect(volume?.configMap?.name).toBe(configMap.metadata.name);
     expect(container.args.slice(0, 2)).toEqual(['--config', '/etc/batch-refresh/batch_config.json']);
-    expect(JSON.parse(configMap.data['batch_config.json'] ?? '')).toEqual(JSON.parse(readFileSync(CONTAINER_CONFIG, 'utf8')));
+    const fromConfigMap = JSON.parse(configMap.data['batch_config.json'] ?? '') as { description: string; database: Record<string, unknown> };
+    const imageDefault = JSON.parse(readFileSync(CONTAINER_CONFIG, 'utf8')) as { description: string; database: Record<string, unknown> };
+    const { path: sqliteFile, ...imageDatabase } = imageDefault.database;
+    expect(sqliteFile).toBe('/data/stocks.db');
+    expect({ ...fromConfigMap, description: '' }).toEqual({ ...imageDefault, description: '', database: imageDatabase });
+    // The image's default: SQLite on the volume, every file under /data.
     const loaded = loadConfig(CONTAINER_CONFIG, { SEC_USER_AGENT: 'Jane Doe jane@example.com' }, { strict: true });
     expect(loaded).toMatchObject({ ok: true, warnings: [] });
     if (!loaded.ok) return;
     for (const file of [loaded.config.database.path, loaded.config.database.backup_directory, loaded.config.logging.log_directory, loaded.config.reporting.summary_directory])
       expect(file).toMatch(/^\/data\//);
+    // The ConfigMap's, as the pod has it: PostgreSQL from the Secret's DATABASE_URL.
+    const dir = tempDir('configmap-');
+    const file = path.join(dir, 'batch_config.json');
+    writeFileSync(file, configMap.data['batch_config.json'] ?? '');
+    const env = { SEC_USER_AGENT: 'Jane Doe jane@example.com', DATABASE_URL: 'postgres://batch_refresh:secret@db.example.internal:5432/stocks' };
+    const inPod = loadConfig(file, env, { strict: true });
+    expect(inPod).toMatchObject({ ok: true, warnings: [] });
+    if (inPod.ok) expect(inPod.config.database.url).toBe(env.DATABASE_URL);
+    // The image's default with DATABASE_URL is a mistake named, not guessed (README: mount a config without database.path).
+    expect(loadConfig(CONTAINER_CONFIG, env, { strict: true })).toMatchObject({ ok: false });
   });
 });
