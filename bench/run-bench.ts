@@ -272,18 +272,19 @@ class LazyFacts extends Map<number, Body> {
    * milliseconds a request, time the night under measurement would wait for.
    */
   prepare(companies: SyntheticCompany[]): void {
-    this.ready = new Map(
-      companies.map((company) => {
-        const body = this.get(company.cik);
-        return [company.cik, { data: gzipSync(body?.data ?? Buffer.alloc(0)), gzipped: true }];
-      }),
-    );
+    // From the generator, never from get(): a company prepared for the night before too would be
+    // gzipped twice (and its body read as invalid JSON).
+    this.ready = new Map(companies.map((company) => [company.cik, { data: gzipSync(this.build(company.cik) ?? Buffer.alloc(0)), gzipped: true }]));
   }
   override get(cik: number): Body | undefined {
     const ready = this.ready.get(cik);
     if (ready !== undefined) return ready;
+    const data = this.build(cik);
+    return data === undefined ? undefined : { data, gzipped: false };
+  }
+  private build(cik: number): Buffer | undefined {
     const entry = this.byCik.get(cik);
-    return entry === undefined ? undefined : { data: Buffer.from(marketFactsText(entry.company, entry.index, this.kb)), gzipped: false };
+    return entry === undefined ? undefined : Buffer.from(marketFactsText(entry.company, entry.index, this.kb));
   }
 }
 

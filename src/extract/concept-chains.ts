@@ -56,6 +56,9 @@ export const EARNINGS_CONCEPTS: readonly MetricSpec[] = [
       // noninterest income. Before the 606 concepts, which banks tag for their fee income only.
       ...refs('us-gaap', 'RevenuesNetOfInterestExpense'),
       sumOf('us-gaap', 'InterestAndDividendIncomeOperating', 'NoninterestIncome'),
+      // Utilities: total operating revenues, regulated and not (NextEra tags only this after 2013;
+      // its 606 concept is the part from contracts with customers, rounded to 100 M).
+      ...refs('us-gaap', 'RegulatedAndUnregulatedOperatingRevenue'),
       ...refs(
         'us-gaap',
         'RevenueFromContractWithCustomerExcludingAssessedTax',

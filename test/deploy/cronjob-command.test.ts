@@ -1,4 +1,4 @@
-import { chownSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SummaryReport } from '../../src/report/summary-report.js';
@@ -55,6 +55,12 @@ function writeConfigMap(mapPath: (value: string) => string, configFile: string, 
   // writeTestConfig's stand-in settings under the ConfigMap's own keys (the paths); its edgar
   // user_agent is overridden by SEC_USER_AGENT, as in the pod.
   const written = writeTestConfig(path.dirname(configFile), standIn.url, mapped);
+  if (sqliteFile === undefined) {
+    // writeTestConfig's defaults name a SQLite file; the ConfigMap's config has none.
+    const withDefaults = JSON.parse(readFileSync(written, 'utf8')) as { database: Record<string, unknown> };
+    delete withDefaults.database.path;
+    writeFileSync(written, JSON.stringify(withDefaults, null, 2));
+  }
   expect(written).toBe(configFile);
   if (asRoot) chownSync(written, POD_USER, POD_USER);
 }

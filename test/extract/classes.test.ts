@@ -19,11 +19,6 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
   '0001562088/shares_outstanding': 'no undimensioned cover-page share count in companyfacts',
   '0001561550/shares_outstanding': 'no undimensioned cover-page share count in companyfacts',
   '0001594805/shares_outstanding': 'no undimensioned cover-page share count in companyfacts',
-  // A utility whose total operating revenues are us-gaap:RegulatedAndUnregulatedOperatingRevenue, a
-  // concept no revenue chain names: the chain falls through to RevenueFromContractWithCustomer-
-  // IncludingAssessedTax, the contract-with-customer part only (25.8 of 27.4 billion in 2025).
-  '0000753308/revenue': 'total is RegulatedAndUnregulatedOperatingRevenue, not in the revenue chain; the 606 part is taken',
-  '0000753308/revenue_q3_2025': 'total is RegulatedAndUnregulatedOperatingRevenue, not in the revenue chain; the 606 part is taken',
 };
 
 /** Figures the extraction has no column for: recorded in the table, not asserted here. */
