@@ -38,6 +38,14 @@ function workerUrl(): URL {
  * `2 × size` entries are in flight (`ready` waits for room), so a fast download cannot pile up
  * compressed entries in memory while the workers parse.
  */
+/**
+ * A worker's young generation kept small: its garbage is each body's short-lived objects, and V8's
+ * default (a 16 MB semi-space per isolate, grown under a high allocation rate) let the two workers
+ * add ~100 MB of peak RSS on a real-sized first load (bench/README.md). The old generation keeps
+ * V8's default limit.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
 export class ExtractPool {
   private readonly workers: { worker: Worker; busy: number }[] = [];
   private readonly pending = new Map<number, { resolve: (result: ExtractResult) => void; reject: (error: Error) => void; worker: { busy: number } }>();
@@ -48,7 +56,7 @@ export class ExtractPool {
 
   constructor(readonly size = defaultWorkerCount()) {
     for (let index = 0; index < size; index += 1) {
-      const slot = { worker: new Worker(workerUrl()), busy: 0 };
+      const slot = { worker: new Worker(workerUrl(), { resourceLimits: WORKER_LIMITS }), busy: 0 };
       slot.worker.on('message', (response: ExtractResponse) => this.settle(response));
       slot.worker.on('error', (error) => this.fail(error));
       slot.worker.on('exit', (code) => {
