@@ -5,21 +5,12 @@ import type { EarningsRow, SplitEvent } from '../extract/types.js';
 import type { Validators } from '../sources/source-client.js';
 import type { Db } from './open-database.js';
 import { EARNINGS_COLUMNS, prepareStatements, type Statements } from './stock-store-sql.js';
-import type { StoredStockState } from './store.js';
+import { storedMetricInputs, type MetricInputsRow, type StoredStockState } from './store.js';
 
 export type { StockUpdate } from '../extract/stock-update.js';
 export type { StoredStockState } from './store.js';
 
 const NO_RANGE = { high: null, low: null };
-
-interface MetricInputs {
-  shares_outstanding: number | null;
-  price: number | null;
-  currency: string | null;
-  fx_pair: string | null;
-  fx_rate: number | null;
-  fx_rate_date: string | null;
-}
 
 /**
  * Writes a stock's data in one transaction: a stock is stored whole or not at all. The store only
@@ -93,13 +84,10 @@ export class StockStore {
   private readStored(update: StockUpdate): StoredStock {
     const { symbol } = update;
     const query = storedStockQuery(update);
-    const inputs = query.metricInputs ? (this.sql.selectMetricInputs.get(symbol) as MetricInputs | undefined) : undefined;
+    const inputs = query.metricInputs ? (this.sql.selectMetricInputs.get(symbol) as MetricInputsRow | undefined) : undefined;
     const closes = query.closes;
     return {
-      sharesOutstanding: inputs?.shares_outstanding ?? null,
-      price: inputs?.price ?? null,
-      currency: inputs?.currency ?? null,
-      fxRate: inputs?.fx_pair == null || inputs.fx_rate === null || inputs.fx_rate_date === null ? null : { pair: inputs.fx_pair, rate: inputs.fx_rate, date: inputs.fx_rate_date },
+      ...storedMetricInputs(inputs),
       earnings: query.earnings ? (this.sql.selectEarnings.all(symbol) as EarningsRow[]) : [],
       splits: query.splits ? (this.sql.selectSplitsOf.all(symbol) as SplitEvent[]) : [],
       recentCloses: closes === null ? [] : (this.sql.selectClosesFrom.all(symbol, closes.from) as DailyClose[]),

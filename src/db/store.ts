@@ -1,4 +1,5 @@
 import type { DailyClose } from '../extract/spark.js';
+import type { StoredStock } from '../extract/stock-rows.js';
 import type { StockUpdate } from '../extract/stock-update.js';
 import type { SplitEvent } from '../extract/types.js';
 import type { Validators } from '../sources/source-client.js';
@@ -11,6 +12,22 @@ import type { SyncRunResult } from './sync-runs.js';
  * code that knows a dialect. Both take a stock's rows from the same pure step
  * (extract/stock-rows.ts: storedStockQuery, then planStockWrite) and write them in one transaction.
  */
+
+/** The row SELECT_METRIC_INPUTS reads (either dialect): shares outstanding, and the stored price with its currency and exchange rate. */
+export interface MetricInputsRow {
+  shares_outstanding: number | null;
+  price: number | null;
+  currency: string | null;
+  fx_pair: string | null;
+  fx_rate: number | null;
+  fx_rate_date: string | null;
+}
+
+/** The part of StoredStock a metric-inputs row gives (none read: nothing stored); the rate only when all of it is there. */
+export function storedMetricInputs(row: MetricInputsRow | null | undefined): Pick<StoredStock, 'sharesOutstanding' | 'price' | 'currency' | 'fxRate'> {
+  const fxRate = row?.fx_pair == null || row.fx_rate === null || row.fx_rate_date === null ? null : { pair: row.fx_pair, rate: row.fx_rate, date: row.fx_rate_date };
+  return { sharesOutstanding: row?.shares_outstanding ?? null, price: row?.price ?? null, currency: row?.currency ?? null, fxRate };
+}
 
 /** What the store remembers of a stock between runs, for incremental nights and ordering. */
 export interface StoredStockState {

@@ -4,6 +4,7 @@ import { planStockWrite, storedStockQuery, type StockWrite, type StoredStock } f
 import type { StockUpdate } from '../../extract/stock-update.js';
 import type { EarningsRow, SplitEvent } from '../../extract/types.js';
 import { EARNINGS_COLUMNS } from '../stock-store-sql.js';
+import { storedMetricInputs, type MetricInputsRow } from '../store.js';
 import * as sql from './pg-sql.js';
 
 /*
@@ -61,10 +62,7 @@ async function beginAndRead(client: pg.ClientBase, update: StockUpdate): Promise
   const results = (await client.query(`BEGIN; SELECT ${inline(client, parts.join(', '), values)}`)) as unknown as pg.QueryResult[];
   const row = results[1]?.rows[0] as StoredParts;
   return {
-    sharesOutstanding: row.inputs?.shares_outstanding ?? null,
-    price: row.inputs?.price ?? null,
-    currency: row.inputs?.currency ?? null,
-    fxRate: storedRate(row.inputs),
+    ...storedMetricInputs(row.inputs),
     earnings: row.earnings ?? [],
     splits: row.splits ?? [],
     recentCloses: row.closes ?? [],
@@ -72,24 +70,9 @@ async function beginAndRead(client: pg.ClientBase, update: StockUpdate): Promise
   };
 }
 
-interface MetricInputs {
-  shares_outstanding: number | null;
-  price: number | null;
-  currency: string | null;
-  fx_pair: string | null;
-  fx_rate: number | null;
-  fx_rate_date: string | null;
-}
-
-/** The exchange rate stored with the price, when all of it is there. */
-function storedRate(inputs: MetricInputs | null | undefined): StoredStock['fxRate'] {
-  if (inputs?.fx_pair == null || inputs.fx_rate === null || inputs.fx_rate_date === null) return null;
-  return { pair: inputs.fx_pair, rate: inputs.fx_rate, date: inputs.fx_rate_date };
-}
-
 /** One row of readStored's query: the parts asked for. */
 interface StoredParts {
-  inputs?: MetricInputs | null;
+  inputs?: MetricInputsRow | null;
   earnings?: EarningsRow[];
   splits?: SplitEvent[];
   closes?: DailyClose[];
