@@ -33,8 +33,18 @@ export async function acquirePgRunLock(database: DatabaseConfig, env: PgEnv, sta
   const where = redactDatabaseUrl(database.url ?? '');
   if (heldForProcess.has(where)) return { tookOverFrom: null, release: () => undefined };
   const client = new pg.Client(pgClientConfig(database, env));
-  // The lock's connection dropping mid-run frees the lock; the run's own writes report their failures.
-  client.on('error', () => undefined);
+  // The lock's connection dropping mid-run frees the lock: another host may take it, so the run
+  // must stop (RunControl aborts on `lost`) rather than write next to a second run.
+  let released = false;
+  let markLost: (reason: string) => void = () => undefined;
+  const lost = new Promise<string>((resolve) => {
+    markLost = resolve;
+  });
+  const onLost = (cause: string): void => {
+    if (!released) markLost(`lost the run lock on ${where}: its connection to the server closed (${cause}); stopped so that no other run writes at the same time`);
+  };
+  client.on('error', (error) => onLost(error.message));
+  client.on('end', () => onLost('connection ended'));
   await client.connect();
   try {
     const taken = (await client.query('SELECT pg_try_advisory_lock($1, $2) AS taken', [LOCK_CLASS, RUN_LOCK_KEY])).rows[0] as { taken: boolean };
@@ -50,13 +60,16 @@ export async function acquirePgRunLock(database: DatabaseConfig, env: PgEnv, sta
     if (options.mode === 'continuous') heldForProcess.add(where);
     return {
       tookOverFrom: previous !== null && !(previous.pid === process.pid && previous.host === holder.host) ? previous : null,
+      lost,
       release: async () => {
+        released = true;
         heldForProcess.delete(where);
         await client.query("DELETE FROM runs WHERE lock = 'run' AND backend_pid = pg_backend_pid()").catch(() => undefined);
         await client.end().catch(() => undefined);
       },
     };
   } catch (error) {
+    released = true;
     await client.end().catch(() => undefined);
     throw error;
   }

@@ -20,6 +20,8 @@ export interface RunLock {
   tookOverFrom: LockHolder | null;
   /** Frees the lock (a PostgreSQL lock's connection closes: hence a promise there). */
   release(): void | Promise<void>;
+  /** Settles with the reason when the lock is lost before release (a PostgreSQL lock's connection closed); never for a file lock. */
+  lost?: Promise<string>;
 }
 
 export interface RunLockOptions {

@@ -54,6 +54,8 @@ export interface NightParts {
   latestCloseDates: Map<string, string>;
   /** The stored companies' reporting currencies: the night's exchange rates. @default [] */
   reportingCurrencies?: readonly string[];
+  /** Settles when the run lock is lost: the night aborts. @default never */
+  lockLost?: Promise<string> | undefined;
 }
 
 /** One night's shared state, handed to each provider. */
@@ -85,7 +87,12 @@ export interface FundamentalsProvider {
  */
 export async function runNight(plan: RefreshPlan, parts: NightParts, options: JobOptions, deps: JobDeps, bulkReason: string | null): Promise<{ result: RefreshResult; bulk: BulkFigures | null }> {
   const budgetMinutes = options.config.processing.max_runtime_minutes;
-  const control = new RunControl({ now: deps.now, deadline: budgetMinutes === undefined ? null : new Date(deps.now().getTime() + budgetMinutes * 60_000), signal: deps.signal });
+  const control = new RunControl({
+    now: deps.now,
+    deadline: budgetMinutes === undefined ? null : new Date(deps.now().getTime() + budgetMinutes * 60_000),
+    signal: deps.signal,
+    lockLost: parts.lockLost,
+  });
   const { error_handling: limits } = options.config;
   const ledger = new OutcomeLedger(plan.entries.length, control, {
     limits: { maxConsecutiveFailures: limits.max_consecutive_failures, continueOnError: limits.continue_on_error },

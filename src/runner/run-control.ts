@@ -14,6 +14,8 @@ export interface RunControlOptions {
   deadline: Date | null;
   /** Aborted on SIGINT/SIGTERM: no new stock starts, those in flight finish. */
   signal?: AbortSignal | undefined;
+  /** Settles when the run lock is lost (RunLock.lost): the run aborts with that reason, downloads end at once. */
+  lockLost?: Promise<string> | undefined;
 }
 
 /** Whether the night may go on, and why not. */
@@ -28,6 +30,10 @@ export class RunControl {
 
   constructor(private readonly options: RunControlOptions) {
     options.signal?.addEventListener('abort', this.onStop, { once: true });
+    void options.lockLost?.then((reason) => {
+      this.abort(reason);
+      this.stopping.abort();
+    });
     if (options.deadline !== null) {
       this.timer = setTimeout(this.onStop, Math.max(0, options.deadline.getTime() - options.now().getTime()));
       this.timer.unref();

@@ -56,7 +56,7 @@ export async function runJob(options: JobOptions, deps: JobDeps): Promise<JobRes
     const backup = await backUp(options, stamp, deps);
     const opened = await openForRun(config, startedAt, deps);
     store = opened.store;
-    const night = await planAndRun(options, deps, sources, store);
+    const night = await planAndRun(options, deps, sources, store, lock.lost);
     const stats: Record<string, SourceStats> = {};
     if (sources.sec !== null) stats.sec = sources.sec.client.stats;
     if (sources.yahoo !== null) stats.yahoo = sources.yahoo.client.stats;
@@ -110,7 +110,7 @@ function openForRun(config: ResolvedConfig, startedAt: Date, deps: JobDeps): Pro
 }
 
 /** Plan, detect changes, run the engine. No universe, or SEC refusing us before any stock: an aborted night, still reported. */
-async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, store: Store): Promise<NightOutcome> {
+async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, store: Store, lockLost: Promise<string> | undefined): Promise<NightOutcome> {
   const { config } = options;
   const { sec, yahoo } = sources;
   // What is stored: incremental nights order and skip by it; every night uses it to tell a company
@@ -134,6 +134,7 @@ async function planAndRun(options: JobOptions, deps: JobDeps, sources: Sources, 
       storedSplits: await store.loadSplits(),
       latestCloseDates: await store.loadLatestCloseDates(),
       reportingCurrencies: await store.loadReportingCurrencies(),
+      lockLost,
     };
     const bulkReason = sec !== null && config.sources.edgar.enabled ? chooseBulk(options, universe, plan, states, detection) : null;
     const { result, bulk } = await runNight(plan, parts, options, deps, bulkReason);

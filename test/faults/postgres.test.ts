@@ -176,4 +176,35 @@ describePostgres('PostgreSQL faults', (serverUrl) => {
     // Nothing doubled by the transaction run twice, nothing lost by the one rolled back.
     expect(await adminQuery<{ n: number }>(url, 'SELECT (SELECT COUNT(*) FROM price_history) + (SELECT COUNT(*) FROM earnings_history) AS n')).toEqual(rows);
   });
+
+  it('the run lock lost mid-run (its connection closed): the night aborts (exit 3) saying so, the stocks stored so far stay whole', async () => {
+    const url = await newDatabase();
+    // A slow stand-in, one worker: the night lasts long enough to lose its lock in the middle.
+    const slowSource = await startStandIn({ data: syntheticDataset(syntheticCompanies(20)), latencyMs: 150 });
+    try {
+      const config = writePostgresConfig(tempDir(), slowSource.url, url, { processing: { max_workers: 1, batch_size: 5 } });
+      const running = runInProcess(config, { now: NOW, flags: { json: true } });
+      // Once a stock is stored, the lock's own connection is cut, as a network fault or a server restart would.
+      for (let tries = 0; tries < 200; tries += 1) {
+        const stored = await adminQuery<{ n: number }>(url, 'SELECT COUNT(*)::int AS n FROM stocks').catch(() => [{ n: 0 }]);
+        if ((stored[0]?.n ?? 0) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const cut = await adminQuery<{ cut: boolean }>(url, "SELECT pg_terminate_backend(backend_pid) AS cut FROM runs WHERE lock = 'run'");
+      expect(cut).toEqual([{ cut: true }]);
+      const run = await running;
+      expect(run.code, explain(run)).toBe(EXIT.ABORTED);
+      const report = reportOf(run);
+      expect(report.status).toBe('aborted');
+      expect(report.error_message).toMatch(
+        /^lost the run lock on postgres:\/\/postgres@127\.0\.0\.1:\d+\/br_\w+: its connection to the server closed \(.*\); stopped so that no other run writes at the same time/,
+      );
+      expect(report.successful).toBeLessThan(20);
+      // Every stock stored has its whole row set (one transaction each): its metrics row is there.
+      const partial = await adminQuery(url, 'SELECT s.symbol FROM stocks s LEFT JOIN stock_metrics m ON m.symbol = s.symbol WHERE m.symbol IS NULL');
+      expect(partial).toEqual([]);
+    } finally {
+      await slowSource.close();
+    }
+  });
 });
