@@ -1,21 +1,65 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig, type ResolvedConfig } from '../../src/config/load-config.js';
 import { extractCompanyFacts } from '../../src/extract/companyfacts.js';
 import type { DailyClose } from '../../src/extract/spark.js';
 import { applySplits, roundPerShare } from '../../src/extract/split-adjust.js';
 import type { QuoteRow, SplitEvent } from '../../src/extract/types.js';
 import { MIGRATIONS } from '../../src/db/migrations.js';
 import { openDatabase, SCHEMA_VERSION, type Db } from '../../src/db/open-database.js';
+import { openStore } from '../../src/db/open-store.js';
+import type { Store } from '../../src/db/store.js';
 import { StockStore, type StockUpdate } from '../../src/db/stock-store.js';
 import { loadFacts } from '../helpers/companyfacts.js';
+import { adminQuery, describePostgres, throwawayDatabases } from '../helpers/postgres.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = tempDirs();
 
-function openStore(): { db: Db; store: StockStore } {
+function openSqlite(): { db: Db; store: StockStore } {
   const db = openDatabase(path.join(tempDir('price-history-'), 'stocks.db'), { busyTimeoutMs: 1000 });
   return { db, store: new StockStore(db) };
+}
+
+/** The database keys of a config naming `database` (a SQLite path or a PostgreSQL URL). */
+function databaseKeys(database: { path: string } | { url: string }): ResolvedConfig['database'] {
+  const parsed = parseConfig({ database: { ...database, backup_before_run: false } }, '/tmp/config.json');
+  if (!parsed.ok) throw new Error(parsed.issues.join('; '));
+  return parsed.config.database;
+}
+
+/** A store under test, either dialect, and a way to read its tables (`?` placeholders). */
+interface Opened {
+  dialect: 'sqlite' | 'postgres';
+  store: Store;
+  rows<Row>(text: string, ...values: unknown[]): Promise<Row[]>;
+}
+
+const opened: Store[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+});
+
+async function openSqliteStore(): Promise<Opened> {
+  const file = path.join(tempDir('price-history-'), 'stocks.db');
+  const store = await openStore(databaseKeys({ path: file }));
+  opened.push(store);
+  const reader = new Database(file, { readonly: true });
+  return { dialect: 'sqlite', store, rows: <Row>(text: string, ...values: unknown[]) => Promise.resolve(reader.prepare(text).all(...values) as Row[]) };
+}
+
+function openPostgresStore(newDatabase: () => Promise<string>): () => Promise<Opened> {
+  return async () => {
+    const url = await newDatabase();
+    const store = await openStore(databaseKeys({ url }));
+    opened.push(store);
+    const numbered = (text: string): string => {
+      let n = 0;
+      return text.replace(/\?/g, () => `$${(n += 1)}`);
+    };
+    return { dialect: 'postgres', store, rows: <Row>(text: string, ...values: unknown[]) => adminQuery<Row>(url, numbered(text), values) };
+  };
 }
 
 const base = (symbol: string): StockUpdate => ({ symbol, cik: null, name: `${symbol} Inc.`, exchange: 'Nasdaq', fundamentalsRefreshed: false });
@@ -34,13 +78,17 @@ const chartQuote = (price: number, high = 999, low = 1): QuoteRow => ({
 
 const closes = (entries: Record<string, number>): DailyClose[] => Object.entries(entries).map(([date, close]) => ({ date, close }));
 
-function history(db: Db, symbol: string): { date: string; close: number; updated_at: string }[] {
-  return db.prepare('SELECT date, close, updated_at FROM price_history WHERE symbol = ? ORDER BY date').all(symbol) as { date: string; close: number; updated_at: string }[];
+function history(at: Opened, symbol: string): Promise<{ date: string; close: number; updated_at: string }[]> {
+  return at.rows('SELECT date, close, updated_at FROM price_history WHERE symbol = ? ORDER BY date', symbol);
 }
 
-function range(db: Db, symbol: string): { price: number | null; fifty_two_week_high: number | null; fifty_two_week_low: number | null } | undefined {
-  return db.prepare('SELECT price, fifty_two_week_high, fifty_two_week_low FROM stock_metrics WHERE symbol = ?').get(symbol) as
-    { price: number | null; fifty_two_week_high: number | null; fifty_two_week_low: number | null } | undefined;
+async function range(at: Opened, symbol: string): Promise<{ price: number | null; fifty_two_week_high: number | null; fifty_two_week_low: number | null } | undefined> {
+  return (
+    await at.rows<{ price: number | null; fifty_two_week_high: number | null; fifty_two_week_low: number | null }>(
+      'SELECT price, fifty_two_week_high, fifty_two_week_low FROM stock_metrics WHERE symbol = ?',
+      symbol,
+    )
+  )[0];
 }
 
 describe('migration 2: price_history', () => {
@@ -58,181 +106,199 @@ describe('migration 2: price_history', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(7);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'price_history'").get()).toEqual({ name: 'price_history' });
     expect(db.prepare('SELECT symbol, name FROM stocks').all()).toEqual([{ symbol: 'AAPL', name: 'Apple Inc.' }]);
-    expect(range(db, 'AAPL')).toEqual({ price: 230.5, fifty_two_week_high: 260.1, fifty_two_week_low: null });
+    expect(db.prepare('SELECT price, fifty_two_week_high, fifty_two_week_low FROM stock_metrics WHERE symbol = ?').get('AAPL')).toEqual({
+      price: 230.5,
+      fifty_two_week_high: 260.1,
+      fifty_two_week_low: null,
+    });
     // The upgraded schema works: closes go in, and the foreign key holds.
     new StockStore(db).save({ ...base('AAPL'), closes: closes({ '2026-11-24': 231 }) }, '2026-11-25T07:00:00Z');
-    expect(history(db, 'AAPL').map((row) => row.close)).toEqual([231]);
+    expect(db.prepare("SELECT close FROM price_history WHERE symbol = 'AAPL'").pluck().all()).toEqual([231]);
     expect(() => db.prepare("INSERT INTO price_history VALUES ('NOPE', '2026-11-24', 1, 'x')").run()).toThrow(/FOREIGN KEY/);
     db.close();
   });
 
   it("deletes a stock's closes with the stock (ON DELETE CASCADE)", () => {
-    const { db, store } = openStore();
+    const { db, store } = openSqlite();
     store.save({ ...base('AAPL'), closes: closes({ '2026-11-24': 231 }) }, '2026-11-25T07:00:00Z');
     db.prepare("DELETE FROM stocks WHERE symbol = 'AAPL'").run();
-    expect(history(db, 'AAPL')).toEqual([]);
+    expect(db.prepare("SELECT * FROM price_history WHERE symbol = 'AAPL'").all()).toEqual([]);
   });
 });
 
-describe('StockStore closes', () => {
-  it('upserts closes: a new date is added, a stored date gets the new close and time', () => {
-    const { db, store } = openStore();
-    store.save({ ...base('AAPL'), closes: closes({ '2026-11-20': 10, '2026-11-23': 11 }) }, '2026-11-24T07:00:00Z');
-    store.save({ ...base('AAPL'), closes: closes({ '2026-11-23': 12, '2026-11-24': 13 }) }, '2026-11-25T07:00:00Z');
-    expect(history(db, 'AAPL')).toEqual([
-      { date: '2026-11-20', close: 10, updated_at: '2026-11-24T07:00:00Z' },
-      { date: '2026-11-23', close: 12, updated_at: '2026-11-25T07:00:00Z' },
-      { date: '2026-11-24', close: 13, updated_at: '2026-11-25T07:00:00Z' },
-    ]);
+/** What a store does with closes, the 52-week range and splits: the same suite on each store. */
+function storeSuite(open: () => Promise<Opened>): void {
+  describe('closes', async () => {
+    it('upserts closes: a new date is added, a stored date gets the new close and time', async () => {
+      const at = await open();
+      const { store } = at;
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-11-20': 10, '2026-11-23': 11 }) }, '2026-11-24T07:00:00Z');
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-11-23': 12, '2026-11-24': 13 }) }, '2026-11-25T07:00:00Z');
+      expect(await history(at, 'AAPL')).toEqual([
+        { date: '2026-11-20', close: 10, updated_at: '2026-11-24T07:00:00Z' },
+        { date: '2026-11-23', close: 12, updated_at: '2026-11-25T07:00:00Z' },
+        { date: '2026-11-24', close: 13, updated_at: '2026-11-25T07:00:00Z' },
+      ]);
+    });
+
+    it("prunes a symbol's closes more than 400 days before its newest stored one, and no other symbol's", async () => {
+      const at = await open();
+      const { store } = at;
+      await store.save({ ...base('AAPL'), closes: closes({ '2024-12-31': 1, '2025-01-01': 2, '2025-06-02': 3 }) }, '2025-06-03T07:00:00Z');
+      await store.save({ ...base('MSFT'), closes: closes({ '2024-12-31': 4 }) }, '2025-06-03T07:00:00Z');
+      expect(await history(at, 'AAPL')).toHaveLength(3);
+      // 2026-02-05 minus 400 days is 2025-01-01: that day stays, the one before goes.
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-02-05': 5 }) }, '2026-02-06T07:00:00Z');
+      expect((await history(at, 'AAPL')).map((row) => row.date)).toEqual(['2025-01-01', '2025-06-02', '2026-02-05']);
+      expect((await history(at, 'MSFT')).map((row) => row.date)).toEqual(['2024-12-31']);
+    });
+
+    it('loadLatestCloseDates gives the newest stored date of each symbol with closes', async () => {
+      const { store } = await open();
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-11-24': 1, '2026-11-20': 2 }) }, '2026-11-25T07:00:00Z');
+      await store.save({ ...base('MSFT'), closes: closes({ '2026-10-01': 3 }) }, '2026-11-25T07:00:00Z');
+      await store.save({ ...base('NVDA'), quote: chartQuote(100) }, '2026-11-25T07:00:00Z');
+      expect(await store.loadLatestCloseDates()).toEqual(
+        new Map([
+          ['AAPL', '2026-11-24'],
+          ['MSFT', '2026-10-01'],
+        ]),
+      );
+    });
   });
 
-  it("prunes a symbol's closes more than 400 days before its newest stored one, and no other symbol's", () => {
-    const { db, store } = openStore();
-    store.save({ ...base('AAPL'), closes: closes({ '2024-12-31': 1, '2025-01-01': 2, '2025-06-02': 3 }) }, '2025-06-03T07:00:00Z');
-    store.save({ ...base('MSFT'), closes: closes({ '2024-12-31': 4 }) }, '2025-06-03T07:00:00Z');
-    expect(history(db, 'AAPL')).toHaveLength(3);
-    // 2026-02-05 minus 400 days is 2025-01-01: that day stays, the one before goes.
-    store.save({ ...base('AAPL'), closes: closes({ '2026-02-05': 5 }) }, '2026-02-06T07:00:00Z');
-    expect(history(db, 'AAPL').map((row) => row.date)).toEqual(['2025-01-01', '2025-06-02', '2026-02-05']);
-    expect(history(db, 'MSFT').map((row) => row.date)).toEqual(['2024-12-31']);
+  describe('52-week range', async () => {
+    it("uses the quote's (chart meta) range for a stock with no stored closes", async () => {
+      const at = await open();
+      const { store } = at;
+      await store.save({ ...base('AAPL'), quote: chartQuote(100, 120, 80) }, '2026-11-25T07:00:00Z');
+      expect(await range(at, 'AAPL')).toEqual({ price: 100, fifty_two_week_high: 120, fifty_two_week_low: 80 });
+    });
+
+    it("takes the closing high and low of the 365 days ending at the newest stored close, over the quote's range", async () => {
+      const at = await open();
+      const { store } = at;
+      // 2025-11-24 is 365 days before 2026-11-24: outside the window; 2025-11-25 is its first day.
+      const year = closes({ '2025-06-02': 900, '2025-11-24': 500, '2025-11-25': 50, '2026-06-01': 150, '2026-11-24': 120 });
+      await store.save({ ...base('AAPL'), closes: year, quote: chartQuote(120) }, '2026-11-25T07:00:00Z');
+      expect(await range(at, 'AAPL')).toEqual({ price: 120, fifty_two_week_high: 150, fifty_two_week_low: 50 });
+      // A later night with only the last days: the range still covers the stored year, and moves with it.
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-11-25': 160 }), quote: chartQuote(160) }, '2026-11-26T07:00:00Z');
+      expect(await range(at, 'AAPL')).toEqual({ price: 160, fifty_two_week_high: 160, fifty_two_week_low: 120 });
+    });
+
+    it("a quote without closes (the chart endpoint's, when spark stops answering) keeps its own range, not the stale closes'", async () => {
+      const at = await open();
+      const { store } = at;
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-10-01': 100, '2026-10-02': 110 }), quote: chartQuote(110) }, '2026-10-03T07:00:00Z');
+      await store.save({ ...base('AAPL'), quote: chartQuote(140, 150, 90) }, '2026-11-25T07:00:00Z');
+      expect(await range(at, 'AAPL')).toEqual({ price: 140, fifty_two_week_high: 150, fifty_two_week_low: 90 });
+    });
+
+    it('puts the stored closes on the new basis when the new ones moved by a split factor', async () => {
+      const at = await open();
+      const { store } = at;
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-11-18': 400, '2026-11-19': 404, '2026-11-20': 408 }), quote: chartQuote(408) }, '2026-11-21T07:00:00Z');
+      // A 4:1 split: Yahoo's closes from the 19th on, all on the new basis.
+      const after = closes({ '2026-11-19': 101, '2026-11-20': 102, '2026-11-23': 103 });
+      expect(await store.closeShift('AAPL', after)).toBeCloseTo(0.25, 6);
+      // An ordinary day's move is not a split.
+      expect(await store.closeShift('AAPL', closes({ '2026-11-20': 450 }))).toBeNull();
+      await store.save({ ...base('AAPL'), closes: after, quote: chartQuote(103) }, '2026-11-24T07:00:00Z');
+      expect((await history(at, 'AAPL')).map((row) => [row.date, row.close])).toEqual([
+        ['2026-11-18', 100],
+        ['2026-11-19', 101],
+        ['2026-11-20', 102],
+        ['2026-11-23', 103],
+      ]);
+      expect(await range(at, 'AAPL')).toEqual({ price: 103, fifty_two_week_high: 103, fifty_two_week_low: 100 });
+    });
+
+    it('leaves the stored range alone on an update without a quote', async () => {
+      const at = await open();
+      const { store } = at;
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-11-23': 100, '2026-11-24': 110 }), quote: chartQuote(110) }, '2026-11-25T07:00:00Z');
+      await store.save({ ...base('AAPL'), closes: closes({ '2026-11-25': 300 }) }, '2026-11-26T07:00:00Z');
+      expect(await range(at, 'AAPL')).toEqual({ price: 110, fifty_two_week_high: 110, fifty_two_week_low: 100 });
+    });
+
+    it('the range planned from the stored aggregate and the new closes is the closing high and low of the table after the write', async () => {
+      const at = await open();
+      const { store } = at;
+      const windowStart =
+        at.dialect === 'sqlite'
+          ? "date((SELECT MAX(date) FROM price_history WHERE symbol = 'AAPL'), '-365 days')"
+          : "to_char((SELECT MAX(date) FROM price_history WHERE symbol = 'AAPL')::date - 365, 'YYYY-MM-DD')";
+      const tableRange = `SELECT MAX(close) AS high, MIN(close) AS low FROM price_history WHERE symbol = 'AAPL' AND date > ${windowStart}`;
+      let seed = 7;
+      const next = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+      const day = (offset: number): string => new Date(Date.parse('2025-06-01') + offset * 86_400_000).toISOString().slice(0, 10);
+      let level = 100;
+      for (let night = 0; night < 40; night += 1) {
+        // Windows of 1 to 60 days ending anywhere in two years, now and then out of order or split by 4 or 1/3.
+        const end = Math.floor(next() * 730);
+        const days = Array.from({ length: 1 + Math.floor(next() * 60) }, (_, i) => end - i).filter((offset) => offset >= 0);
+        if (night % 9 === 4) level *= 0.25;
+        if (night % 13 === 6) level *= 3;
+        const update = days.map((offset) => ({ date: day(offset), close: Math.round(level * (0.9 + next() * 0.2) * 100) / 100 }));
+        await store.save({ ...base('AAPL'), closes: night % 3 === 0 ? update : update.reverse(), quote: chartQuote(level) }, '2027-06-01T07:00:00Z');
+        const [{ high, low }] = (await at.rows<{ high: number; low: number }>(tableRange)) as [{ high: number; low: number }];
+        expect(await range(at, 'AAPL'), `night ${night}`).toEqual({ price: level, fifty_two_week_high: high, fifty_two_week_low: low });
+      }
+    });
   });
 
-  it('loadLatestCloseDates gives the newest stored date of each symbol with closes', () => {
-    const { store } = openStore();
-    store.save({ ...base('AAPL'), closes: closes({ '2026-11-24': 1, '2026-11-20': 2 }) }, '2026-11-25T07:00:00Z');
-    store.save({ ...base('MSFT'), closes: closes({ '2026-10-01': 3 }) }, '2026-11-25T07:00:00Z');
-    store.save({ ...base('NVDA'), quote: chartQuote(100) }, '2026-11-25T07:00:00Z');
-    expect(store.loadLatestCloseDates()).toEqual(
-      new Map([
-        ['AAPL', '2026-11-24'],
-        ['MSFT', '2026-10-01'],
-      ]),
-    );
-  });
-});
+  describe('splits', async () => {
+    const amazonSplit: SplitEvent = { date: '2022-06-06', ratio: 20, source: 'yahoo' };
+    // Amazon's facts end 2022-04, before its 20:1 split: nothing to infer, everything as filed.
+    const amazon = extractCompanyFacts(loadFacts('0001018724'));
 
-describe('StockStore 52-week range', () => {
-  it("uses the quote's (chart meta) range for a stock with no stored closes", () => {
-    const { db, store } = openStore();
-    store.save({ ...base('AAPL'), quote: chartQuote(100, 120, 80) }, '2026-11-25T07:00:00Z');
-    expect(range(db, 'AAPL')).toEqual({ price: 100, fifty_two_week_high: 120, fifty_two_week_low: 80 });
-  });
-
-  it("takes the closing high and low of the 365 days ending at the newest stored close, over the quote's range", () => {
-    const { db, store } = openStore();
-    // 2025-11-24 is 365 days before 2026-11-24: outside the window; 2025-11-25 is its first day.
-    const year = closes({ '2025-06-02': 900, '2025-11-24': 500, '2025-11-25': 50, '2026-06-01': 150, '2026-11-24': 120 });
-    store.save({ ...base('AAPL'), closes: year, quote: chartQuote(120) }, '2026-11-25T07:00:00Z');
-    expect(range(db, 'AAPL')).toEqual({ price: 120, fifty_two_week_high: 150, fifty_two_week_low: 50 });
-    // A later night with only the last days: the range still covers the stored year, and moves with it.
-    store.save({ ...base('AAPL'), closes: closes({ '2026-11-25': 160 }), quote: chartQuote(160) }, '2026-11-26T07:00:00Z');
-    expect(range(db, 'AAPL')).toEqual({ price: 160, fifty_two_week_high: 160, fifty_two_week_low: 120 });
-  });
-
-  it("a quote without closes (the chart endpoint's, when spark stops answering) keeps its own range, not the stale closes'", () => {
-    const { db, store } = openStore();
-    store.save({ ...base('AAPL'), closes: closes({ '2026-10-01': 100, '2026-10-02': 110 }), quote: chartQuote(110) }, '2026-10-03T07:00:00Z');
-    store.save({ ...base('AAPL'), quote: chartQuote(140, 150, 90) }, '2026-11-25T07:00:00Z');
-    expect(range(db, 'AAPL')).toEqual({ price: 140, fifty_two_week_high: 150, fifty_two_week_low: 90 });
-  });
-
-  it('puts the stored closes on the new basis when the new ones moved by a split factor', () => {
-    const { db, store } = openStore();
-    store.save({ ...base('AAPL'), closes: closes({ '2026-11-18': 400, '2026-11-19': 404, '2026-11-20': 408 }), quote: chartQuote(408) }, '2026-11-21T07:00:00Z');
-    // A 4:1 split: Yahoo's closes from the 19th on, all on the new basis.
-    const after = closes({ '2026-11-19': 101, '2026-11-20': 102, '2026-11-23': 103 });
-    expect(store.closeShift('AAPL', after)).toBeCloseTo(0.25, 6);
-    // An ordinary day's move is not a split.
-    expect(store.closeShift('AAPL', closes({ '2026-11-20': 450 }))).toBeNull();
-    store.save({ ...base('AAPL'), closes: after, quote: chartQuote(103) }, '2026-11-24T07:00:00Z');
-    expect(history(db, 'AAPL').map((row) => [row.date, row.close])).toEqual([
-      ['2026-11-18', 100],
-      ['2026-11-19', 101],
-      ['2026-11-20', 102],
-      ['2026-11-23', 103],
-    ]);
-    expect(range(db, 'AAPL')).toEqual({ price: 103, fifty_two_week_high: 103, fifty_two_week_low: 100 });
-  });
-
-  it('leaves the stored range alone on an update without a quote', () => {
-    const { db, store } = openStore();
-    store.save({ ...base('AAPL'), closes: closes({ '2026-11-23': 100, '2026-11-24': 110 }), quote: chartQuote(110) }, '2026-11-25T07:00:00Z');
-    store.save({ ...base('AAPL'), closes: closes({ '2026-11-25': 300 }) }, '2026-11-26T07:00:00Z');
-    expect(range(db, 'AAPL')).toEqual({ price: 110, fifty_two_week_high: 110, fifty_two_week_low: 100 });
-  });
-
-  it('the range planned from the stored aggregate and the new closes is the closing high and low of the table after the write', () => {
-    const { db, store } = openStore();
-    const tableRange = db.prepare(`
-      SELECT MAX(close) AS high, MIN(close) AS low FROM price_history
-      WHERE symbol = 'AAPL' AND date > date((SELECT MAX(date) FROM price_history WHERE symbol = 'AAPL'), '-365 days')`);
-    let seed = 7;
-    const next = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
-    const day = (offset: number): string => new Date(Date.parse('2025-06-01') + offset * 86_400_000).toISOString().slice(0, 10);
-    let level = 100;
-    for (let night = 0; night < 40; night += 1) {
-      // Windows of 1 to 60 days ending anywhere in two years, now and then out of order or split by 4 or 1/3.
-      const end = Math.floor(next() * 730);
-      const days = Array.from({ length: 1 + Math.floor(next() * 60) }, (_, i) => end - i).filter((offset) => offset >= 0);
-      if (night % 9 === 4) level *= 0.25;
-      if (night % 13 === 6) level *= 3;
-      const update = days.map((offset) => ({ date: day(offset), close: Math.round(level * (0.9 + next() * 0.2) * 100) / 100 }));
-      store.save({ ...base('AAPL'), closes: night % 3 === 0 ? update : update.reverse(), quote: chartQuote(level) }, '2027-06-01T07:00:00Z');
-      const { high, low } = tableRange.get() as { high: number; low: number };
-      expect(range(db, 'AAPL'), `night ${night}`).toEqual({ price: level, fifty_two_week_high: high, fifty_two_week_low: low });
+    async function dump(at: Opened): Promise<{ earnings: unknown[]; metrics: unknown; splits: unknown[] }> {
+      return {
+        earnings: (await at.rows<object>('SELECT * FROM earnings_history ORDER BY fiscal_year, period')).map((row) => ({ ...row, id: undefined, updated_at: undefined })),
+        metrics: { ...(await at.rows<object>('SELECT * FROM stock_metrics'))[0], updated_at: undefined },
+        splits: await at.rows('SELECT * FROM stock_splits ORDER BY date'),
+      };
     }
+
+    it('re-adjusts stored earnings when splits arrive without earnings, as storing them together would', async () => {
+      expect(amazon.splits).toEqual([]);
+      const fundamentals = { ...base('AMZN'), sharesOutstanding: amazon.sharesOutstanding, quote: chartQuote(230) };
+
+      const later = await open();
+      await later.store.save({ ...fundamentals, earnings: amazon.earnings, splits: [] }, '2026-11-24T07:00:00Z');
+      const before = await dump(later);
+      await later.store.save({ ...base('AMZN'), splits: [amazonSplit] }, '2026-11-25T07:00:00Z');
+
+      const together = await open();
+      await together.store.save({ ...fundamentals, earnings: applySplits(amazon.earnings, [amazonSplit]), splits: [amazonSplit] }, '2026-11-24T07:00:00Z');
+
+      expect(await dump(later)).toEqual(await dump(together));
+      // Not vacuous: FY2021 EPS went from as filed (64.81) to a twentieth, and the P/E moved with it.
+      const fy2021 = await later.rows("SELECT eps_diluted, eps_diluted_adjusted FROM earnings_history WHERE fiscal_year = 2021 AND period = 'FY'");
+      expect(fy2021).toEqual([{ eps_diluted: 64.81, eps_diluted_adjusted: roundPerShare(64.81 / 20) }]);
+      expect(((await dump(later)).metrics as { pe_ratio: number }).pe_ratio).not.toBe((before.metrics as { pe_ratio: number }).pe_ratio);
+    });
+
+    it('loadSplits gives the stored splits of each symbol, oldest first', async () => {
+      const { store } = await open();
+      const apple: SplitEvent[] = [
+        { date: '2020-08-31', ratio: 4, source: 'yahoo' },
+        { date: '2014-06-09', ratio: 7, source: 'yahoo' },
+      ];
+      await store.save({ ...base('AAPL'), splits: apple }, '2026-11-25T07:00:00Z');
+      await store.save({ ...base('NVDA'), splits: [{ date: '2024-08-28', ratio: 10, source: 'restatement' }] }, '2026-11-25T07:00:00Z');
+      await store.save({ ...base('MSFT'), splits: [] }, '2026-11-25T07:00:00Z');
+      expect(await store.loadSplits()).toEqual(
+        new Map([
+          ['AAPL', [apple[1], apple[0]]],
+          ['NVDA', [{ date: '2024-08-28', ratio: 10, source: 'restatement' }]],
+        ]),
+      );
+    });
   });
-});
+}
 
-describe('StockStore splits', () => {
-  const amazonSplit: SplitEvent = { date: '2022-06-06', ratio: 20, source: 'yahoo' };
-  // Amazon's facts end 2022-04, before its 20:1 split: nothing to infer, everything as filed.
-  const amazon = extractCompanyFacts(loadFacts('0001018724'));
+describe('the SQLite store', () => storeSuite(openSqliteStore));
 
-  function dump(db: Db): { earnings: unknown[]; metrics: unknown; splits: unknown[] } {
-    return {
-      earnings: db
-        .prepare('SELECT * FROM earnings_history ORDER BY fiscal_year, period')
-        .all()
-        .map((row) => ({ ...(row as object), id: undefined, updated_at: undefined })),
-      metrics: { ...(db.prepare('SELECT * FROM stock_metrics').get() as object), updated_at: undefined },
-      splits: db.prepare('SELECT * FROM stock_splits').all(),
-    };
-  }
-
-  it('re-adjusts stored earnings when splits arrive without earnings, as storing them together would', () => {
-    expect(amazon.splits).toEqual([]);
-    const fundamentals = { ...base('AMZN'), sharesOutstanding: amazon.sharesOutstanding, quote: chartQuote(230) };
-
-    const later = openStore();
-    later.store.save({ ...fundamentals, earnings: amazon.earnings, splits: [] }, '2026-11-24T07:00:00Z');
-    const before = dump(later.db);
-    later.store.save({ ...base('AMZN'), splits: [amazonSplit] }, '2026-11-25T07:00:00Z');
-
-    const together = openStore();
-    together.store.save({ ...fundamentals, earnings: applySplits(amazon.earnings, [amazonSplit]), splits: [amazonSplit] }, '2026-11-24T07:00:00Z');
-
-    expect(dump(later.db)).toEqual(dump(together.db));
-    // Not vacuous: FY2021 EPS went from as filed (64.81) to a twentieth, and the P/E moved with it.
-    const fy2021 = (db: Db) => db.prepare("SELECT eps_diluted, eps_diluted_adjusted FROM earnings_history WHERE fiscal_year = 2021 AND period = 'FY'").get();
-    expect(fy2021(later.db)).toEqual({ eps_diluted: 64.81, eps_diluted_adjusted: roundPerShare(64.81 / 20) });
-    expect((dump(later.db).metrics as { pe_ratio: number }).pe_ratio).not.toBe((before.metrics as { pe_ratio: number }).pe_ratio);
-  });
-
-  it('loadSplits gives the stored splits of each symbol, oldest first', () => {
-    const { store } = openStore();
-    const apple: SplitEvent[] = [
-      { date: '2020-08-31', ratio: 4, source: 'yahoo' },
-      { date: '2014-06-09', ratio: 7, source: 'yahoo' },
-    ];
-    store.save({ ...base('AAPL'), splits: apple }, '2026-11-25T07:00:00Z');
-    store.save({ ...base('NVDA'), splits: [{ date: '2024-08-28', ratio: 10, source: 'restatement' }] }, '2026-11-25T07:00:00Z');
-    store.save({ ...base('MSFT'), splits: [] }, '2026-11-25T07:00:00Z');
-    expect(store.loadSplits()).toEqual(
-      new Map([
-        ['AAPL', [apple[1], apple[0]]],
-        ['NVDA', [{ date: '2024-08-28', ratio: 10, source: 'restatement' }]],
-      ]),
-    );
-  });
-});
+describePostgres('the PostgreSQL store', (serverUrl) => storeSuite(openPostgresStore(throwawayDatabases(serverUrl))));
