@@ -1,18 +1,15 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig, type ResolvedConfig } from '../../src/config/load-config.js';
+import { describe, expect, it } from 'vitest';
 import { extractCompanyFacts } from '../../src/extract/companyfacts.js';
 import type { DailyClose } from '../../src/extract/spark.js';
 import { applySplits, roundPerShare } from '../../src/extract/split-adjust.js';
 import type { QuoteRow, SplitEvent } from '../../src/extract/types.js';
 import { MIGRATIONS } from '../../src/db/migrations.js';
 import { openDatabase, SCHEMA_VERSION, type Db } from '../../src/db/open-database.js';
-import { openStore } from '../../src/db/open-store.js';
-import type { Store } from '../../src/db/store.js';
 import { StockStore, type StockUpdate } from '../../src/db/stock-store.js';
 import { loadFacts } from '../helpers/companyfacts.js';
-import { adminQuery, describePostgres, throwawayDatabases } from '../helpers/postgres.js';
+import { bothStores, type Opened } from '../helpers/stores.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = tempDirs();
@@ -20,46 +17,6 @@ const tempDir = tempDirs();
 function openSqlite(): { db: Db; store: StockStore } {
   const db = openDatabase(path.join(tempDir('price-history-'), 'stocks.db'), { busyTimeoutMs: 1000 });
   return { db, store: new StockStore(db) };
-}
-
-/** The database keys of a config naming `database` (a SQLite path or a PostgreSQL URL). */
-function databaseKeys(database: { path: string } | { url: string }): ResolvedConfig['database'] {
-  const parsed = parseConfig({ database: { ...database, backup_before_run: false } }, '/tmp/config.json');
-  if (!parsed.ok) throw new Error(parsed.issues.join('; '));
-  return parsed.config.database;
-}
-
-/** A store under test, either dialect, and a way to read its tables (`?` placeholders). */
-interface Opened {
-  dialect: 'sqlite' | 'postgres';
-  store: Store;
-  rows<Row>(text: string, ...values: unknown[]): Promise<Row[]>;
-}
-
-const opened: Store[] = [];
-afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
-});
-
-async function openSqliteStore(): Promise<Opened> {
-  const file = path.join(tempDir('price-history-'), 'stocks.db');
-  const store = await openStore(databaseKeys({ path: file }));
-  opened.push(store);
-  const reader = new Database(file, { readonly: true });
-  return { dialect: 'sqlite', store, rows: <Row>(text: string, ...values: unknown[]) => Promise.resolve(reader.prepare(text).all(...values) as Row[]) };
-}
-
-function openPostgresStore(newDatabase: () => Promise<string>): () => Promise<Opened> {
-  return async () => {
-    const url = await newDatabase();
-    const store = await openStore(databaseKeys({ url }));
-    opened.push(store);
-    const numbered = (text: string): string => {
-      let n = 0;
-      return text.replace(/\?/g, () => `$${(n += 1)}`);
-    };
-    return { dialect: 'postgres', store, rows: <Row>(text: string, ...values: unknown[]) => adminQuery<Row>(url, numbered(text), values) };
-  };
 }
 
 const base = (symbol: string): StockUpdate => ({ symbol, cik: null, name: `${symbol} Inc.`, exchange: 'Nasdaq', fundamentalsRefreshed: false });
@@ -299,6 +256,4 @@ function storeSuite(open: () => Promise<Opened>): void {
   });
 }
 
-describe('the SQLite store', () => storeSuite(openSqliteStore));
-
-describePostgres('the PostgreSQL store', (serverUrl) => storeSuite(openPostgresStore(throwawayDatabases(serverUrl))));
+bothStores('the store: closes, the 52-week range, splits', storeSuite);

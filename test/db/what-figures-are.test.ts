@@ -2,11 +2,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/db/migrations.js';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
-import { StockStore, type StockUpdate } from '../../src/db/stock-store.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import type { StockUpdate } from '../../src/db/stock-store.js';
 import { extractCompanyFacts } from '../../src/extract/companyfacts.js';
 import type { QuoteRow } from '../../src/extract/types.js';
 import { loadFacts } from '../helpers/companyfacts.js';
+import { bothStores, type Opened } from '../helpers/stores.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 /*
@@ -24,9 +25,6 @@ function update(symbol: string, cik: string, over: Partial<StockUpdate> = {}): S
   const facts = extractCompanyFacts(loadFacts(cik));
   return { symbol, cik: Number(cik), name: null, exchange: 'NYSE', fundamentalsRefreshed: true, earnings: facts.earnings, sharesOutstanding: facts.sharesOutstanding, splits: facts.splits, ...over };
 }
-
-const metricsOf = (db: Db, symbol: string) => db.prepare('SELECT market_cap, pe_ratio, ttm_eps, dividend_yield, metrics_note, currency FROM stock_metrics WHERE symbol = ?').get(symbol);
-const stockOf = (db: Db, symbol: string) => db.prepare('SELECT shares_outstanding, shares_outstanding_date, shares_outstanding_source FROM stocks WHERE symbol = ?').get(symbol);
 
 describe('migrations 5 and 6: an existing version-4 database', () => {
   function versionFour(): string {
@@ -68,37 +66,38 @@ describe('migrations 5 and 6: an existing version-4 database', () => {
   });
 });
 
-describe('the store writes what a figure is', () => {
-  function openStore(): { db: Db; store: StockStore } {
-    const db = openDatabase(path.join(tempDir('issue15-store-'), 'stocks.db'), { busyTimeoutMs: 1000 });
-    return { db, store: new StockStore(db) };
-  }
+bothStores('the store writes what a figure is', (open) => {
+  const metricsOf = async (at: Opened, symbol: string) =>
+    (await at.rows('SELECT market_cap, pe_ratio, ttm_eps, dividend_yield, metrics_note, currency FROM stock_metrics WHERE symbol = ?', symbol))[0];
+  const stockOf = async (at: Opened, symbol: string) => (await at.rows('SELECT shares_outstanding, shares_outstanding_date, shares_outstanding_source FROM stocks WHERE symbol = ?', symbol))[0];
 
-  it('TSMC: rows in TWD with their revenue concept; quoted in USD, the ratios NULL with the note', () => {
-    const { db, store } = openStore();
-    store.save(update('TSM', '0001046179', { quote: quote(190) }), NOW);
-    expect(db.prepare("SELECT revenue, revenue_concept, reporting_currency FROM earnings_history WHERE symbol = 'TSM' AND fiscal_year = 2024 AND period = 'FY'").get()).toEqual({
-      revenue: 2_894_307_700_000, // 20-F 0001193125-25-083423: NT$2,894,307.7 million
-      revenue_concept: 'ifrs-full:Revenue',
-      reporting_currency: 'TWD',
-    });
-    expect(stockOf(db, 'TSM')).toEqual({ shares_outstanding: 25_932_733_242, shares_outstanding_date: '2024-12-31', shares_outstanding_source: 'cover' });
+  it('TSMC: rows in TWD with their revenue concept; quoted in USD, the ratios NULL with the note', async () => {
+    const at = await open();
+    await at.store.save(update('TSM', '0001046179', { quote: quote(190) }), NOW);
+    expect(await at.rows("SELECT revenue, revenue_concept, reporting_currency FROM earnings_history WHERE symbol = 'TSM' AND fiscal_year = 2024 AND period = 'FY'")).toEqual([
+      {
+        revenue: 2_894_307_700_000, // 20-F 0001193125-25-083423: NT$2,894,307.7 million
+        revenue_concept: 'ifrs-full:Revenue',
+        reporting_currency: 'TWD',
+      },
+    ]);
+    expect(await stockOf(at, 'TSM')).toEqual({ shares_outstanding: 25_932_733_242, shares_outstanding_date: '2024-12-31', shares_outstanding_source: 'cover' });
     const blocked = { market_cap: null, pe_ratio: null, ttm_eps: 44.67, dividend_yield: null, currency: 'USD' };
     const note =
       'shares per ADS unknown (20-F filer): set adr_ratios.TSM: market_cap, pe_ratio, peg_ratio and dividend_yield not computed; ' +
       'reported in TWD, quoted in USD, no TWDUSD=X rate fetched: pe_ratio, peg_ratio and dividend_yield not computed';
     const laterNote = note.replace('rate fetched', 'rate stored with the price');
-    expect(metricsOf(db, 'TSM')).toEqual({ ...blocked, metrics_note: note });
+    expect(await metricsOf(at, 'TSM')).toEqual({ ...blocked, metrics_note: note });
     // A later night with the filings only: the stored price's currency still counts.
-    store.save(update('TSM', '0001046179'), '2026-11-26T07:00:00.000Z');
-    expect(metricsOf(db, 'TSM')).toEqual({ ...blocked, metrics_note: laterNote });
+    await at.store.save(update('TSM', '0001046179'), '2026-11-26T07:00:00.000Z');
+    expect(await metricsOf(at, 'TSM')).toEqual({ ...blocked, metrics_note: laterNote });
   });
 
-  it('Alphabet: shares outstanding from the balance sheet, and a market cap from them', () => {
-    const { db, store } = openStore();
-    store.save(update('GOOGL', '0001652044', { quote: quote(300) }), NOW);
+  it('Alphabet: shares outstanding from the balance sheet, and a market cap from them', async () => {
+    const at = await open();
+    await at.store.save(update('GOOGL', '0001652044', { quote: quote(300) }), NOW);
     // 10-Q 0001652044-26-000048: 12,116 million shares at 2026-03-31, all classes.
-    expect(stockOf(db, 'GOOGL')).toEqual({ shares_outstanding: 12_116_000_000, shares_outstanding_date: '2026-03-31', shares_outstanding_source: 'balance_sheet' });
-    expect(metricsOf(db, 'GOOGL')).toMatchObject({ market_cap: 3_634_800_000_000, metrics_note: null });
+    expect(await stockOf(at, 'GOOGL')).toEqual({ shares_outstanding: 12_116_000_000, shares_outstanding_date: '2026-03-31', shares_outstanding_source: 'balance_sheet' });
+    expect(await metricsOf(at, 'GOOGL')).toMatchObject({ market_cap: 3_634_800_000_000, metrics_note: null });
   });
 });
