@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/db/migrations.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { finishSyncRun, lastCompletedRun, startSyncRun, type SyncRunResult } from '../../src/db/sync-runs.js';
+import { lastCompletedRun, type SyncRunResult } from '../../src/db/sync-runs.js';
+import { bothStores } from '../helpers/stores.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = tempDirs();
@@ -39,31 +40,35 @@ describe('sync_runs: the days whose daily index the next night reads again', () 
     expect(lastCompletedRun(db)).toEqual({ startedAt: new Date('2026-12-09T07:00:00.000Z'), indexMissingDays: [] });
     db.close();
   });
+});
 
-  it('the last completed run gives its start and its missing days; runs that did not complete are passed over', () => {
-    const db = openDatabase(path.join(tempDir('sync-runs-'), 'stocks.db'), { busyTimeoutMs: 1000 });
-    expect(lastCompletedRun(db)).toBeNull();
-    const completed = startSyncRun(db, '2026-12-10T07:00:00.000Z', 12, 1, 'host');
-    finishSyncRun(db, completed, finished({ index_missing_days: ['2026-12-08', '2026-12-09'] }));
-    const aborted = startSyncRun(db, '2026-12-11T07:00:00.000Z', 12, 1, 'host');
-    finishSyncRun(db, aborted, finished({ status: 'aborted', index_missing_days: [] }));
-    startSyncRun(db, '2026-12-12T07:00:00.000Z', 12, 1, 'host');
-    expect(lastCompletedRun(db)).toEqual({ startedAt: new Date('2026-12-10T07:00:00.000Z'), indexMissingDays: ['2026-12-08', '2026-12-09'] });
-    expect(db.prepare('SELECT index_missing_days AS days FROM sync_runs ORDER BY id').all()).toEqual([{ days: '["2026-12-08","2026-12-09"]' }, { days: null }, { days: null }]);
-    db.close();
+bothStores('sync_runs through the store', (open) => {
+  it('the last completed run gives its start and its missing days; runs that did not complete are passed over', async () => {
+    const at = await open();
+    const { store } = at;
+    const rows = at.rows.bind(at);
+    expect(await store.lastCompletedRun()).toBeNull();
+    const completed = await store.startSyncRun('2026-12-10T07:00:00.000Z', 12, 1, 'host');
+    await store.finishSyncRun(completed, finished({ index_missing_days: ['2026-12-08', '2026-12-09'] }));
+    const aborted = await store.startSyncRun('2026-12-11T07:00:00.000Z', 12, 1, 'host');
+    await store.finishSyncRun(aborted, finished({ status: 'aborted', index_missing_days: [] }));
+    await store.startSyncRun('2026-12-12T07:00:00.000Z', 12, 1, 'host');
+    expect(await store.lastCompletedRun()).toEqual({ startedAt: new Date('2026-12-10T07:00:00.000Z'), indexMissingDays: ['2026-12-08', '2026-12-09'] });
+    expect(await rows('SELECT index_missing_days AS days FROM sync_runs ORDER BY id')).toEqual([{ days: '["2026-12-08","2026-12-09"]' }, { days: null }, { days: null }]);
   });
 
   it.each([
     ['not JSON', 'Tuesday'],
     ['JSON but no list', '{"day":"2026-12-08"}'],
-  ])('a stored value that is %s reads as no missing day', (_label, value) => {
-    const db = openDatabase(path.join(tempDir('sync-runs-'), 'stocks.db'), { busyTimeoutMs: 1000 });
-    const id = startSyncRun(db, '2026-12-10T07:00:00.000Z', 12, 1, 'host');
-    finishSyncRun(db, id, finished());
-    db.prepare('UPDATE sync_runs SET index_missing_days = ?').run(value);
-    expect(lastCompletedRun(db)?.indexMissingDays).toEqual([]);
-    db.prepare('UPDATE sync_runs SET index_missing_days = ?').run('["2026-12-08", 7, "8 Dec"]');
-    expect(lastCompletedRun(db)?.indexMissingDays).toEqual(['2026-12-08']);
-    db.close();
+  ])('a stored value that is %s reads as no missing day', async (_label, value) => {
+    const at = await open();
+    const { store } = at;
+    const rows = at.rows.bind(at);
+    const id = await store.startSyncRun('2026-12-10T07:00:00.000Z', 12, 1, 'host');
+    await store.finishSyncRun(id, finished());
+    await rows('UPDATE sync_runs SET index_missing_days = ?', value);
+    expect((await store.lastCompletedRun())?.indexMissingDays).toEqual([]);
+    await rows('UPDATE sync_runs SET index_missing_days = ?', '["2026-12-08", 7, "8 Dec"]');
+    expect((await store.lastCompletedRun())?.indexMissingDays).toEqual(['2026-12-08']);
   });
 });
