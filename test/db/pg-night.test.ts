@@ -90,7 +90,7 @@ describePostgres('the same nights on SQLite and on PostgreSQL', (serverUrl) => {
     const databaseUrl = await newDatabase();
     const configs = [tempDir(), tempDir()].map((dir) => writePostgresConfig(dir, standIn.url, databaseUrl));
     const runs = await Promise.all(configs.map((config) => runInProcess(config, { now: '2026-11-25T07:00:00Z', flags: { json: true } })));
-    expect(runs.map((run) => run.code).sort()).toEqual([0, 75]);
+    expect(runs.map((run) => run.code).sort(), runs.map((run) => `${run.code}: ${String(run.error)}`).join('\n')).toEqual([0, 75]);
     const refused = runs.find((run) => run.code === 75) as InProcessRun;
     expect(String(refused.error)).toMatch(
       new RegExp(`another batch-refresh run holds the lock postgres://postgres@[^ ]+ \\(advisory lock\\): PID ${process.pid} on [^,]+, started 2026-11-25T07:00:00\\.\\d{3}Z; nothing was done`),
